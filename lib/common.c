@@ -1,0 +1,138 @@
+/* common.c: error strings, algorithm names, parameter checks and memory wiping. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "internal.h"
+#include "totp.h"
+
+const char *totp_strerror(int err)
+{
+    switch (err) {
+    case TOTP_OK:
+        return "success";
+    case TOTP_EINVAL:
+        return "invalid argument";
+    case TOTP_ENOMEM:
+        return "out of memory";
+    case TOTP_ECRYPTO:
+        return "cryptographic library failure";
+    case TOTP_EBUFFER:
+        return "output buffer too small";
+    case TOTP_EBASE32:
+        return "invalid base32";
+    case TOTP_EKEYLEN:
+        return "key must be 10 to 64 bytes";
+    case TOTP_EDIGITS:
+        return "digits must be 6, 7 or 8";
+    case TOTP_EPERIOD:
+        return "period must be 1 to 300 seconds";
+    case TOTP_EALGORITHM:
+        return "algorithm must be SHA1, SHA256 or SHA512";
+    case TOTP_ETIME:
+        return "time out of range";
+    case TOTP_ECODE:
+        return "code has the wrong length or a non-digit";
+    case TOTP_EMISMATCH:
+        return "code does not match";
+    case TOTP_EREPLAY:
+        return "code was already used";
+    case TOTP_EURI:
+        return "malformed otpauth URI";
+    case TOTP_ERANDOM:
+        return "random number generator failure";
+    default:
+        return "unknown error";
+    }
+}
+
+static const struct {
+    totp_algorithm alg;
+    const char *name;
+} algorithms[] = {
+    {TOTP_SHA1, "SHA1"},
+    {TOTP_SHA256, "SHA256"},
+    {TOTP_SHA512, "SHA512"},
+};
+
+const char *totp_algorithm_name(totp_algorithm alg)
+{
+    for (size_t i = 0; i < sizeof(algorithms) / sizeof(algorithms[0]); i++) {
+        if (algorithms[i].alg == alg)
+            return algorithms[i].name;
+    }
+    return NULL;
+}
+
+const char *totpi_digest_name(totp_algorithm alg)
+{
+    /* Our names are OpenSSL's digest names. */
+    return totp_algorithm_name(alg);
+}
+
+int totp_algorithm_parse(const char *name, totp_algorithm *alg)
+{
+    if (name == NULL || alg == NULL)
+        return TOTP_EINVAL;
+    for (size_t i = 0; i < sizeof(algorithms) / sizeof(algorithms[0]); i++) {
+        if (totpi_strcasecmp(name, algorithms[i].name) == 0) {
+            *alg = algorithms[i].alg;
+            return TOTP_OK;
+        }
+    }
+    return TOTP_EALGORITHM;
+}
+
+int totp_params_check(const totp_params *params)
+{
+    if (params == NULL)
+        return TOTP_EINVAL;
+    if (totp_algorithm_name(params->algorithm) == NULL)
+        return TOTP_EALGORITHM;
+    if (params->digits < TOTP_DIGITS_MIN || params->digits > TOTP_DIGITS_MAX)
+        return TOTP_EDIGITS;
+    if (params->period < TOTP_PERIOD_MIN || params->period > TOTP_PERIOD_MAX)
+        return TOTP_EPERIOD;
+    return TOTP_OK;
+}
+
+static unsigned char ascii_lower(char c)
+{
+    unsigned char u = (unsigned char)c;
+    return u >= 'A' && u <= 'Z' ? (unsigned char)(u - 'A' + 'a') : u;
+}
+
+int totpi_strcasecmp(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        unsigned char ca = ascii_lower(*a), cb = ascii_lower(*b);
+        if (ca != cb || ca == '\0')
+            return ca - cb;
+    }
+}
+
+int totpi_has_prefix_ci(const char *s, const char *prefix)
+{
+    for (; *prefix != '\0'; s++, prefix++) {
+        if (ascii_lower(*s) != ascii_lower(*prefix))
+            return 0;
+    }
+    return 1;
+}
+
+void totp_wipe(void *buf, size_t len)
+{
+    if (buf != NULL && len > 0)
+        OPENSSL_cleanse(buf, len);
+}
+
+void totp_wipe_string(char *s)
+{
+    if (s == NULL)
+        return;
+    totp_wipe(s, strlen(s));
+    free(s);
+}

@@ -1,0 +1,205 @@
+/* totp.h: the public API of libtotp (HOTP/TOTP, base32, otpauth URIs, secrets). */
+#ifndef TOTP_H
+#define TOTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Conventions
+ * - Every function returns an int: TOTP_OK (0) on success or a negative TOTP_E* code. Nothing
+ *   prints, exits, or keeps global state; all functions are thread-safe.
+ * - Time is always passed in by the caller (seconds since the Unix epoch); the library never
+ *   reads the clock itself.
+ * - Buffers that held key material are wiped with OPENSSL_cleanse before they are released.
+ */
+
+/* Error codes. */
+enum {
+    TOTP_OK = 0,
+    TOTP_EINVAL = -1,     /* a NULL or otherwise unusable argument */
+    TOTP_ENOMEM = -2,     /* allocation failed */
+    TOTP_ECRYPTO = -3,    /* OpenSSL reported a failure */
+    TOTP_EBUFFER = -4,    /* output buffer too small */
+    TOTP_EBASE32 = -5,    /* not valid base32 */
+    TOTP_EKEYLEN = -6,    /* key shorter than 10 or longer than 64 bytes */
+    TOTP_EDIGITS = -7,    /* digits not 6, 7 or 8 */
+    TOTP_EPERIOD = -8,    /* period not within 1..300 seconds */
+    TOTP_EALGORITHM = -9, /* unknown HMAC algorithm */
+    TOTP_ETIME = -10,     /* time before the epoch or out of range */
+    TOTP_ECODE = -11,     /* the code is not exactly `digits` decimal digits */
+    TOTP_EMISMATCH = -12, /* the code matches no step in the window */
+    TOTP_EREPLAY = -13,   /* the code matches only steps at or below the watermark */
+    TOTP_EURI = -14,      /* malformed otpauth URI */
+    TOTP_ERANDOM = -15,   /* the random generator failed */
+};
+
+/* A short, static, human-readable reason for an error code (never NULL). */
+const char *totp_strerror(int err);
+
+/* ---- Parameters -------------------------------------------------------------------------- */
+
+typedef enum {
+    TOTP_SHA1 = 0,
+    TOTP_SHA256 = 1,
+    TOTP_SHA512 = 2,
+} totp_algorithm;
+
+#define TOTP_KEY_MIN      10 /* bytes */
+#define TOTP_KEY_MAX      64 /* bytes */
+#define TOTP_DIGITS_MIN   6
+#define TOTP_DIGITS_MAX   8
+#define TOTP_PERIOD_MIN   1   /* seconds */
+#define TOTP_PERIOD_MAX   300 /* seconds */
+#define TOTP_CODE_BUFSIZE (TOTP_DIGITS_MAX + 1)
+
+typedef struct totp_params {
+    totp_algorithm algorithm; /* HMAC hash */
+    unsigned digits;          /* 6, 7 or 8 */
+    unsigned period;          /* TOTP time step in seconds, 1..300 (unused by HOTP) */
+} totp_params;
+
+/* SHA1, 6 digits, 30 seconds: what every authenticator app assumes when a URI says nothing. */
+#define TOTP_PARAMS_DEFAULT                                                                        \
+    {                                                                                              \
+        TOTP_SHA1, 6, 30                                                                           \
+    }
+
+/* TOTP_OK if every field is in range, otherwise the error naming the first bad field. */
+int totp_params_check(const totp_params *params);
+
+/* "SHA1", "SHA256", "SHA512"; NULL for an unknown value. */
+const char *totp_algorithm_name(totp_algorithm alg);
+
+/* Parse an algorithm name, case-insensitively; TOTP_EALGORITHM if unknown. */
+int totp_algorithm_parse(const char *name, totp_algorithm *alg);
+
+/* ---- Keys and codes ---------------------------------------------------------------------- */
+
+/* An HMAC key with its algorithm and code length; opaque, wiped on free. */
+typedef struct totp_key totp_key;
+
+/* Copy `len` key bytes (10..64) into a new key. `params->period` is not checked here. */
+int totp_key_new(const uint8_t *bytes, size_t len, const totp_params *params, totp_key **out);
+
+/* Wipe and free a key; NULL is allowed. */
+void totp_key_free(totp_key *key);
+
+/* The HOTP code (RFC 4226) for `counter`, as `digits` decimal digits and a NUL. */
+int totp_hotp(const totp_key *key, uint64_t counter, char code[TOTP_CODE_BUFSIZE]);
+
+/* The RFC 6238 time step of `unix_time` for `period` seconds (T0 = 0). */
+int totp_time_step(int64_t unix_time, unsigned period, uint64_t *step);
+
+/*
+ * Which counters or time steps a verification tries, around `center`:
+ * center - behind ... center + ahead (clamped to 0 and UINT64_MAX). Steps at or below the
+ * watermark never match; a code that matches only there is reported as TOTP_EREPLAY.
+ */
+typedef struct totp_window {
+    uint64_t center;
+    unsigned behind;
+    unsigned ahead;
+    int has_watermark;  /* 0: nothing was ever accepted */
+    uint64_t watermark; /* the last accepted step or counter */
+} totp_window;
+
+/* Scan at most this many steps in one verification (behind + ahead + 1). */
+#define TOTP_WINDOW_MAX 1001
+
+/*
+ * Verify `code` against every step of `window`. The HMAC key is set up once; each candidate is
+ * compared in constant time and the scan never stops early. On TOTP_OK, `*matched` (if not NULL)
+ * is the lowest matching step above the watermark, which the caller must record as the new
+ * watermark. Returns TOTP_ECODE for a malformed code, TOTP_EMISMATCH or TOTP_EREPLAY otherwise.
+ */
+int totp_verify(const totp_key *key, const char *code, const totp_window *window,
+                uint64_t *matched);
+
+/* ---- Base32 (RFC 4648) ------------------------------------------------------------------- */
+
+#define TOTP_BASE32_PAD 1 /* flag: append '=' padding to a multiple of 8 characters */
+
+/* Characters needed to encode `len` bytes, not counting the terminating NUL. */
+size_t totp_base32_encoded_len(size_t len, int flags);
+
+/* Encode `len` bytes as upper-case base32 into `out` (with a NUL); TOTP_EBUFFER if too small. */
+int totp_base32_encode(const uint8_t *in, size_t len, char *out, size_t outsize, int flags);
+
+/*
+ * Decode base32 text: case-insensitive; spaces are ignored anywhere and '=' padding at the end.
+ * Any other character, or a length that cannot come from whole bytes, is TOTP_EBASE32. On error
+ * `out` is wiped. `*outlen` receives the number of bytes written.
+ */
+int totp_base32_decode(const char *in, uint8_t *out, size_t outsize, size_t *outlen);
+
+/* ---- otpauth Key URIs -------------------------------------------------------------------- */
+
+typedef enum {
+    TOTP_TYPE_TOTP = 0,
+    TOTP_TYPE_HOTP = 1,
+} totp_type;
+
+/* The fields of an otpauth://TYPE/LABEL?PARAMETERS URI. Strings are UTF-8. */
+typedef struct totp_uri {
+    totp_type type;
+    char *issuer;  /* NULL if the URI has none */
+    char *account; /* never NULL after a successful parse */
+    uint8_t *key;  /* key_len bytes of secret */
+    size_t key_len;
+    totp_params params;
+    uint64_t counter; /* HOTP only: the initial counter */
+} totp_uri;
+
+/*
+ * Build "otpauth://totp/ISSUER:ACCOUNT?secret=...&issuer=...&algorithm=...&digits=...&period=..."
+ * (or hotp with counter=...). `issuer` may be NULL. The label and values are percent-encoded
+ * (RFC 3986 unreserved characters stay as they are). `*out` is malloc'ed; wipe it with
+ * totp_wipe_string() since it contains the secret.
+ */
+int totp_uri_build(const totp_uri *uri, char **out);
+
+/*
+ * Parse an otpauth URI into `uri`, which the caller later releases with totp_uri_clear().
+ * Unknown parameters are ignored; missing algorithm/digits/period take the defaults. Errors:
+ * TOTP_EURI (structure, escapes, invalid UTF-8, control characters, conflicting issuers,
+ * repeated parameters), TOTP_EBASE32, TOTP_EKEYLEN, TOTP_EDIGITS, TOTP_EPERIOD, TOTP_EALGORITHM.
+ */
+int totp_uri_parse(const char *text, totp_uri *uri);
+
+/* Wipe and free what totp_uri_parse() allocated, and zero the struct. NULL is allowed. */
+void totp_uri_clear(totp_uri *uri);
+
+/* ---- Secrets and scratch codes ----------------------------------------------------------- */
+
+/* The size of a new secret for `alg`: 20 bytes for SHA1, 32 for SHA256, 64 for SHA512. */
+size_t totp_secret_default_len(totp_algorithm alg);
+
+/* Fill `len` (10..64) bytes of `out` from the OpenSSL CSPRNG (RAND_bytes). */
+int totp_secret_generate(uint8_t *out, size_t len);
+
+#define TOTP_SCRATCH_MIN 10000000u /* scratch codes have 8 digits, the first not zero */
+#define TOTP_SCRATCH_MAX 99999999u
+
+#define TOTP_SCRATCH_COUNT_MAX 100 /* at most this many in one set */
+
+/* `n` (<= TOTP_SCRATCH_COUNT_MAX) distinct uniformly random scratch codes. */
+int totp_scratch_generate(uint32_t *codes, size_t n);
+
+/* ---- Hygiene ----------------------------------------------------------------------------- */
+
+/* Overwrite `len` bytes with zeros in a way the compiler cannot elide (OPENSSL_cleanse). */
+void totp_wipe(void *buf, size_t len);
+
+/* Wipe a NUL-terminated string in place and free() it; NULL is allowed. */
+void totp_wipe_string(char *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TOTP_H */
