@@ -1,6 +1,8 @@
 /* common.c: error strings, algorithm names, parameter checks and memory wiping. */
 #include "config.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +46,22 @@ const char *totp_strerror(int err)
         return "malformed otpauth URI";
     case TOTP_ERANDOM:
         return "random number generator failure";
+    case TOTP_EFORMAT:
+        return "malformed record";
+    case TOTP_ENOENT:
+        return "no record";
+    case TOTP_EPERM:
+        return "bad ownership, mode or file type, or permission denied";
+    case TOTP_EIO:
+        return "input/output error";
+    case TOTP_ELOCKED:
+        return "record is locked by another process";
+    case TOTP_EUSER:
+        return "unknown or unusable user name";
+    case TOTP_ERATELIMIT:
+        return "too many attempts";
+    case TOTP_EEXIST:
+        return "record already exists";
     default:
         return "unknown error";
     }
@@ -123,6 +141,49 @@ int totpi_has_prefix_ci(const char *s, const char *prefix)
     return 1;
 }
 
+int totpi_parse_uint(const char *s, size_t len, uint64_t max, uint64_t *v)
+{
+    uint64_t n = 0;
+    if (len == 0 || len > 20)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+        unsigned d = (unsigned)(s[i] - '0');
+        if (n > (UINT64_MAX - d) / 10)
+            return 0;
+        n = n * 10 + d;
+    }
+    if (n > max)
+        return 0;
+    *v = n;
+    return 1;
+}
+
+int totpi_parse_skew(const char *s, size_t len, int64_t *v)
+{
+    uint64_t n;
+    int negative = len > 0 && s[0] == '-';
+    if (len > 0 && (s[0] == '-' || s[0] == '+')) {
+        s++;
+        len--;
+    }
+    if (!totpi_parse_uint(s, len, TOTP_SKEW_MAX, &n))
+        return 0;
+    *v = negative ? -(int64_t)n : (int64_t)n;
+    return 1;
+}
+
+const char *totpi_next_token(const char *s, size_t *len)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    if (*s == '\0')
+        return NULL;
+    *len = strcspn(s, " \t");
+    return s;
+}
+
 void totp_wipe(void *buf, size_t len)
 {
     if (buf != NULL && len > 0)
@@ -135,4 +196,18 @@ void totp_wipe_string(char *s)
         return;
     totp_wipe(s, strlen(s));
     free(s);
+}
+
+int totpi_fail(totp_error *err, int code, int sys_errno, unsigned line, const char *fmt, ...)
+{
+    if (err != NULL) {
+        va_list ap;
+        err->code = code;
+        err->sys_errno = sys_errno;
+        err->line = line;
+        va_start(ap, fmt);
+        vsnprintf(err->message, sizeof(err->message), fmt, ap);
+        va_end(ap);
+    }
+    return code;
 }

@@ -16,6 +16,33 @@ int totpi_strcasecmp(const char *a, const char *b);
 /* Whether `s` starts with `prefix`, ASCII case-insensitively. */
 int totpi_has_prefix_ci(const char *s, const char *prefix);
 
+/* Parse exactly `len` characters of decimal digits, at most `max`; 1 on success, else 0. */
+int totpi_parse_uint(const char *s, size_t len, uint64_t max, uint64_t *v);
+
+/* The largest clock skew, in steps, a record may hold (TIME_SKEW). */
+#define TOTP_SKEW_MAX 1000000
+
+/* Parse an optionally signed number of steps, |v| <= TOTP_SKEW_MAX; 1 on success, else 0. */
+int totpi_parse_skew(const char *s, size_t len, int64_t *v);
+
+/* NULL if `value` is acceptable for the record key `key` (known keys are validated; unknown
+ * keys take anything without control characters), else the reason. */
+const char *totpi_check_value(const char *key, const char *value);
+
+/* Whether `len` bytes of `key` make an option name: A-Z first, then A-Z, 0-9 or '_'. */
+int totpi_key_is_well_formed(const char *key, size_t len);
+
+/* If `code` (8 digits) is one of the record's scratch codes, remove it and return 1. All codes
+ * are compared in constant time. */
+int totpi_record_take_scratch(totp_record *rec, const char *code);
+
+/* The next space- or tab-separated token of `s` and its length; NULL when none is left. */
+const char *totpi_next_token(const char *s, size_t *len);
+
+/* Fill `err` (if not NULL) and return `code`. The message must never contain secrets. */
+int totpi_fail(totp_error *err, int code, int sys_errno, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
 /* All ones if `x` is zero, else zero: for branch-free selection on secret-dependent values. */
 static inline uint64_t totpi_ct_is_zero(uint64_t x)
 {

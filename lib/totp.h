@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -21,22 +22,44 @@ extern "C" {
 /* Error codes. */
 enum {
     TOTP_OK = 0,
-    TOTP_EINVAL = -1,     /* a NULL or otherwise unusable argument */
-    TOTP_ENOMEM = -2,     /* allocation failed */
-    TOTP_ECRYPTO = -3,    /* OpenSSL reported a failure */
-    TOTP_EBUFFER = -4,    /* output buffer too small */
-    TOTP_EBASE32 = -5,    /* not valid base32 */
-    TOTP_EKEYLEN = -6,    /* key shorter than 10 or longer than 64 bytes */
-    TOTP_EDIGITS = -7,    /* digits not 6, 7 or 8 */
-    TOTP_EPERIOD = -8,    /* period not within 1..300 seconds */
-    TOTP_EALGORITHM = -9, /* unknown HMAC algorithm */
-    TOTP_ETIME = -10,     /* time before the epoch or out of range */
-    TOTP_ECODE = -11,     /* the code is not exactly `digits` decimal digits */
-    TOTP_EMISMATCH = -12, /* the code matches no step in the window */
-    TOTP_EREPLAY = -13,   /* the code matches only steps at or below the watermark */
-    TOTP_EURI = -14,      /* malformed otpauth URI */
-    TOTP_ERANDOM = -15,   /* the random generator failed */
+    TOTP_EINVAL = -1,      /* a NULL or otherwise unusable argument */
+    TOTP_ENOMEM = -2,      /* allocation failed */
+    TOTP_ECRYPTO = -3,     /* OpenSSL reported a failure */
+    TOTP_EBUFFER = -4,     /* output buffer too small */
+    TOTP_EBASE32 = -5,     /* not valid base32 */
+    TOTP_EKEYLEN = -6,     /* key shorter than 10 or longer than 64 bytes */
+    TOTP_EDIGITS = -7,     /* digits not 6, 7 or 8 */
+    TOTP_EPERIOD = -8,     /* period not within 1..300 seconds */
+    TOTP_EALGORITHM = -9,  /* unknown HMAC algorithm */
+    TOTP_ETIME = -10,      /* time before the epoch or out of range */
+    TOTP_ECODE = -11,      /* the code is not exactly `digits` decimal digits */
+    TOTP_EMISMATCH = -12,  /* the code matches no step in the window */
+    TOTP_EREPLAY = -13,    /* the code matches only steps at or below the watermark */
+    TOTP_EURI = -14,       /* malformed otpauth URI */
+    TOTP_ERANDOM = -15,    /* the random generator failed */
+    TOTP_EFORMAT = -16,    /* a record is malformed */
+    TOTP_ENOENT = -17,     /* no record for this user */
+    TOTP_EPERM = -18,      /* a file has the wrong type, owner or mode, or access was denied */
+    TOTP_EIO = -19,        /* reading or durably writing a record failed */
+    TOTP_ELOCKED = -20,    /* the record stayed locked by another process for too long */
+    TOTP_EUSER = -21,      /* unknown user, or a user name unfit for a path */
+    TOTP_ERATELIMIT = -22, /* too many attempts: RATE_LIMIT or the site floor */
+    TOTP_EEXIST = -23,     /* a record already exists */
 };
+
+/* The last error code; tests walk TOTP_OK..TOTP_ELAST. */
+#define TOTP_ELAST TOTP_EEXIST
+
+/*
+ * Details of a failure, for an administrator: one line naming the file (and line) and the
+ * reason. Never contains key material, codes or scratch codes.
+ */
+typedef struct totp_error {
+    int code;          /* TOTP_E* */
+    int sys_errno;     /* errno of the failed system call, or 0 */
+    unsigned line;     /* record line number for TOTP_EFORMAT, or 0 */
+    char message[384]; /* e.g. "/var/lib/totp/alice: line 3: STEP_SIZE must be 1 to 300" */
+} totp_error;
 
 /* A short, static, human-readable reason for an error code (never NULL). */
 const char *totp_strerror(int err);
@@ -108,8 +131,9 @@ typedef struct totp_window {
     uint64_t watermark; /* the last accepted step or counter */
 } totp_window;
 
-/* Scan at most this many steps in one verification (behind + ahead + 1). */
-#define TOTP_WINDOW_MAX 1001
+/* Scan at most this many steps in one verification (behind + ahead + 1); room for GA's
+ * +-1500-step clock-skew search. */
+#define TOTP_WINDOW_MAX 3001
 
 /*
  * Verify `code` against every step of `window`. The HMAC key is set up once; each candidate is
@@ -189,6 +213,147 @@ int totp_secret_generate(uint8_t *out, size_t len);
 
 /* `n` (<= TOTP_SCRATCH_COUNT_MAX) distinct uniformly random scratch codes. */
 int totp_scratch_generate(uint32_t *codes, size_t n);
+
+/* ---- Records: the google-authenticator file format and our extensions ----------------- */
+
+/*
+ * A parsed record: the secret on line 1, then `" KEY value` option lines and 8-digit scratch
+ * codes, in file order. Unknown keys are kept and written back in place. Opaque; see totp(5).
+ */
+typedef struct totp_record totp_record;
+
+#define TOTP_RECORD_MAX 65536 /* bytes */
+
+/* Parse `len` bytes. On TOTP_EFORMAT, `err` (if not NULL) names the line and the reason. */
+int totp_record_parse(const char *text, size_t len, totp_record **out, totp_error *err);
+
+/* A new TOTP record (TOTP_AUTH, DISALLOW_REUSE) for a key; ALGORITHM/DIGITS/STEP_SIZE are
+ * written only where they differ from SHA1/6/30, so google-authenticator can read it. */
+int totp_record_new(const uint8_t *key, size_t len, const totp_params *params, totp_record **out);
+
+/* Wipe and free; NULL is allowed. */
+void totp_record_free(totp_record *rec);
+
+/* The file text (malloc'ed, NUL-terminated; wipe with totp_wipe_string). */
+int totp_record_serialize(const totp_record *rec, char **text, size_t *len);
+
+/* An option's value ("" for a bare key such as TOTP_AUTH), or NULL when absent. */
+const char *totp_record_get(const totp_record *rec, const char *key);
+
+/* Set (replace in place, or add after the other options) or remove an option. Known keys are
+ * validated as the parser would; TOTP_EFORMAT if the value is not acceptable. */
+int totp_record_set(totp_record *rec, const char *key, const char *value);
+int totp_record_unset(totp_record *rec, const char *key);
+
+/* The secret, and the algorithm/digits/period the record says (or `defaults` where silent). */
+int totp_record_key(const totp_record *rec, const totp_params *defaults, totp_key **key);
+int totp_record_params(const totp_record *rec, const totp_params *defaults, totp_params *out);
+int totp_record_secret(const totp_record *rec, uint8_t out[TOTP_KEY_MAX], size_t *len);
+
+/* Scratch codes: how many are left, and replacing the whole set. */
+size_t totp_record_scratch_count(const totp_record *rec);
+int totp_record_set_scratch(totp_record *rec, const uint32_t *codes, size_t n);
+
+/* ---- Verification policy ----------------------------------------------------------------- */
+
+/* Site-wide settings the policy applies to every record. */
+typedef struct totp_policy {
+    totp_params defaults;   /* algorithm/digits/period for records that do not say */
+    unsigned window;        /* WINDOW_SIZE for records that do not say (GA: 3) */
+    unsigned rate_attempts; /* site floor: at most this many attempts... (0: none) */
+    unsigned rate_interval; /* ...in this many seconds; applies on top of RATE_LIMIT */
+    int noskewadj;          /* do not learn TIME_SKEW from codes outside the window */
+    int no_increment_hotp;  /* a failed HOTP attempt does not advance HOTP_COUNTER */
+} totp_policy;
+
+#define TOTP_POLICY_DEFAULT                                                                        \
+    {                                                                                              \
+        TOTP_PARAMS_DEFAULT, 3, 0, 0, 0, 0                                                         \
+    }
+
+typedef enum {
+    TOTP_BY_NONE = 0,
+    TOTP_BY_TOTP,    /* a time-based code */
+    TOTP_BY_HOTP,    /* a counter-based code */
+    TOTP_BY_SCRATCH, /* a scratch code, now removed */
+    TOTP_BY_SKEW,    /* the third consistent out-of-window code: TIME_SKEW learned (as GA) */
+} totp_method;
+
+typedef struct totp_result {
+    int verdict;         /* TOTP_OK, or why not: EMISMATCH, EREPLAY, ECODE, ERATELIMIT, ... */
+    totp_method method;  /* how it was accepted */
+    int changed;         /* the record holds new state that must be committed */
+    size_t scratch_left; /* scratch codes left afterwards */
+} totp_result;
+
+/*
+ * Decide on `code` at `now` (Unix seconds, from the caller's clock) and update `rec` in memory:
+ * rate limit, scratch codes, the TOTP window or HOTP look-ahead, the replay watermark (always
+ * on: DISALLOW_REUSE for TOTP, HOTP_COUNTER for HOTP), and TIME_SKEW learning. Returns the
+ * verdict (also in `res`). The caller must commit `rec` if res->changed, and must treat a
+ * failed commit as a denial.
+ */
+int totp_policy_check(totp_record *rec, const char *code, int64_t now, const totp_policy *policy,
+                      totp_result *res);
+
+/* ---- Stores ------------------------------------------------------------------------------ */
+
+/* Where records live; opaque. The file store now, a directory store later. */
+typedef struct totp_store totp_store;
+
+/* One locked read-modify-write of one user's record; opaque. */
+typedef struct totp_txn totp_txn;
+
+typedef struct totp_file_store_config {
+    const char *system_dir;  /* NULL: /var/lib/totp; "" turns the system store off */
+    const char *secret_path; /* secret=: a path template (~, ${HOME}, ${USER}); NULL: lookup */
+    int fixed_user;          /* user=: act as (and expect files owned by) fixed_uid */
+    uid_t fixed_uid;
+    mode_t allowed_perm;              /* mode bits a record may have; 0 means 0600 */
+    int no_strict_owner;              /* do not check who owns a record in a home directory */
+    uid_t system_owner;               /* owner of the system store (0; tests use their own uid) */
+    unsigned lock_timeout_ms;         /* give up waiting for a lock after this long; 0 means 5000 */
+    int skip_unreadable_system_store; /* a system store we may not read counts as empty (for
+                                       * users' own tools; otherwise that is an error) */
+} totp_file_store_config;
+
+int totp_store_file_new(const totp_file_store_config *config, totp_store **out);
+void totp_store_free(totp_store *store);
+
+#define TOTP_TXN_CREATE                                                                            \
+    1                     /* begin: prepare a new record where enrollment would put it (root: the  \
+                           * system store; a user: ~/.config/totp/secret; or secret_path) */
+#define TOTP_TXN_SYSTEM 2 /* with TOTP_TXN_CREATE: in the system store, whoever we are */
+
+/*
+ * Lock and read `user`'s record (the first that exists, in lookup order). TOTP_ENOENT when the
+ * user has none. With TOTP_TXN_CREATE, `*rec` is NULL and the commit creates the record
+ * (TOTP_EEXIST if one appeared meanwhile).
+ */
+int totp_store_begin(totp_store *store, const char *user, int flags, totp_txn **txn,
+                     totp_record **rec, totp_error *err);
+
+/* Durably replace (or create) the record and end the transaction; the txn is freed. */
+int totp_txn_commit(totp_txn *txn, const totp_record *rec, totp_error *err);
+
+/* Delete the record durably and end the transaction; the txn is freed. */
+int totp_txn_remove(totp_txn *txn, totp_error *err);
+
+/* Release the lock without writing; the txn is freed. NULL is allowed. */
+void totp_txn_abort(totp_txn *txn);
+
+/* Where the record of a transaction lives (for logs and totpctl). */
+const char *totp_txn_location(const totp_txn *txn);
+
+/*
+ * The whole login decision: begin, totp_policy_check, commit when the state changed. If the
+ * new state cannot be made durable the answer is TOTP_EIO (or the store's error) and `res`
+ * says nothing about whether the code was right. `location` (if not NULL) receives where the
+ * record lives, for logs.
+ */
+int totp_authenticate(totp_store *store, const char *user, const char *code, int64_t now,
+                      const totp_policy *policy, totp_result *res, char *location,
+                      size_t location_size, totp_error *err);
 
 /* ---- Hygiene ----------------------------------------------------------------------------- */
 

@@ -227,21 +227,7 @@ int totp_uri_build(const totp_uri *uri, char **out)
 /* A decimal number within [min, max], digits only. */
 static int parse_number(const char *s, uint64_t min, uint64_t max, uint64_t *v)
 {
-    uint64_t n = 0;
-    if (*s == '\0')
-        return 0;
-    for (; *s != '\0'; s++) {
-        if (*s < '0' || *s > '9')
-            return 0;
-        unsigned d = (unsigned)(*s - '0');
-        if (n > (UINT64_MAX - d) / 10)
-            return 0;
-        n = n * 10 + d;
-    }
-    if (n < min || n > max)
-        return 0;
-    *v = n;
-    return 1;
+    return totpi_parse_uint(s, strlen(s), max, v) && *v >= min;
 }
 
 enum { P_SECRET, P_ISSUER, P_ALGORITHM, P_DIGITS, P_PERIOD, P_COUNTER, P_COUNT };

@@ -504,11 +504,11 @@ END_TEST
 
 START_TEST(strerror_covers_every_code)
 {
-    for (int err = TOTP_OK; err >= TOTP_ERANDOM; err--) {
+    for (int err = TOTP_OK; err >= TOTP_ELAST; err--) {
         const char *msg = totp_strerror(err);
         ck_assert_ptr_nonnull(msg);
         ck_assert_str_ne(msg, "unknown error");
-        for (int other = err - 1; other >= TOTP_ERANDOM; other--)
+        for (int other = err - 1; other >= TOTP_ELAST; other--)
             ck_assert_str_ne(msg, totp_strerror(other));
     }
     ck_assert_str_eq(totp_strerror(-1000), "unknown error");

@@ -1,0 +1,96 @@
+/* store.c: the store interface's dispatch, and the whole login decision over any store. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+#include "store.h"
+
+int totp_store_begin(totp_store *store, const char *user, int flags, totp_txn **txn,
+                     totp_record **rec, totp_error *err)
+{
+    if (txn != NULL)
+        *txn = NULL;
+    if (rec != NULL)
+        *rec = NULL;
+    if (store == NULL || user == NULL || txn == NULL || rec == NULL)
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "invalid argument");
+    return store->ops->begin(store, user, flags, txn, rec, err);
+}
+
+int totp_txn_commit(totp_txn *txn, const totp_record *rec, totp_error *err)
+{
+    if (txn == NULL || rec == NULL) {
+        totp_txn_abort(txn);
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "invalid argument");
+    }
+    return txn->ops->commit(txn, rec, err);
+}
+
+int totp_txn_remove(totp_txn *txn, totp_error *err)
+{
+    if (txn == NULL)
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "invalid argument");
+    return txn->ops->remove(txn, err);
+}
+
+void totp_txn_abort(totp_txn *txn)
+{
+    if (txn != NULL)
+        txn->ops->abort(txn);
+}
+
+const char *totp_txn_location(const totp_txn *txn)
+{
+    return txn != NULL ? txn->ops->location(txn) : NULL;
+}
+
+void totp_store_free(totp_store *store)
+{
+    if (store != NULL)
+        store->ops->free(store);
+}
+
+int totp_authenticate(totp_store *store, const char *user, const char *code, int64_t now,
+                      const totp_policy *policy, totp_result *res, char *location,
+                      size_t location_size, totp_error *err)
+{
+    totp_txn *txn = NULL;
+    totp_record *rec = NULL;
+
+    if (res == NULL)
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "invalid argument");
+    memset(res, 0, sizeof(*res));
+    res->verdict = TOTP_EINVAL;
+    if (location != NULL && location_size > 0)
+        location[0] = '\0';
+    if (code == NULL || policy == NULL)
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "invalid argument");
+
+    int rc = totp_store_begin(store, user, 0, &txn, &rec, err);
+    if (rc != TOTP_OK) {
+        res->verdict = rc;
+        return rc;
+    }
+    if (location != NULL && location_size > 0)
+        snprintf(location, location_size, "%s", totp_txn_location(txn));
+
+    rc = totp_policy_check(rec, code, now, policy, res);
+    int is_verdict = rc == TOTP_OK || rc == TOTP_EMISMATCH || rc == TOTP_EREPLAY ||
+                     rc == TOTP_ECODE || rc == TOTP_ERATELIMIT;
+    if (!is_verdict) /* the record could not be judged: say which and why */
+        totpi_fail(err, rc, 0, 0, "%s: %s", totp_txn_location(txn), totp_strerror(rc));
+    if (res->changed) {
+        int crc = totp_txn_commit(txn, rec, err);
+        if (crc != TOTP_OK) {
+            /* Not durable, so not accepted: and say nothing about the code itself. */
+            memset(res, 0, sizeof(*res));
+            res->verdict = rc = crc;
+        }
+    } else {
+        totp_txn_abort(txn);
+    }
+    totp_record_free(rec);
+    return rc;
+}

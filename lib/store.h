@@ -1,0 +1,26 @@
+/* store.h: the store interface behind totp_store_* (files now, a directory server later). */
+#ifndef TOTP_STORE_H
+#define TOTP_STORE_H
+
+#include "totp.h"
+
+struct totp_store_ops {
+    int (*begin)(totp_store *store, const char *user, int flags, totp_txn **txn, totp_record **rec,
+                 totp_error *err);
+    int (*commit)(totp_txn *txn, const totp_record *rec, totp_error *err);
+    int (*remove)(totp_txn *txn, totp_error *err);
+    void (*abort)(totp_txn *txn);
+    const char *(*location)(const totp_txn *txn);
+    void (*free)(totp_store *store);
+};
+
+/* Every store and transaction begins with this header. */
+struct totp_store {
+    const struct totp_store_ops *ops;
+};
+
+struct totp_txn {
+    const struct totp_store_ops *ops;
+};
+
+#endif /* TOTP_STORE_H */

@@ -1,0 +1,371 @@
+/* verify.c: the login policy: rate limit, scratch codes, TOTP/HOTP windows, replay, clock skew. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "totp.h"
+
+/* How far GA looks for a drifting clock: 25 * 60 steps either way. */
+#define SKEW_SEARCH 1500
+/* GA's RESETTING_TIME_SKEW keeps the last three out-of-window codes. */
+#define SKEW_SAMPLES 3
+/* Timestamps kept for rate limiting, at most (RATE_LIMIT allows up to 100 attempts). */
+#define MAX_ATTEMPTS 101
+
+static int set_number(totp_record *rec, const char *key, int64_t value)
+{
+    char buf[24];
+    snprintf(buf, sizeof(buf), "%" PRId64, value);
+    return totp_record_set(rec, key, buf);
+}
+
+static int get_number(const totp_record *rec, const char *key, uint64_t *value)
+{
+    const char *v = totp_record_get(rec, key);
+    return v != NULL && totpi_parse_uint(v, strlen(v), INT64_MAX, value);
+}
+
+/* ---- Rate limiting ------------------------------------------------------------------------ */
+
+struct limits {
+    unsigned n;
+    unsigned attempts[2];
+    unsigned interval[2];
+};
+
+static int compare_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/*
+ * Count this attempt against the record's RATE_LIMIT and the site floor. The timestamps live in
+ * RATE_LIMIT when the record has one (where google-authenticator keeps them), else in ATTEMPTS.
+ * Returns TOTP_ERATELIMIT when either limit is exceeded.
+ */
+static int rate_limit(totp_record *rec, int64_t now, const totp_policy *policy, int *changed)
+{
+    struct limits lim = {0, {0, 0}, {0, 0}};
+    const char *rl = totp_record_get(rec, "RATE_LIMIT");
+    const char *list = NULL, *tok;
+    size_t len;
+    uint64_t v;
+
+    if (rl != NULL) {
+        tok = totpi_next_token(rl, &len);
+        totpi_parse_uint(tok, len, 100, &v);
+        lim.attempts[lim.n] = (unsigned)v;
+        tok = totpi_next_token(tok + len, &len);
+        totpi_parse_uint(tok, len, 3600, &v);
+        lim.interval[lim.n++] = (unsigned)v;
+        list = tok + len;
+    }
+    if (policy->rate_attempts > 0 && policy->rate_interval > 0) {
+        lim.attempts[lim.n] = policy->rate_attempts;
+        lim.interval[lim.n++] = policy->rate_interval;
+        if (list == NULL)
+            list = totp_record_get(rec, "ATTEMPTS");
+    }
+    if (lim.n == 0)
+        return TOTP_OK;
+
+    unsigned keep_count = 0, keep_interval = 0;
+    for (unsigned i = 0; i < lim.n; i++) {
+        keep_count = lim.attempts[i] > keep_count ? lim.attempts[i] : keep_count;
+        keep_interval = lim.interval[i] > keep_interval ? lim.interval[i] : keep_interval;
+    }
+
+    int64_t ts[MAX_ATTEMPTS + 1];
+    size_t n = 0;
+    for (; list != NULL && (tok = totpi_next_token(list, &len)) != NULL; list = tok + len) {
+        if (!totpi_parse_uint(tok, len, INT64_MAX, &v))
+            return TOTP_EFORMAT;
+        /* Keep what falls inside the longest interval; drop the future (a clock set back). */
+        if ((int64_t)v > now || (int64_t)v < now - (int64_t)keep_interval)
+            continue;
+        if (n == MAX_ATTEMPTS) { /* more than any limit needs: forget the oldest */
+            qsort(ts, n, sizeof(ts[0]), compare_i64);
+            memmove(ts, ts + 1, (n - 1) * sizeof(ts[0]));
+            n--;
+        }
+        ts[n++] = (int64_t)v;
+    }
+    ts[n++] = now;
+    qsort(ts, n, sizeof(ts[0]), compare_i64);
+
+    int exceeded = 0;
+    for (unsigned i = 0; i < lim.n; i++) {
+        size_t within = 0;
+        for (size_t k = 0; k < n; k++)
+            within += ts[k] >= now - (int64_t)lim.interval[i];
+        exceeded |= within > lim.attempts[i];
+    }
+    /* The most recent `keep_count` attempts are all any limit needs next time. */
+    size_t first = n > keep_count ? n - keep_count : 0;
+
+    char buf[16 + MAX_ATTEMPTS * 21];
+    size_t o = 0;
+    if (rl != NULL)
+        o += (size_t)snprintf(buf, sizeof(buf), "%u %u", lim.attempts[0], lim.interval[0]);
+    for (size_t k = first; k < n; k++)
+        o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%" PRId64, o > 0 ? " " : "", ts[k]);
+    buf[o] = '\0';
+    int rc = totp_record_set(rec, rl != NULL ? "RATE_LIMIT" : "ATTEMPTS", buf);
+    if (rc != TOTP_OK)
+        return rc;
+    *changed = 1;
+    return exceeded ? TOTP_ERATELIMIT : TOTP_OK;
+}
+
+/* ---- Time-based codes --------------------------------------------------------------------- */
+
+/* The replay watermark of a TOTP record: the highest step in DISALLOW_REUSE. */
+static int totp_watermark(const totp_record *rec, uint64_t *watermark)
+{
+    const char *list = totp_record_get(rec, "DISALLOW_REUSE"), *tok;
+    size_t len;
+    uint64_t v;
+    int found = 0;
+    *watermark = 0;
+    for (; list != NULL && (tok = totpi_next_token(list, &len)) != NULL; list = tok + len) {
+        if (totpi_parse_uint(tok, len, INT64_MAX, &v) && (!found || v > *watermark)) {
+            *watermark = v;
+            found = 1;
+        }
+    }
+    return found;
+}
+
+static int64_t record_skew(const totp_record *rec)
+{
+    const char *v = totp_record_get(rec, "TIME_SKEW");
+    int64_t skew = 0;
+    if (v != NULL && !totpi_parse_skew(v, strlen(v), &skew))
+        skew = 0;
+    return skew;
+}
+
+/*
+ * GA's clock-skew learning: a code that matches `skew` steps away from now is remembered in
+ * RESETTING_TIME_SKEW; three such codes in consecutive steps with a steady skew set TIME_SKEW,
+ * and the third one logs the user in. Returns TOTP_OK when the skew was learned.
+ */
+static int learn_skew(totp_record *rec, uint64_t step, int64_t skew, int *changed)
+{
+    uint64_t tms[SKEW_SAMPLES + 1];
+    int64_t skews[SKEW_SAMPLES + 1];
+    size_t n = 0, len;
+    const char *list = totp_record_get(rec, "RESETTING_TIME_SKEW"), *tok;
+
+    for (; list != NULL && (tok = totpi_next_token(list, &len)) != NULL; list = tok + len) {
+        size_t digits = strspn(tok, "0123456789");
+        if (n == SKEW_SAMPLES) {
+            memmove(tms, tms + 1, (n - 1) * sizeof(tms[0]));
+            memmove(skews, skews + 1, (n - 1) * sizeof(skews[0]));
+            n--;
+        }
+        if (!totpi_parse_uint(tok, digits, INT64_MAX, &tms[n]) ||
+            !totpi_parse_skew(tok + digits, len - digits, &skews[n]))
+            return TOTP_EFORMAT;
+        n++;
+    }
+    /* The same code once more tells nothing new. */
+    if (n > 0 && (int64_t)tms[n - 1] + skews[n - 1] == (int64_t)step + skew)
+        return TOTP_EMISMATCH;
+    if (n == SKEW_SAMPLES) {
+        memmove(tms, tms + 1, (n - 1) * sizeof(tms[0]));
+        memmove(skews, skews + 1, (n - 1) * sizeof(skews[0]));
+        n--;
+    }
+    tms[n] = step;
+    skews[n++] = skew;
+    *changed = 1;
+
+    int steady = n == SKEW_SAMPLES;
+    int64_t sum = skews[0];
+    for (size_t i = 1; steady && i < n; i++) {
+        if (tms[i] <= tms[i - 1] || tms[i] > tms[i - 1] + 2 || skews[i] - skews[i - 1] > 1 ||
+            skews[i - 1] - skews[i] > 1)
+            steady = 0;
+        sum += skews[i];
+    }
+    if (steady) {
+        int rc = set_number(rec, "TIME_SKEW", sum / (int64_t)n);
+        if (rc == TOTP_OK)
+            rc = totp_record_set(rec, "RESETTING_TIME_SKEW", "");
+        return rc;
+    }
+
+    char buf[SKEW_SAMPLES * 48], *o = buf;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        o += snprintf(o, sizeof(buf) - (size_t)(o - buf), "%s%" PRIu64 "%+" PRId64,
+                      i > 0 ? " " : "", tms[i], skews[i]);
+    int rc = totp_record_set(rec, "RESETTING_TIME_SKEW", buf);
+    return rc == TOTP_OK ? TOTP_EMISMATCH : rc;
+}
+
+static int check_totp(totp_record *rec, const totp_key *key, const totp_params *params,
+                      unsigned window, const char *code, int64_t now, int noskewadj,
+                      totp_result *res)
+{
+    uint64_t step, matched = 0, watermark;
+    int rc = totp_time_step(now, params->period, &step);
+    if (rc != TOTP_OK)
+        return rc;
+    int64_t skew = record_skew(rec);
+    int has_watermark = totp_watermark(rec, &watermark);
+    uint64_t center = skew < 0 && (uint64_t)-skew > step ? 0 : step + (uint64_t)skew;
+
+    totp_window w = {center, (window - 1) / 2, window / 2, has_watermark, watermark};
+    rc = totp_verify(key, code, &w, &matched);
+    if (rc == TOTP_EMISMATCH && !noskewadj) {
+        /* Perhaps the phone's clock is off: look further, as google-authenticator does. */
+        totp_window wide = {step, SKEW_SEARCH, SKEW_SEARCH, has_watermark, watermark};
+        if (totp_verify(key, code, &wide, &matched) == TOTP_OK) {
+            rc = learn_skew(rec, step, (int64_t)(matched - step), &res->changed);
+            if (rc == TOTP_OK)
+                res->method = TOTP_BY_SKEW;
+        }
+    } else if (rc == TOTP_OK) {
+        res->method = TOTP_BY_TOTP;
+    }
+    if (rc != TOTP_OK)
+        return rc;
+    /* Replay protection is always on: nothing at or below this step will match again. */
+    rc = set_number(rec, "DISALLOW_REUSE", (int64_t)matched);
+    res->changed = 1;
+    return rc;
+}
+
+/* ---- Counter-based codes ------------------------------------------------------------------ */
+
+static int check_hotp(totp_record *rec, const totp_key *key, unsigned window, const char *code,
+                      int no_increment, totp_result *res)
+{
+    uint64_t counter, matched = 0;
+    if (!get_number(rec, "HOTP_COUNTER", &counter) || counter < 1)
+        return TOTP_EFORMAT;
+    /* HOTP_COUNTER is the next counter to accept: everything below it is used. */
+    totp_window w = {counter, window - 1, window - 1, 1, counter - 1};
+    int rc = totp_verify(key, code, &w, &matched);
+    if (rc == TOTP_OK) {
+        res->method = TOTP_BY_HOTP;
+        res->changed = 1;
+        return set_number(rec, "HOTP_COUNTER", (int64_t)matched + 1);
+    }
+    if ((rc == TOTP_EMISMATCH || rc == TOTP_EREPLAY) && !no_increment) {
+        /* As google-authenticator: every failed attempt burns a counter value. */
+        int set = set_number(rec, "HOTP_COUNTER", (int64_t)counter + 1);
+        res->changed = 1;
+        if (set != TOTP_OK)
+            return set;
+    }
+    return rc;
+}
+
+/* ---- The decision ------------------------------------------------------------------------- */
+
+/* Copy the digits of `code` (spaces dropped, as apps show "123 456"); 0 if anything else. */
+static size_t normalize_code(const char *code, char out[TOTP_DIGITS_MAX + 1])
+{
+    size_t n = 0;
+    for (; *code != '\0'; code++) {
+        if (*code == ' ')
+            continue;
+        if (*code < '0' || *code > '9' || n == TOTP_DIGITS_MAX) {
+            totp_wipe(out, TOTP_DIGITS_MAX + 1);
+            return 0;
+        }
+        out[n++] = *code;
+    }
+    out[n] = '\0';
+    return n;
+}
+
+static int record_outcome(totp_record *rec, int64_t now, int verdict, totp_result *res)
+{
+    int rc;
+    if (verdict == TOTP_OK) {
+        rc = set_number(rec, "LAST_SUCCESS", now);
+        if (rc == TOTP_OK)
+            rc = totp_record_unset(rec, "FAILURES");
+    } else {
+        uint64_t count = 0;
+        const char *v = totp_record_get(rec, "FAILURES");
+        size_t len;
+        const char *tok = v != NULL ? totpi_next_token(v, &len) : NULL;
+        if (tok == NULL || !totpi_parse_uint(tok, len, UINT32_MAX, &count))
+            count = 0;
+        char buf[48];
+        snprintf(buf, sizeof(buf), "%" PRIu64 " %" PRId64, count < UINT32_MAX ? count + 1 : count,
+                 now);
+        rc = totp_record_set(rec, "FAILURES", buf);
+    }
+    res->changed = 1;
+    return rc;
+}
+
+int totp_policy_check(totp_record *rec, const char *code, int64_t now, const totp_policy *policy,
+                      totp_result *res)
+{
+    if (res == NULL)
+        return TOTP_EINVAL;
+    memset(res, 0, sizeof(*res));
+    res->verdict = TOTP_EINVAL;
+    if (rec == NULL || code == NULL || policy == NULL)
+        return TOTP_EINVAL;
+    res->verdict = TOTP_ETIME;
+    if (now < 0)
+        return TOTP_ETIME;
+
+    totp_params params;
+    totp_key *key = NULL;
+    char digits[TOTP_DIGITS_MAX + 1];
+    unsigned window = policy->window > 0 ? policy->window : 3;
+    uint64_t v;
+    if (get_number(rec, "WINDOW_SIZE", &v))
+        window = (unsigned)v;
+
+    int verdict = rate_limit(rec, now, policy, &res->changed);
+    size_t n = 0;
+    if (verdict == TOTP_OK) {
+        n = normalize_code(code, digits);
+        verdict = TOTP_ECODE;
+    }
+    if (n == 8 && totpi_record_take_scratch(rec, digits)) {
+        verdict = TOTP_OK;
+        res->method = TOTP_BY_SCRATCH;
+        res->changed = 1;
+    } else if (n > 0 && (verdict = totp_record_key(rec, &policy->defaults, &key)) == TOTP_OK) {
+        totp_record_params(rec, &policy->defaults, &params);
+        if (n != params.digits)
+            verdict = n == 8 ? TOTP_EMISMATCH : TOTP_ECODE;
+        else if (totp_record_get(rec, "HOTP_COUNTER") != NULL)
+            verdict = check_hotp(rec, key, window, digits, policy->no_increment_hotp, res);
+        else if (totp_record_get(rec, "TOTP_AUTH") != NULL)
+            verdict = check_totp(rec, key, &params, window, digits, now, policy->noskewadj, res);
+        else
+            verdict = TOTP_EMISMATCH; /* neither TOTP nor HOTP: scratch codes only, as GA */
+    }
+    totp_key_free(key);
+    totp_wipe(digits, sizeof(digits));
+
+    /* Bookkeeping for `totpctl status`; errors of the record itself are not attempts. */
+    if (verdict == TOTP_OK || verdict == TOTP_EMISMATCH || verdict == TOTP_EREPLAY ||
+        verdict == TOTP_ECODE || verdict == TOTP_ERATELIMIT) {
+        int rc = record_outcome(rec, now, verdict, res);
+        if (rc != TOTP_OK)
+            verdict = rc;
+    }
+    if (verdict != TOTP_OK)
+        res->method = TOTP_BY_NONE;
+    res->verdict = verdict;
+    res->scratch_left = totp_record_scratch_count(rec);
+    return verdict;
+}

@@ -1,0 +1,175 @@
+/* check_faults.c: every system call of a login failing in turn (EIO, ENOSPC, EROFS, EACCES,
+ * EINTR): the login is denied (or, where a retry is correct, succeeds), the record stays whole,
+ * the error is clear, and no temporary file is left behind. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "faultshim.h"
+#include "testutil.h"
+#include "totp.h"
+#include "unit.h"
+
+#define T0 1111111111
+#define RECORD_TEXT                                                                                \
+    "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\n\" TOTP_AUTH\n\" DISALLOW_REUSE 37037000\n"                 \
+    "11111111\n22222222\n"
+
+static const int errnos[] = {EIO, ENOSPC, EROFS, EACCES, EINTR};
+
+struct place {
+    const char *user;
+    char path[4200];
+    char dir[4096];
+};
+
+static void place_for(int which, struct place *p)
+{
+    tu_reset_homes();
+    if (which == 0) {
+        p->user = "bob";
+        snprintf(p->dir, sizeof(p->dir), "%s", tu_system_dir());
+        snprintf(p->path, sizeof(p->path), "%s/bob", p->dir);
+    } else {
+        p->user = "alice";
+        snprintf(p->dir, sizeof(p->dir), "%s", tu_home("alice"));
+        snprintf(p->path, sizeof(p->path), "%s/.google_authenticator", p->dir);
+    }
+}
+
+static int login(const struct place *p, totp_result *res, totp_error *err)
+{
+    totp_store *store = tu_store(NULL);
+    totp_policy policy = TOTP_POLICY_DEFAULT;
+    char code[TOTP_CODE_BUFSIZE];
+    tu_code_at(T0, 6, code);
+    int rc = totp_authenticate(store, p->user, code, T0, &policy, res, NULL, 0, err);
+    totp_store_free(store);
+    return rc;
+}
+
+/* The record parses, with its secret and both scratch codes. */
+static void assert_whole(const struct place *p, const char *context)
+{
+    char *text = tu_read(p->path);
+    ck_assert_msg(text != NULL, "%s: record gone", context);
+    totp_record *rec = NULL;
+    totp_error err = {0};
+    ck_assert_msg(totp_record_parse(text, strlen(text), &rec, &err) == TOTP_OK, "%s: %s", context,
+                  err.message);
+    ck_assert_msg(strncmp(text, "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\n", 33) == 0, "%s", context);
+    ck_assert_msg(strstr(text, "\n11111111\n22222222\n") != NULL, "%s: scratch codes", context);
+    ck_assert_uint_eq(totp_record_scratch_count(rec), 2);
+    totp_record_free(rec);
+    free(text);
+}
+
+/* A failure that a correct implementation retries, or that comes after the durable commit. */
+static int may_succeed(const char *call, int err)
+{
+    if (err == EINTR &&
+        (strcmp(call, "write") == 0 || strcmp(call, "flock") == 0 || strcmp(call, "pread") == 0))
+        return 1;
+    return strcmp(call, "close") == 0; /* closing the read-only record after the commit */
+}
+
+START_TEST(every_call_fails_closed)
+{
+    struct place p;
+    int err_no = errnos[_i % 5];
+    place_for(_i / 5, &p);
+
+    /* First count what a clean login calls. */
+    tu_write(p.path, RECORD_TEXT, 0600);
+    totp_result res;
+    totp_error err = {0};
+    fault_arm("", 0, 0);
+    ck_assert_int_eq(login(&p, &res, &err), TOTP_OK);
+    unsigned counts[32] = {0};
+    for (int c = 0; fault_call_names[c] != NULL; c++)
+        counts[c] = fault_count(fault_call_names[c]);
+    fault_disarm();
+    ck_assert_uint_gt(counts[4] + counts[5], 0); /* at least write and fsync were seen */
+
+    unsigned injected = 0;
+    for (int c = 0; fault_call_names[c] != NULL; c++) {
+        for (unsigned n = 1; n <= counts[c]; n++) {
+            const char *call = fault_call_names[c];
+            char context[128];
+            snprintf(context, sizeof(context), "%s #%u failing with %s", call, n, strerror(err_no));
+            tu_write(p.path, RECORD_TEXT, 0600);
+            memset(&err, 0, sizeof(err));
+            fault_arm(call, err_no, n);
+            int rc = login(&p, &res, &err);
+            fault_disarm();
+            injected++;
+
+            assert_whole(&p, context);
+            if (rc == TOTP_OK) {
+                ck_assert_msg(may_succeed(call, err_no), "%s: accepted", context);
+                char *text = tu_read(p.path);
+                ck_assert_msg(strstr(text, "DISALLOW_REUSE 37037037") != NULL,
+                              "%s: accepted but not recorded", context);
+                free(text);
+            } else {
+                /* Denied, and nothing says whether the code was right. */
+                ck_assert_int_eq(res.method, TOTP_BY_NONE);
+                ck_assert_int_ne(res.verdict, TOTP_OK);
+                ck_assert_msg(err.message[0] != '\0', "%s: no error message", context);
+                ck_assert_ptr_null(strstr(err.message, "GEZDGNBV"));
+            }
+            ck_assert_msg(tu_count_dotfiles(p.dir) == (_i / 5 == 0 ? 0 : 1),
+                          "%s: a temporary file was left behind", context);
+        }
+    }
+    printf("faults: %s record, %s: %u calls failed in turn, every record whole\n",
+           _i / 5 == 0 ? "system" : "home", strerror(err_no), injected);
+}
+END_TEST
+
+START_TEST(commit_failures_name_file_and_reason)
+{
+    struct place p;
+    place_for(0, &p);
+    static const struct {
+        const char *call;
+        int err;
+        const char *reason;
+    } cases[] = {
+        {"write", ENOSPC, "cannot write: No space left on device"},
+        {"fsync", EIO, "cannot fsync: Input/output error"},
+        {"renameat", EROFS, "cannot rename into place: Read-only file system"},
+        {"openat", EACCES, "cannot open: Permission denied"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        totp_result res;
+        totp_error err = {0};
+        char want[8192];
+        tu_write(p.path, RECORD_TEXT, 0600);
+        fault_arm(cases[i].call, cases[i].err, 1);
+        ck_assert_int_ne(login(&p, &res, &err), TOTP_OK);
+        fault_disarm();
+        snprintf(want, sizeof(want), "%s: %s", p.path, cases[i].reason);
+        ck_assert_str_eq(err.message, want);
+        ck_assert_ptr_null(strchr(err.message, '\n'));
+        assert_whole(&p, cases[i].call);
+    }
+}
+END_TEST
+
+static Suite *faults_suite(void)
+{
+    Suite *s = suite_create("faults");
+    TCase *tc = tcase_create("syscalls");
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, every_call_fails_closed, 0, 10);
+    tcase_add_test(tc, commit_failures_name_file_and_reason);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+UNIT_MAIN_USERS(faults_suite)
