@@ -3,6 +3,7 @@
 
 #include <check.h>
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -60,6 +61,13 @@ void tu_setup_users(char **argv)
 {
     if (getenv("NSS_WRAPPER_PASSWD") != NULL)
         return;
+    void *probe = dlopen(NSS_WRAPPER_LIB, RTLD_NOW);
+    if (probe == NULL) {
+        fprintf(stderr, "testutil: %s not found: install the Debian package libnss-wrapper\n",
+                NSS_WRAPPER_LIB);
+        exit(99); /* a hard error for the test harness, not a skip */
+    }
+    dlclose(probe);
     char tmpl[] = "/tmp/totp-test-XXXXXX";
     char *root = mkdtemp(tmpl);
     must(root != NULL, "cannot create", tmpl);
