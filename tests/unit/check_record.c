@@ -24,9 +24,13 @@ static char *read_data(const char *name, size_t *len)
     return buf;
 }
 
+/* ga-cli-*: written by google-authenticator's own CLI (Debian 12's libpam-google-authenticator:
+ * -t -d -r 3 -R 30 -w 3; -c -u -w 17 -e 3; -t -D -u -W -S 60 -e 0). The rest follow its format
+ * with the state its PAM module writes after logins. */
 static const char *const corpus[] = {
-    "ga-default.txt", "ga-minimal-80bit.txt", "ga-hotp.txt",      "ga-skew.txt",
-    "ga-grace.txt",   "ours-sha256.txt",      "unknown-keys.txt", "scratch-only.txt",
+    "ga-cli-totp.txt",      "ga-cli-hotp.txt",  "ga-cli-step60.txt", "ga-default.txt",
+    "ga-minimal-80bit.txt", "ga-hotp.txt",      "ga-skew.txt",       "ga-grace.txt",
+    "ours-sha256.txt",      "unknown-keys.txt", "scratch-only.txt",
 };
 
 START_TEST(corpus_round_trips_byte_for_byte)
