@@ -36,6 +36,20 @@ int totpi_key_is_well_formed(const char *key, size_t len);
  * are compared in constant time. */
 int totpi_record_take_scratch(totp_record *rec, const char *code);
 
+/* Remember `rhost` (if it can be stored) as the host of a code login at `now` (LASTn). */
+int totpi_grace_note(totp_record *rec, const char *rhost, int64_t now);
+
+/*
+ * Read a site configuration file: a regular file owned by root (or by our effective uid) that
+ * group and others cannot write, at most 64 KiB, opened without following a symlink. Each
+ * "name = value" or "name" line (blank lines and lines starting with '#' skipped) goes to
+ * `apply` (value NULL for a bare name); its error gets "PATH:LINE: " in front. With
+ * `optional`, a missing file is not an error. `*was_read` says whether the file was there.
+ */
+int totpi_conf_read(const char *path, int optional,
+                    int (*apply)(void *ctx, const char *name, const char *value, totp_error *err),
+                    void *ctx, int *was_read, totp_error *err);
+
 /* The next space- or tab-separated token of `s` and its length; NULL when none is left. */
 const char *totpi_next_token(const char *s, size_t *len);
 

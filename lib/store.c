@@ -52,7 +52,7 @@ void totp_store_free(totp_store *store)
         store->ops->free(store);
 }
 
-int totp_authenticate(totp_store *store, const char *user, const char *code, int64_t now,
+int totp_authenticate(totp_store *store, const char *user, const char *code, int flags, int64_t now,
                       const totp_policy *policy, totp_result *res, char *location,
                       size_t location_size, totp_error *err)
 {
@@ -76,7 +76,7 @@ int totp_authenticate(totp_store *store, const char *user, const char *code, int
     if (location != NULL && location_size > 0)
         snprintf(location, location_size, "%s", totp_txn_location(txn));
 
-    rc = totp_policy_check(rec, code, now, policy, res);
+    rc = totp_policy_check(rec, code, flags, now, policy, res);
     int is_verdict = rc == TOTP_OK || rc == TOTP_EMISMATCH || rc == TOTP_EREPLAY ||
                      rc == TOTP_ECODE || rc == TOTP_ERATELIMIT;
     if (!is_verdict) /* the record could not be judged: say which and why */

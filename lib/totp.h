@@ -264,11 +264,13 @@ typedef struct totp_policy {
     unsigned rate_interval; /* ...in this many seconds; applies on top of RATE_LIMIT */
     int noskewadj;          /* do not learn TIME_SKEW from codes outside the window */
     int no_increment_hotp;  /* a failed HOTP attempt does not advance HOTP_COUNTER */
+    unsigned grace_period;  /* seconds; > 0: remember the host of each code login (LASTn) */
+    const char *rhost;      /* the remote host of this login, or NULL */
 } totp_policy;
 
 #define TOTP_POLICY_DEFAULT                                                                        \
     {                                                                                              \
-        TOTP_PARAMS_DEFAULT, 3, 0, 0, 0, 0                                                         \
+        TOTP_PARAMS_DEFAULT, 3, 0, 0, 0, 0, 0, NULL                                                \
     }
 
 typedef enum {
@@ -284,7 +286,13 @@ typedef struct totp_result {
     totp_method method;  /* how it was accepted */
     int changed;         /* the record holds new state that must be committed */
     size_t scratch_left; /* scratch codes left afterwards */
+    size_t code_len;     /* TOTP_INPUT_SUFFIX: how many trailing characters were the code */
 } totp_result;
+
+/* Input flag: the code is at the end of the input, after a password (forward_pass). The last
+ * 8 characters are tried as a scratch code, then the last DIGITS as a code; spaces are part of
+ * the password, not ignored. It counts as one attempt. */
+#define TOTP_INPUT_SUFFIX 1
 
 /*
  * Decide on `code` at `now` (Unix seconds, from the caller's clock) and update `rec` in memory:
@@ -293,8 +301,14 @@ typedef struct totp_result {
  * verdict (also in `res`). The caller must commit `rec` if res->changed, and must treat a
  * failed commit as a denial.
  */
-int totp_policy_check(totp_record *rec, const char *code, int64_t now, const totp_policy *policy,
-                      totp_result *res);
+int totp_policy_check(totp_record *rec, const char *code, int flags, int64_t now,
+                      const totp_policy *policy, totp_result *res);
+
+/*
+ * google-authenticator's grace period: 1 if the last code login from `rhost` (a LASTn line) was
+ * less than `period` seconds before `now`, else 0. An empty or NULL rhost never qualifies.
+ */
+int totp_grace_applies(const totp_record *rec, const char *rhost, int64_t now, unsigned period);
 
 /* ---- Stores ------------------------------------------------------------------------------ */
 
@@ -351,9 +365,53 @@ const char *totp_txn_location(const totp_txn *txn);
  * says nothing about whether the code was right. `location` (if not NULL) receives where the
  * record lives, for logs.
  */
-int totp_authenticate(totp_store *store, const char *user, const char *code, int64_t now,
+int totp_authenticate(totp_store *store, const char *user, const char *code, int flags, int64_t now,
                       const totp_policy *policy, totp_result *res, char *location,
                       size_t location_size, totp_error *err);
+
+/* ---- Options: module arguments and the site configuration file ------------------------- */
+
+typedef enum {
+    TOTP_PASS_PROMPT = 0, /* ask with the PAM conversation */
+    TOTP_PASS_TRY_FIRST,  /* try_first_pass: an earlier module's PAM_AUTHTOK, then ask */
+    TOTP_PASS_USE_FIRST,  /* use_first_pass: only an earlier module's PAM_AUTHTOK */
+} totp_pass_mode;
+
+/*
+ * Everything pam_totp's arguments and pam_totp.conf can say (see pam_totp(8)). Strings point
+ * into storage the struct owns; release with totp_options_clear().
+ */
+typedef struct totp_options {
+    totp_policy policy;           /* window= digits= algorithm= rate_limit= noskewadj ... */
+    totp_file_store_config store; /* secret= user= allowed_perm= no_strict_owner system_dir= */
+    const char *prompt;           /* authtok_prompt=, or NULL for the default */
+    totp_pass_mode pass_mode;
+    int forward_pass;
+    int nullok;
+    int debug;
+    int echo_code;      /* echo_verification_code */
+    int allow_readonly; /* accepted for compatibility; replay safety still wins */
+    const char *conf;   /* conf=: the site file read, NULL if none */
+    char *owned[8];     /* copies the pointers above refer to */
+} totp_options;
+
+#define TOTP_CONF_DEFAULT "/etc/security/pam_totp.conf"
+
+/* Defaults: google-authenticator's (window 3, SHA1/6/30, allowed_perm 0600, ...). */
+void totp_options_init(totp_options *opt);
+
+/* Apply one "name" or "name=value" option. TOTP_EINVAL with `err` naming it if unknown or if
+ * the value is bad. */
+int totp_options_set(totp_options *opt, const char *arg, totp_error *err);
+
+/*
+ * Read the site file (conf= among `argv`, else TOTP_CONF_DEFAULT if it exists), then apply
+ * `argv` over it. The file must be a regular file owned by root (or by the user running us)
+ * that others cannot write; its lines are "name = value", "name" or "# comment".
+ */
+int totp_options_load(totp_options *opt, int argc, const char **argv, totp_error *err);
+
+void totp_options_clear(totp_options *opt);
 
 /* ---- Hygiene ----------------------------------------------------------------------------- */
 

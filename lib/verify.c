@@ -271,18 +271,24 @@ static int check_hotp(totp_record *rec, const totp_key *key, unsigned window, co
 
 /* ---- The decision ------------------------------------------------------------------------- */
 
-/* Copy the digits of `code` (spaces dropped, as apps show "123 456"); 0 if anything else. */
-static size_t normalize_code(const char *code, char out[TOTP_DIGITS_MAX + 1])
+/* The code of `input` in `out`: with TOTP_INPUT_SUFFIX its last `want` characters, if they are
+ * digits; else all of it, spaces dropped (apps show "123 456"). Returns its length, 0 if none. */
+static size_t extract_code(const char *input, int flags, size_t want, char out[TOTP_DIGITS_MAX + 1])
 {
-    size_t n = 0;
-    for (; *code != '\0'; code++) {
-        if (*code == ' ')
+    size_t n = 0, len = strlen(input);
+    if (flags & TOTP_INPUT_SUFFIX) {
+        if (want > TOTP_DIGITS_MAX || len < want)
+            return 0;
+        input += len - want;
+    }
+    for (; *input != '\0'; input++) {
+        if (*input == ' ' && !(flags & TOTP_INPUT_SUFFIX))
             continue;
-        if (*code < '0' || *code > '9' || n == TOTP_DIGITS_MAX) {
+        if (*input < '0' || *input > '9' || n == TOTP_DIGITS_MAX) {
             totp_wipe(out, TOTP_DIGITS_MAX + 1);
             return 0;
         }
-        out[n++] = *code;
+        out[n++] = *input;
     }
     out[n] = '\0';
     return n;
@@ -311,8 +317,51 @@ static int record_outcome(totp_record *rec, int64_t now, int verdict, totp_resul
     return rc;
 }
 
-int totp_policy_check(totp_record *rec, const char *code, int64_t now, const totp_policy *policy,
-                      totp_result *res)
+/* Judge `input` (rate limit already passed): a scratch code first, then the record's TOTP or
+ * HOTP code. */
+static int judge(totp_record *rec, const char *input, int flags, int64_t now,
+                 const totp_policy *policy, totp_result *res)
+{
+    totp_params params;
+    totp_key *key = NULL;
+    char digits[TOTP_DIGITS_MAX + 1];
+    int rc = totp_record_params(rec, &policy->defaults, &params);
+    if (rc != TOTP_OK)
+        return rc;
+    unsigned window = policy->window > 0 ? policy->window : 3;
+    uint64_t v;
+    if (get_number(rec, "WINDOW_SIZE", &v))
+        window = (unsigned)v;
+
+    size_t n = extract_code(input, flags, 8, digits);
+    if (n == 8 && totpi_record_take_scratch(rec, digits)) {
+        totp_wipe(digits, sizeof(digits));
+        res->method = TOTP_BY_SCRATCH;
+        res->code_len = 8;
+        res->changed = 1;
+        return TOTP_OK;
+    }
+    if (flags & TOTP_INPUT_SUFFIX)
+        n = extract_code(input, flags, params.digits, digits);
+    if (n != params.digits) {
+        totp_wipe(digits, sizeof(digits));
+        return n == 8 ? TOTP_EMISMATCH : TOTP_ECODE; /* 8 digits: a scratch code that was not */
+    }
+    res->code_len = n;
+    rc = totp_record_key(rec, &policy->defaults, &key);
+    if (rc == TOTP_OK && totp_record_get(rec, "HOTP_COUNTER") != NULL)
+        rc = check_hotp(rec, key, window, digits, policy->no_increment_hotp, res);
+    else if (rc == TOTP_OK && totp_record_get(rec, "TOTP_AUTH") != NULL)
+        rc = check_totp(rec, key, &params, window, digits, now, policy->noskewadj, res);
+    else if (rc == TOTP_OK)
+        rc = TOTP_EMISMATCH; /* neither TOTP nor HOTP: scratch codes only, as GA */
+    totp_key_free(key);
+    totp_wipe(digits, sizeof(digits));
+    return rc;
+}
+
+int totp_policy_check(totp_record *rec, const char *code, int flags, int64_t now,
+                      const totp_policy *policy, totp_result *res)
 {
     if (res == NULL)
         return TOTP_EINVAL;
@@ -324,37 +373,11 @@ int totp_policy_check(totp_record *rec, const char *code, int64_t now, const tot
     if (now < 0)
         return TOTP_ETIME;
 
-    totp_params params;
-    totp_key *key = NULL;
-    char digits[TOTP_DIGITS_MAX + 1];
-    unsigned window = policy->window > 0 ? policy->window : 3;
-    uint64_t v;
-    if (get_number(rec, "WINDOW_SIZE", &v))
-        window = (unsigned)v;
-
     int verdict = rate_limit(rec, now, policy, &res->changed);
-    size_t n = 0;
-    if (verdict == TOTP_OK) {
-        n = normalize_code(code, digits);
-        verdict = TOTP_ECODE;
-    }
-    if (n == 8 && totpi_record_take_scratch(rec, digits)) {
-        verdict = TOTP_OK;
-        res->method = TOTP_BY_SCRATCH;
-        res->changed = 1;
-    } else if (n > 0 && (verdict = totp_record_key(rec, &policy->defaults, &key)) == TOTP_OK) {
-        totp_record_params(rec, &policy->defaults, &params);
-        if (n != params.digits)
-            verdict = n == 8 ? TOTP_EMISMATCH : TOTP_ECODE;
-        else if (totp_record_get(rec, "HOTP_COUNTER") != NULL)
-            verdict = check_hotp(rec, key, window, digits, policy->no_increment_hotp, res);
-        else if (totp_record_get(rec, "TOTP_AUTH") != NULL)
-            verdict = check_totp(rec, key, &params, window, digits, now, policy->noskewadj, res);
-        else
-            verdict = TOTP_EMISMATCH; /* neither TOTP nor HOTP: scratch codes only, as GA */
-    }
-    totp_key_free(key);
-    totp_wipe(digits, sizeof(digits));
+    if (verdict == TOTP_OK)
+        verdict = judge(rec, code, flags, now, policy, res);
+    if (verdict == TOTP_OK && policy->grace_period > 0)
+        verdict = totpi_grace_note(rec, policy->rhost, now);
 
     /* Bookkeeping for `totpctl status`; errors of the record itself are not attempts. */
     if (verdict == TOTP_OK || verdict == TOTP_EMISMATCH || verdict == TOTP_EREPLAY ||
@@ -363,8 +386,10 @@ int totp_policy_check(totp_record *rec, const char *code, int64_t now, const tot
         if (rc != TOTP_OK)
             verdict = rc;
     }
-    if (verdict != TOTP_OK)
+    if (verdict != TOTP_OK) {
         res->method = TOTP_BY_NONE;
+        res->code_len = 0;
+    }
     res->verdict = verdict;
     res->scratch_left = totp_record_scratch_count(rec);
     return verdict;

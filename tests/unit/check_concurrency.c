@@ -51,7 +51,7 @@ static void race(const char *user, const char *code, int64_t now, int counts[3])
             totp_store *store = tu_store(NULL);
             totp_policy policy = TOTP_POLICY_DEFAULT;
             totp_result res;
-            int rc = totp_authenticate(store, user, code, now, &policy, &res, NULL, 0, NULL);
+            int rc = totp_authenticate(store, user, code, 0, now, &policy, &res, NULL, 0, NULL);
             _exit(rc == TOTP_OK                                ? ACCEPTED
                   : rc == TOTP_EREPLAY || rc == TOTP_EMISMATCH ? REFUSED
                                                                : ERROR);
@@ -85,8 +85,8 @@ START_TEST(one_code_accepted_once)
     totp_store *store = tu_store(NULL);
     totp_policy policy = TOTP_POLICY_DEFAULT;
     totp_result res;
-    ck_assert_int_eq(totp_authenticate(store, user_for(_i), "11111111", T0 + 30 * ROUNDS, &policy,
-                                       &res, NULL, 0, NULL),
+    ck_assert_int_eq(totp_authenticate(store, user_for(_i), "11111111", 0, T0 + 30 * ROUNDS,
+                                       &policy, &res, NULL, 0, NULL),
                      TOTP_OK);
     totp_store_free(store);
     printf("concurrency: %s record: %d rounds of %d simultaneous logins, one accept each\n",

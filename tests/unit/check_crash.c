@@ -35,7 +35,7 @@ static int login_at(int64_t t)
     totp_result res;
     char code[TOTP_CODE_BUFSIZE];
     tu_code_at(t, 6, code);
-    int rc = totp_authenticate(store, "bob", code, t, &policy, &res, NULL, 0, NULL);
+    int rc = totp_authenticate(store, "bob", code, 0, t, &policy, &res, NULL, 0, NULL);
     totp_store_free(store);
     return rc;
 }

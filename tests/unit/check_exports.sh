@@ -21,3 +21,9 @@ for sym in $(grep -oE '\btotp_[a-z0-9_]+\(' "$header" | tr -d '(' | sort -u); do
 done
 [ "$bad" -eq 0 ] || exit 1
 echo "PASS: libtotp.so.0 exports exactly the totp.h API"
+# The PAM module exports pam_sm_authenticate and pam_sm_setcred, nothing else.
+module="${top_builddir:-.}/pam_totp/.libs/pam_totp.so"
+exported=$(nm -D --defined-only "$module" | awk '$2 ~ /^[TDBR]$/ {print $3}' | sort | tr '\n' ' ')
+[ "$exported" = "pam_sm_authenticate pam_sm_setcred " ] ||
+    { echo "FAIL: pam_totp.so exports: $exported"; exit 1; }
+echo "PASS: pam_totp.so exports only pam_sm_authenticate and pam_sm_setcred"

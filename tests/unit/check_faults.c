@@ -47,7 +47,7 @@ static int login(const struct place *p, totp_result *res, totp_error *err)
     totp_policy policy = TOTP_POLICY_DEFAULT;
     char code[TOTP_CODE_BUFSIZE];
     tu_code_at(T0, 6, code);
-    int rc = totp_authenticate(store, p->user, code, T0, &policy, res, NULL, 0, err);
+    int rc = totp_authenticate(store, p->user, code, 0, T0, &policy, res, NULL, 0, err);
     totp_store_free(store);
     return rc;
 }

@@ -27,7 +27,7 @@ static int check(totp_record *rec, const char *code, int64_t now, const totp_pol
                  totp_result *res)
 {
     const totp_policy defaults = TOTP_POLICY_DEFAULT;
-    return totp_policy_check(rec, code, now, policy != NULL ? policy : &defaults, res);
+    return totp_policy_check(rec, code, 0, now, policy != NULL ? policy : &defaults, res);
 }
 
 static int check_at(totp_record *rec, int64_t code_time, int64_t now)
@@ -399,11 +399,11 @@ START_TEST(bad_arguments)
     totp_record *rec = parse("\" TOTP_AUTH\n");
     totp_policy policy = TOTP_POLICY_DEFAULT;
     totp_result res;
-    ck_assert_int_eq(totp_policy_check(rec, "123456", -1, &policy, &res), TOTP_ETIME);
-    ck_assert_int_eq(totp_policy_check(NULL, "123456", T0, &policy, &res), TOTP_EINVAL);
-    ck_assert_int_eq(totp_policy_check(rec, NULL, T0, &policy, &res), TOTP_EINVAL);
-    ck_assert_int_eq(totp_policy_check(rec, "123456", T0, NULL, &res), TOTP_EINVAL);
-    ck_assert_int_eq(totp_policy_check(rec, "123456", T0, &policy, NULL), TOTP_EINVAL);
+    ck_assert_int_eq(totp_policy_check(rec, "123456", 0, -1, &policy, &res), TOTP_ETIME);
+    ck_assert_int_eq(totp_policy_check(NULL, "123456", 0, T0, &policy, &res), TOTP_EINVAL);
+    ck_assert_int_eq(totp_policy_check(rec, NULL, 0, T0, &policy, &res), TOTP_EINVAL);
+    ck_assert_int_eq(totp_policy_check(rec, "123456", 0, T0, NULL, &res), TOTP_EINVAL);
+    ck_assert_int_eq(totp_policy_check(rec, "123456", 0, T0, &policy, NULL), TOTP_EINVAL);
     ck_assert_ptr_null(totp_record_get(rec, "FAILURES"));
     totp_record_free(rec);
 }
@@ -422,6 +422,82 @@ START_TEST(success_clears_failures)
 }
 END_TEST
 
+START_TEST(suffix_splits_password_and_code)
+{
+    const totp_policy defaults = TOTP_POLICY_DEFAULT;
+    totp_record *rec = parse("\" TOTP_AUTH\n\" RATE_LIMIT 5 30\n11111111\n");
+    totp_result res;
+    char code[TOTP_CODE_BUFSIZE], input[64];
+    tu_code_at(T0, 6, code);
+    snprintf(input, sizeof(input), "hunter2 %s", code);
+    ck_assert_int_eq(totp_policy_check(rec, input, TOTP_INPUT_SUFFIX, T0, &defaults, &res),
+                     TOTP_OK);
+    ck_assert_uint_eq(res.code_len, 6);
+    ck_assert_int_eq(res.method, TOTP_BY_TOTP);
+    /* A password ending in digits followed by a scratch code: the last 8 are the code. */
+    ck_assert_int_eq(
+        totp_policy_check(rec, "pw99 11111111", TOTP_INPUT_SUFFIX, T0, &defaults, &res), TOTP_OK);
+    ck_assert_uint_eq(res.code_len, 8);
+    ck_assert_int_eq(res.method, TOTP_BY_SCRATCH);
+    /* Two password digits and a code look like 8 digits: not a scratch code, so the code. */
+    tu_code_at(T0 + 30, 6, code);
+    snprintf(input, sizeof(input), "42%s", code);
+    ck_assert_int_eq(totp_policy_check(rec, input, TOTP_INPUT_SUFFIX, T0 + 30, &defaults, &res),
+                     TOTP_OK);
+    ck_assert_uint_eq(res.code_len, 6);
+    ck_assert_int_eq(totp_policy_check(rec, "12345", TOTP_INPUT_SUFFIX, T0 + 30, &defaults, &res),
+                     TOTP_ECODE);
+    ck_assert_uint_eq(res.code_len, 0);
+    ck_assert_int_eq(
+        totp_policy_check(rec, "secret 123 456", TOTP_INPUT_SUFFIX, T0 + 30, &defaults, &res),
+        TOTP_ECODE);
+    /* One input, one attempt, however many splits were tried. */
+    const char *rl = totp_record_get(rec, "RATE_LIMIT");
+    ck_assert_str_eq(rl, "5 30 1111111111 1111111111 1111111141 1111111141 1111111141");
+    totp_record_free(rec);
+}
+END_TEST
+
+START_TEST(grace_period_per_host)
+{
+    totp_policy policy = TOTP_POLICY_DEFAULT;
+    policy.grace_period = 3600;
+    policy.rhost = "192.0.2.1";
+    totp_record *rec = parse("\" TOTP_AUTH\n");
+    totp_result res;
+    char code[TOTP_CODE_BUFSIZE];
+    ck_assert_int_eq(totp_grace_applies(rec, "192.0.2.1", T0, 3600), 0);
+    tu_code_at(T0, 6, code);
+    ck_assert_int_eq(check(rec, code, T0, &policy, &res), TOTP_OK);
+    ck_assert_str_eq(totp_record_get(rec, "LAST0"), "192.0.2.1 1111111111");
+    ck_assert_int_eq(totp_grace_applies(rec, "192.0.2.1", T0 + 3599, 3600), 1);
+    ck_assert_int_eq(totp_grace_applies(rec, "192.0.2.1", T0 + 3600, 3600), 0);
+    ck_assert_int_eq(totp_grace_applies(rec, "192.0.2.1", T0 - 10, 3600), 0); /* clock set back */
+    ck_assert_int_eq(totp_grace_applies(rec, "192.0.2.2", T0 + 1, 3600), 0);
+    ck_assert_int_eq(totp_grace_applies(rec, NULL, T0 + 1, 3600), 0);
+    ck_assert_int_eq(totp_grace_applies(rec, "", T0 + 1, 3600), 0);
+    ck_assert_int_eq(totp_grace_applies(rec, "192.0.2.1", T0 + 1, 0), 0);
+
+    /* Ten hosts are kept; the eleventh replaces the one seen longest ago. */
+    for (int i = 2; i <= 11; i++) {
+        char host[32];
+        snprintf(host, sizeof(host), "192.0.2.%d", i);
+        policy.rhost = host;
+        tu_code_at(T0 + 30 * i, 6, code);
+        ck_assert_int_eq(check(rec, code, T0 + 30 * i, &policy, &res), TOTP_OK);
+    }
+    ck_assert_int_eq(totp_grace_applies(rec, "192.0.2.1", T0 + 400, 3600), 0);
+    ck_assert_int_eq(totp_grace_applies(rec, "192.0.2.11", T0 + 400, 3600), 1);
+    ck_assert_str_eq(totp_record_get(rec, "LAST0"), "192.0.2.11 1111111441");
+    /* A host that cannot be stored is not remembered. */
+    policy.rhost = "evil host";
+    tu_code_at(T0 + 600, 6, code);
+    ck_assert_int_eq(check(rec, code, T0 + 600, &policy, &res), TOTP_OK);
+    ck_assert_int_eq(totp_grace_applies(rec, "evil host", T0 + 601, 3600), 0);
+    totp_record_free(rec);
+}
+END_TEST
+
 static Suite *policy_suite(void)
 {
     Suite *s = suite_create("policy");
@@ -436,6 +512,8 @@ static Suite *policy_suite(void)
     tcase_add_test(tc, malformed_codes);
     tcase_add_test(tc, bad_arguments);
     tcase_add_test(tc, success_clears_failures);
+    tcase_add_test(tc, suffix_splits_password_and_code);
+    tcase_add_test(tc, grace_period_per_host);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("scratch");

@@ -490,18 +490,19 @@ START_TEST(authenticate_end_to_end)
     char code[TOTP_CODE_BUFSIZE], where[4096];
     tu_code_at(T0, 6, code);
     ck_assert_int_eq(
-        totp_authenticate(store, "alice", code, T0, &policy, &res, where, sizeof(where), &err),
+        totp_authenticate(store, "alice", code, 0, T0, &policy, &res, where, sizeof(where), &err),
         TOTP_OK);
     ck_assert_str_eq(where, home_path("alice", ".google_authenticator"));
-    ck_assert_int_eq(totp_authenticate(store, "alice", code, T0, &policy, &res, NULL, 0, &err),
+    ck_assert_int_eq(totp_authenticate(store, "alice", code, 0, T0, &policy, &res, NULL, 0, &err),
                      TOTP_EREPLAY);
     ck_assert_int_eq(
-        totp_authenticate(store, "alice", "12345678", T0, &policy, &res, NULL, 0, &err), TOTP_OK);
+        totp_authenticate(store, "alice", "12345678", 0, T0, &policy, &res, NULL, 0, &err),
+        TOTP_OK);
     ck_assert_int_eq(res.method, TOTP_BY_SCRATCH);
     ck_assert_int_eq(
-        totp_authenticate(store, "alice", "12345678", T0, &policy, &res, NULL, 0, &err),
+        totp_authenticate(store, "alice", "12345678", 0, T0, &policy, &res, NULL, 0, &err),
         TOTP_EMISMATCH);
-    ck_assert_int_eq(totp_authenticate(store, "bob", code, T0, &policy, &res, NULL, 0, &err),
+    ck_assert_int_eq(totp_authenticate(store, "bob", code, 0, T0, &policy, &res, NULL, 0, &err),
                      TOTP_ENOENT);
     char *text = tu_read(home_path("alice", ".google_authenticator"));
     ck_assert_ptr_nonnull(strstr(text, "\" DISALLOW_REUSE 37037037\n"));
@@ -578,7 +579,7 @@ START_TEST(root_commit_leaves_file_owned_by_user)
     totp_result res;
     char code[TOTP_CODE_BUFSIZE];
     tu_code_at(T0, 6, code);
-    ck_assert_int_eq(totp_authenticate(store, "alice", code, T0, &policy, &res, NULL, 0, NULL),
+    ck_assert_int_eq(totp_authenticate(store, "alice", code, 0, T0, &policy, &res, NULL, 0, NULL),
                      TOTP_OK);
     struct stat st;
     ck_assert_int_eq(stat(path, &st), 0);

@@ -90,6 +90,12 @@ void tu_setup_users(char **argv)
     put(path, text);
     setenv("NSS_WRAPPER_GROUP", path, 1);
     setenv("TOTP_TEST_ROOT", root, 1);
+    if (getenv("PAM_WRAPPER") != NULL) {
+        /* pam_wrapper reads its service files from here, from the moment it is loaded. */
+        snprintf(path, sizeof(path), "%s/services", root);
+        must(mkdir(path, 0755) == 0, "cannot create", path);
+        setenv("PAM_WRAPPER_SERVICE_DIR", path, 1);
+    }
 
     const char *preload = getenv("LD_PRELOAD");
     snprintf(text, sizeof(text), "%s%s%s", NSS_WRAPPER_LIB, preload ? ":" : "",

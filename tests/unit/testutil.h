@@ -7,13 +7,12 @@
 
 #include "totp.h"
 
-/* The Check-test main for programs that need the fake users alice and bob (nss_wrapper):
- * it re-executes itself with LD_PRELOAD=libnss_wrapper.so the first time. */
-#define UNIT_MAIN_USERS(make_suite)                                                                \
+/* The Check-test main for programs that first run `setup(argv)` (which may re-execute). */
+#define UNIT_MAIN_WITH(setup, make_suite)                                                          \
     int main(int argc, char **argv)                                                                \
     {                                                                                              \
         (void)argc;                                                                                \
-        tu_setup_users(argv);                                                                      \
+        setup(argv);                                                                               \
         SRunner *runner = srunner_create(make_suite());                                            \
         srunner_run_all(runner, CK_ENV);                                                           \
         int failed = srunner_ntests_failed(runner);                                                \
@@ -21,6 +20,9 @@
         tu_cleanup_users();                                                                        \
         return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;                                          \
     }
+
+/* The main for programs that need the fake users alice, bob and carol (nss_wrapper). */
+#define UNIT_MAIN_USERS(make_suite) UNIT_MAIN_WITH(tu_setup_users, make_suite)
 
 /* Re-exec under nss_wrapper with alice and bob (homes under a fresh temp root). */
 void tu_setup_users(char **argv);

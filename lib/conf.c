@@ -1,0 +1,99 @@
+/* conf.c: reading the site configuration file safely, line by line. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "internal.h"
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+        s[--n] = '\0';
+    return s;
+}
+
+static int check_conf_file(int fd, const char *path, totp_error *err)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return totpi_fail(err, TOTP_EIO, errno, 0, "%s: cannot stat: %s", path, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return totpi_fail(err, TOTP_EPERM, 0, 0, "%s: not a regular file", path);
+    if (st.st_uid != 0 && st.st_uid != geteuid())
+        return totpi_fail(err, TOTP_EPERM, 0, 0, "%s: owned by uid %u, must be owned by root", path,
+                          (unsigned)st.st_uid);
+    if (st.st_mode & 022)
+        return totpi_fail(err, TOTP_EPERM, 0, 0, "%s: mode %04o lets others change it", path,
+                          (unsigned)(st.st_mode & 07777));
+    return TOTP_OK;
+}
+
+static int parse_lines(char *text, const char *path,
+                       int (*apply)(void *, const char *, const char *, totp_error *), void *ctx,
+                       totp_error *err)
+{
+    unsigned lineno = 0;
+    for (char *line = text, *next; line != NULL; line = next) {
+        next = strchr(line, '\n');
+        if (next != NULL)
+            *next++ = '\0';
+        lineno++;
+        char *s = trim(line);
+        if (*s == '\0' || *s == '#')
+            continue;
+        char *eq = strchr(s, '='), *value = NULL;
+        if (eq != NULL) {
+            *eq = '\0';
+            value = trim(eq + 1);
+        }
+        char *name = trim(s);
+        if (*name == '\0')
+            return totpi_fail(err, TOTP_EINVAL, 0, lineno, "%s:%u: a value without a name", path,
+                              lineno);
+        totp_error why = {0};
+        if (apply(ctx, name, value, &why) != TOTP_OK)
+            return totpi_fail(err, TOTP_EINVAL, why.sys_errno, lineno, "%s:%u: %s", path, lineno,
+                              why.message);
+    }
+    return TOTP_OK;
+}
+
+int totpi_conf_read(const char *path, int optional,
+                    int (*apply)(void *ctx, const char *name, const char *value, totp_error *err),
+                    void *ctx, int *was_read, totp_error *err)
+{
+    *was_read = 0;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        if (errno == ENOENT && optional)
+            return TOTP_OK;
+        return totpi_fail(err, errno == ENOENT ? TOTP_ENOENT : TOTP_EPERM, errno, 0,
+                          "%s: cannot open: %s", path,
+                          errno == ELOOP ? "is a symbolic link" : strerror(errno));
+    }
+    char *text = NULL;
+    size_t len = 0;
+    int rc = check_conf_file(fd, path, err);
+    if (rc == TOTP_OK)
+        rc = totpi_read_all(fd, path, &text, &len, err);
+    close(fd);
+    if (rc != TOTP_OK)
+        return rc;
+    if (memchr(text, '\0', len) != NULL)
+        rc = totpi_fail(err, TOTP_EINVAL, 0, 0, "%s: contains a NUL byte", path);
+    else
+        rc = parse_lines(text, path, apply, ctx, err);
+    totp_wipe(text, len); /* settings may be sensitive (a directory password file, say) */
+    free(text);
+    *was_read = rc == TOTP_OK;
+    return rc;
+}

@@ -1,0 +1,270 @@
+/* options.c: the options of pam_totp, shared by module arguments, pam_totp.conf and totpctl. */
+#include "config.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "account.h"
+#include "internal.h"
+#include "totp.h"
+
+void totp_options_init(totp_options *opt)
+{
+    const totp_policy policy = TOTP_POLICY_DEFAULT;
+    memset(opt, 0, sizeof(*opt));
+    opt->policy = policy;
+    opt->store.allowed_perm = 0600;
+}
+
+void totp_options_clear(totp_options *opt)
+{
+    for (size_t i = 0; i < sizeof(opt->owned) / sizeof(opt->owned[0]); i++)
+        free(opt->owned[i]);
+    memset(opt, 0, sizeof(*opt));
+}
+
+/* Keep a copy of `value` in slot `slot` and return it. */
+static const char *own(totp_options *opt, int slot, const char *value)
+{
+    free(opt->owned[slot]);
+    opt->owned[slot] = strdup(value);
+    return opt->owned[slot];
+}
+
+enum { SLOT_SECRET, SLOT_PROMPT, SLOT_SYSTEM_DIR, SLOT_CONF };
+
+static int number(const char *v, uint64_t min, uint64_t max, uint64_t *out)
+{
+    return v != NULL && totpi_parse_uint(v, strlen(v), max, out) && *out >= min;
+}
+
+static int set_user(totp_options *opt, const char *v, totp_error *err)
+{
+    struct totpi_account acct;
+    uint64_t uid;
+    if (number(v, 0, UINT32_MAX - 1, &uid)) { /* google-authenticator takes a uid too */
+        opt->store.fixed_user = 1;
+        opt->store.fixed_uid = (uid_t)uid;
+        return TOTP_OK;
+    }
+    if (totpi_account_lookup(v, &acct, err) != TOTP_OK)
+        return TOTP_EUSER;
+    opt->store.fixed_user = 1;
+    opt->store.fixed_uid = acct.uid;
+    totpi_account_clear(&acct);
+    return TOTP_OK;
+}
+
+static int set_rate_limit(totp_options *opt, const char *v)
+{
+    const char *slash = v != NULL ? strchr(v, '/') : NULL;
+    uint64_t n, s;
+    if (slash == NULL || !totpi_parse_uint(v, (size_t)(slash - v), 1000, &n) || n < 1 ||
+        !number(slash + 1, 1, 86400, &s))
+        return 0;
+    opt->policy.rate_attempts = (unsigned)n;
+    opt->policy.rate_interval = (unsigned)s;
+    return 1;
+}
+
+/* Options with a value. Each returns 1 if the value is acceptable; `why` says what is wanted. */
+static int set_valued(totp_options *opt, const char *name, const char *v, const char **why,
+                      totp_error *err, int *handled)
+{
+    uint64_t n;
+    *handled = 1;
+    if (strcmp(name, "secret") == 0) {
+        *why = "an absolute path, perhaps with ~, ${HOME} or ${USER}";
+        if (v[0] != '/' && v[0] != '~' && strncmp(v, "${HOME}", 7) != 0)
+            return 0;
+        return (opt->store.secret_path = own(opt, SLOT_SECRET, v)) != NULL;
+    }
+    if (strcmp(name, "authtok_prompt") == 0) {
+        *why = "some text";
+        return (opt->prompt = own(opt, SLOT_PROMPT, v)) != NULL;
+    }
+    if (strcmp(name, "system_dir") == 0) {
+        *why = "an absolute path";
+        return v[0] == '/' && (opt->store.system_dir = own(opt, SLOT_SYSTEM_DIR, v)) != NULL;
+    }
+    if (strcmp(name, "conf") == 0) {
+        *why = "an absolute path";
+        return v[0] == '/' && (opt->conf = own(opt, SLOT_CONF, v)) != NULL;
+    }
+    if (strcmp(name, "user") == 0) {
+        *why = "an existing user name or a uid";
+        return set_user(opt, v, err) == TOTP_OK;
+    }
+    if (strcmp(name, "allowed_perm") == 0) {
+        char *end = NULL;
+        long perm = strtol(v, &end, 8);
+        *why = "an octal mode such as 0600";
+        if (end == v || *end != '\0' || perm <= 0 || perm > 0777)
+            return 0;
+        opt->store.allowed_perm = (mode_t)perm;
+        return 1;
+    }
+    if (strcmp(name, "window") == 0) {
+        *why = "1 to 100";
+        if (!number(v, 1, 100, &n))
+            return 0;
+        opt->policy.window = (unsigned)n;
+        return 1;
+    }
+    if (strcmp(name, "digits") == 0) {
+        *why = "6, 7 or 8";
+        if (!number(v, 6, 8, &n))
+            return 0;
+        opt->policy.defaults.digits = (unsigned)n;
+        return 1;
+    }
+    if (strcmp(name, "algorithm") == 0) {
+        *why = "SHA1, SHA256 or SHA512";
+        return totp_algorithm_parse(v, &opt->policy.defaults.algorithm) == TOTP_OK;
+    }
+    if (strcmp(name, "rate_limit") == 0) {
+        *why = "ATTEMPTS/SECONDS, 1-1000 attempts in 1-86400 seconds";
+        return set_rate_limit(opt, v);
+    }
+    if (strcmp(name, "grace_period") == 0) {
+        *why = "0 to 2592000 seconds";
+        if (!number(v, 0, 2592000, &n))
+            return 0;
+        opt->policy.grace_period = (unsigned)n;
+        return 1;
+    }
+    *handled = 0;
+    return 0;
+}
+
+/* Options without a value: the field they turn on (or, with on == 0, off), or a pass mode. */
+static int set_flag(totp_options *opt, const char *name, int on)
+{
+    static const struct {
+        const char *name;
+        size_t offset;
+    } flags[] = {
+        {"nullok", offsetof(totp_options, nullok)},
+        {"debug", offsetof(totp_options, debug)},
+        {"forward_pass", offsetof(totp_options, forward_pass)},
+        {"echo_verification_code", offsetof(totp_options, echo_code)},
+        {"echo-verification-code", offsetof(totp_options, echo_code)}, /* GA's other spelling */
+        {"allow_readonly", offsetof(totp_options, allow_readonly)},
+        {"no_strict_owner", offsetof(totp_options, store.no_strict_owner)},
+        {"noskewadj", offsetof(totp_options, policy.noskewadj)},
+        {"no_increment_hotp", offsetof(totp_options, policy.no_increment_hotp)},
+    };
+    for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+        if (strcmp(name, flags[i].name) == 0) {
+            *(int *)((char *)opt + flags[i].offset) = on;
+            return 1;
+        }
+    }
+    if (strcmp(name, "try_first_pass") == 0)
+        opt->pass_mode = on ? TOTP_PASS_TRY_FIRST : TOTP_PASS_PROMPT;
+    else if (strcmp(name, "use_first_pass") == 0)
+        opt->pass_mode = on ? TOTP_PASS_USE_FIRST : TOTP_PASS_PROMPT;
+    else
+        return 0;
+    return 1;
+}
+
+int totp_options_set(totp_options *opt, const char *arg, totp_error *err)
+{
+    if (opt == NULL || arg == NULL)
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "invalid argument");
+    const char *eq = strchr(arg, '=');
+    char name[64];
+    size_t len = eq != NULL ? (size_t)(eq - arg) : strlen(arg);
+    if (len == 0 || len >= sizeof(name))
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "unknown option \"%.64s\"", arg);
+    memcpy(name, arg, len);
+    name[len] = '\0';
+
+    if (eq == NULL) {
+        if (set_flag(opt, name, 1))
+            return TOTP_OK;
+        const char *why;
+        int handled;
+        totp_error ignored;
+        set_valued(opt, name, "", &why, &ignored, &handled);
+        if (handled)
+            return totpi_fail(err, TOTP_EINVAL, 0, 0, "%s needs a value: %s", name, why);
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "unknown option \"%.64s\"", arg);
+    }
+    const char *why = "";
+    int handled;
+    if (set_valued(opt, name, eq + 1, &why, err, &handled))
+        return TOTP_OK;
+    if (!handled) {
+        if (set_flag(opt, name, 1))
+            return totpi_fail(err, TOTP_EINVAL, 0, 0, "%s takes no value", name);
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "unknown option \"%.64s\"", name);
+    }
+    return totpi_fail(err, TOTP_EINVAL, errno == ENOMEM ? ENOMEM : 0, 0, "%s=%.128s: must be %s",
+                      name, eq + 1, why);
+}
+
+/* A conf line: "name = value" for options with values, "name" or "name = yes|no" for flags. */
+static int apply_conf_line(void *ctx, const char *name, const char *value, totp_error *err)
+{
+    totp_options *opt = ctx;
+    static const char *const yes[] = {"yes", "true", "on", "1"}, *const no[] = {"no", "false",
+                                                                                "off", "0"};
+    totp_options probe;
+    if (strcmp(name, "conf") == 0)
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "conf cannot be set in a configuration file");
+    totp_options_init(&probe);
+    int is_flag = set_flag(&probe, name, 1);
+    totp_options_clear(&probe);
+    if (is_flag && value != NULL) {
+        for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+            if (strcmp(value, yes[i]) == 0)
+                return set_flag(opt, name, 1) ? TOTP_OK : TOTP_EINVAL;
+            if (strcmp(value, no[i]) == 0)
+                return set_flag(opt, name, 0) ? TOTP_OK : TOTP_EINVAL;
+        }
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "%s must be yes or no", name);
+    }
+    char arg[1024];
+    size_t n = strlen(name), m = value != NULL ? strlen(value) : 0;
+    if (n + m + 2 > sizeof(arg))
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "%s: value too long", name);
+    memcpy(arg, name, n);
+    if (value != NULL) {
+        arg[n] = '=';
+        memcpy(arg + n + 1, value, m + 1);
+    } else {
+        arg[n] = '\0';
+    }
+    return totp_options_set(opt, arg, err);
+}
+
+int totp_options_load(totp_options *opt, int argc, const char **argv, totp_error *err)
+{
+    const char *conf = NULL;
+    if (opt == NULL || (argc > 0 && argv == NULL))
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "invalid argument");
+    for (int i = 0; i < argc; i++) {
+        if (argv[i] != NULL && strncmp(argv[i], "conf=", 5) == 0)
+            conf = argv[i] + 5;
+    }
+    const char *path = conf != NULL ? conf : TOTP_CONF_DEFAULT;
+    int was_read = 0;
+    /* The default file is optional; one that conf= names must be there. */
+    int rc = totpi_conf_read(path, conf == NULL, apply_conf_line, opt, &was_read, err);
+    if (rc != TOTP_OK)
+        return rc;
+    if (was_read && (opt->conf = own(opt, SLOT_CONF, path)) == NULL)
+        return totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
+    for (int i = 0; i < argc; i++) {
+        if (argv[i] == NULL)
+            return totpi_fail(err, TOTP_EINVAL, 0, 0, "invalid argument");
+        rc = totp_options_set(opt, argv[i], err);
+        if (rc != TOTP_OK)
+            return rc;
+    }
+    return TOTP_OK;
+}

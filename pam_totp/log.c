@@ -1,0 +1,47 @@
+/* log.c: the one syslog line per decision (pam_syslog, LOG_AUTHPRIV), with safe fields. */
+#include "config.h"
+
+#include <string.h>
+#include <syslog.h>
+
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#include "log.h"
+
+void log_context_init(pam_handle_t *pamh, struct log_context *ctx, const char *user)
+{
+    const void *item;
+    ctx->user = user;
+    ctx->service = pam_get_item(pamh, PAM_SERVICE, &item) == PAM_SUCCESS ? item : NULL;
+    ctx->rhost = pam_get_item(pamh, PAM_RHOST, &item) == PAM_SUCCESS ? item : NULL;
+}
+
+/* Printable ASCII other than space and quotes, at most size-1 characters; "-" when empty. */
+static const char *clean(const char *in, char *out, size_t size)
+{
+    size_t n = 0;
+    for (; in != NULL && *in != '\0' && n + 1 < size; in++) {
+        unsigned char c = (unsigned char)*in;
+        out[n++] = c > ' ' && c < 0x7f && c != '"' ? (char)c : '?';
+    }
+    if (n == 0)
+        out[n++] = '-';
+    out[n] = '\0';
+    return out;
+}
+
+void log_decision(pam_handle_t *pamh, const struct log_context *ctx, int priority,
+                  const char *result, const char *reason, const char *record)
+{
+    char user[65], service[65], rhost[129], why[385];
+    /* The reason is ours or the library's; quotes would only confuse a parser of the line. */
+    size_t n = 0;
+    for (; reason != NULL && reason[n] != '\0' && n + 1 < sizeof(why); n++)
+        why[n] = reason[n] == '"' ? '\'' : reason[n];
+    why[n] = '\0';
+    pam_syslog(pamh, priority, "%s user=%s service=%s rhost=%s reason=\"%s\"%s%s", result,
+               clean(ctx->user, user, sizeof(user)), clean(ctx->service, service, sizeof(service)),
+               clean(ctx->rhost, rhost, sizeof(rhost)), why, record != NULL ? " record=" : "",
+               record != NULL ? record : "");
+}

@@ -1,0 +1,23 @@
+/* log.h: one syslog line per decision, with nothing secret in it. */
+#ifndef PAM_TOTP_LOG_H
+#define PAM_TOTP_LOG_H
+
+#include <security/pam_modules.h>
+
+/* What every line says about the login. */
+struct log_context {
+    const char *user;
+    const char *service;
+    const char *rhost;
+};
+
+void log_context_init(pam_handle_t *pamh, struct log_context *ctx, const char *user);
+
+/*
+ * "RESULT user=U service=S rhost=H reason="R" [record=PATH]" at `priority`. User and host
+ * come from the network: anything but printable ASCII is replaced, and they are cut short.
+ */
+void log_decision(pam_handle_t *pamh, const struct log_context *ctx, int priority,
+                  const char *result, const char *reason, const char *record);
+
+#endif /* PAM_TOTP_LOG_H */

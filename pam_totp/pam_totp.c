@@ -1,0 +1,257 @@
+/* pam_totp.c: the PAM module: options, the prompt, the library's decision, the return code. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#include "conv.h"
+#include "log.h"
+#include "totp.h"
+
+#define CODE_PROMPT          "Verification code: "
+#define PASSWORD_CODE_PROMPT "Password & verification code: "
+
+/* One call of pam_sm_authenticate. */
+struct login {
+    pam_handle_t *pamh;
+    const totp_options *opt;
+    totp_policy policy;
+    totp_store *store;
+    struct log_context log;
+    int64_t now;
+    char record[4096]; /* where the record is, once known */
+};
+
+/* The PAM answer for a library verdict or error: never PAM_IGNORE. */
+static int pam_result(int rc)
+{
+    switch (rc) {
+    case TOTP_OK:
+        return PAM_SUCCESS;
+    case TOTP_EMISMATCH:
+    case TOTP_EREPLAY:
+    case TOTP_ECODE:
+    case TOTP_ENOENT:
+    case TOTP_EUSER:
+        return PAM_AUTH_ERR;
+    case TOTP_ERATELIMIT:
+        return PAM_MAXTRIES;
+    case TOTP_ENOMEM:
+        return PAM_BUF_ERR;
+    default: /* the record or its store is unusable: unreadable, corrupt, unwritable, locked */
+        return PAM_AUTHINFO_UNAVAIL;
+    }
+}
+
+static const char *accepted_reason(const totp_result *res, char *buf, size_t size)
+{
+    switch (res->method) {
+    case TOTP_BY_HOTP:
+        return "counter-based code";
+    case TOTP_BY_SCRATCH:
+        snprintf(buf, size, "scratch code, %zu left", res->scratch_left);
+        return buf;
+    case TOTP_BY_SKEW:
+        return "code; the authenticator's clock skew was learned";
+    default:
+        return "code";
+    }
+}
+
+static const char *denied_reason(int rc)
+{
+    switch (rc) {
+    case TOTP_EMISMATCH:
+        return "wrong code";
+    case TOTP_EREPLAY:
+        return "code already used";
+    case TOTP_ECODE:
+        return "malformed code";
+    case TOTP_ERATELIMIT:
+        return "too many attempts";
+    case TOTP_ENOENT:
+        return "no record";
+    case TOTP_EUSER:
+        return "unknown user";
+    default:
+        return NULL; /* an error: its message is the reason */
+    }
+}
+
+/* Log the outcome `rc` and return its PAM code. */
+static int decide(struct login *l, int rc, const totp_result *res, const totp_error *err)
+{
+    char buf[64];
+    const char *record = l->record[0] != '\0' ? l->record : NULL;
+    if (rc == TOTP_OK) {
+        log_decision(l->pamh, &l->log, LOG_INFO, "accepted", accepted_reason(res, buf, sizeof(buf)),
+                     record);
+    } else if (denied_reason(rc) != NULL) {
+        log_decision(l->pamh, &l->log, LOG_NOTICE, "denied", denied_reason(rc), record);
+    } else {
+        const char *why = err != NULL && err->message[0] != '\0' ? err->message : totp_strerror(rc);
+        log_decision(l->pamh, &l->log, LOG_ERR, "error", why, NULL);
+    }
+    return pam_result(rc);
+}
+
+/* Look at the record before asking: is there one, and does a grace period apply? */
+static int look(struct login *l, int *grace, totp_error *err)
+{
+    totp_txn *txn = NULL;
+    totp_record *rec = NULL;
+    int rc = totp_store_begin(l->store, l->log.user, 0, &txn, &rec, err);
+    if (rc == TOTP_OK) {
+        snprintf(l->record, sizeof(l->record), "%s", totp_txn_location(txn));
+        *grace = totp_grace_applies(rec, l->log.rhost, l->now, l->policy.grace_period);
+        totp_txn_abort(txn);
+        totp_record_free(rec);
+    }
+    return rc;
+}
+
+static char *ask(struct login *l, int *flags)
+{
+    const char *prompt = l->opt->prompt;
+    if (prompt == NULL)
+        prompt = l->opt->forward_pass ? PASSWORD_CODE_PROMPT : CODE_PROMPT;
+    *flags = l->opt->forward_pass ? TOTP_INPUT_SUFFIX : 0;
+    return conv_ask(l->pamh, prompt, l->opt->echo_code);
+}
+
+/* An earlier module's password, if it may end in a code (google-authenticator strips the code
+ * off its end); NULL otherwise, so that a plain password does not cost an attempt. */
+static char *first_pass(struct login *l)
+{
+    char *pass = conv_first_pass(l->pamh);
+    size_t len = pass != NULL ? strlen(pass) : 0;
+    if (len >= TOTP_DIGITS_MIN && strspn(pass + len - TOTP_DIGITS_MIN, "0123456789") == 6)
+        return pass;
+    totp_wipe_string(pass);
+    return NULL;
+}
+
+/* Hand the password in front of the code on to the next module (forward_pass). */
+static int forward_password(struct login *l, const char *input, size_t code_len)
+{
+    char *password = strndup(input, strlen(input) - code_len);
+    int rc = password != NULL && pam_set_item(l->pamh, PAM_AUTHTOK, password) == PAM_SUCCESS
+                 ? TOTP_OK
+                 : TOTP_ENOMEM;
+    totp_wipe_string(password);
+    return rc;
+}
+
+static int check(struct login *l, const char *input, int flags, totp_result *res, totp_error *err)
+{
+    return totp_authenticate(l->store, l->log.user, input, flags, l->now, &l->policy, res,
+                             l->record, sizeof(l->record), err);
+}
+
+static int authenticate(struct login *l)
+{
+    totp_error err = {0}, lookerr = {0};
+    totp_result res = {0};
+    int grace = 0, flags = 0, rc;
+
+    int found = look(l, &grace, &lookerr);
+    if (found == TOTP_OK && grace) {
+        log_decision(l->pamh, &l->log, LOG_INFO, "accepted", "grace period for this host",
+                     l->record);
+        return PAM_SUCCESS;
+    }
+    if (found == TOTP_ENOENT && l->opt->nullok) {
+        log_decision(l->pamh, &l->log, LOG_INFO, "ignored", "no record (nullok)", NULL);
+        return PAM_IGNORE;
+    }
+    if (l->opt->debug)
+        pam_syslog(l->pamh, LOG_DEBUG, "debug: record lookup: %s",
+                   found == TOTP_OK ? l->record : lookerr.message);
+
+    /* Everyone is asked, enrolled or not, so that the prompt tells nothing. */
+    char *input = NULL;
+    int from_first = 0;
+    if (l->opt->pass_mode != TOTP_PASS_PROMPT) {
+        input = first_pass(l);
+        from_first = input != NULL;
+        flags = TOTP_INPUT_SUFFIX;
+    }
+    if (input == NULL && l->opt->pass_mode != TOTP_PASS_USE_FIRST)
+        input = ask(l, &flags);
+    if (input == NULL) {
+        log_decision(l->pamh, &l->log, LOG_NOTICE, "denied", "no code given", NULL);
+        return PAM_AUTH_ERR;
+    }
+    if (found != TOTP_OK) {
+        totp_wipe_string(input);
+        return decide(l, found, NULL, &lookerr);
+    }
+
+    rc = check(l, input, flags, &res, &err);
+    if (from_first && l->opt->pass_mode == TOTP_PASS_TRY_FIRST &&
+        (rc == TOTP_EMISMATCH || rc == TOTP_ECODE || rc == TOTP_EREPLAY)) {
+        totp_wipe_string(input);
+        input = ask(l, &flags);
+        if (input == NULL) {
+            log_decision(l->pamh, &l->log, LOG_NOTICE, "denied", "no code given", NULL);
+            return PAM_AUTH_ERR;
+        }
+        rc = check(l, input, flags, &res, &err);
+    }
+    if (rc == TOTP_OK && (flags & TOTP_INPUT_SUFFIX) && l->opt->forward_pass)
+        rc = forward_password(l, input, res.code_len);
+    totp_wipe_string(input);
+    return decide(l, rc, &res, &err);
+}
+
+PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    totp_options opt;
+    totp_error err = {0};
+    struct login l;
+    const char *user = NULL;
+    (void)flags;
+
+    memset(&l, 0, sizeof(l));
+    l.pamh = pamh;
+    l.opt = &opt;
+    totp_options_init(&opt);
+    if (totp_options_load(&opt, argc, argv, &err) != TOTP_OK) {
+        pam_syslog(pamh, LOG_ERR, "configuration error, refusing every login: %s", err.message);
+        totp_options_clear(&opt);
+        return PAM_SERVICE_ERR;
+    }
+    int rc = pam_get_user(pamh, &user, NULL);
+    log_context_init(pamh, &l.log, rc == PAM_SUCCESS ? user : NULL);
+    if (rc != PAM_SUCCESS || user == NULL || user[0] == '\0') {
+        log_decision(pamh, &l.log, LOG_ERR, "error", "no user name", NULL);
+        totp_options_clear(&opt);
+        return PAM_AUTH_ERR;
+    }
+    l.policy = opt.policy;
+    l.policy.rhost = l.log.rhost;
+    l.now = (int64_t)time(NULL);
+    if (totp_store_file_new(&opt.store, &l.store) != TOTP_OK) {
+        log_decision(pamh, &l.log, LOG_ERR, "error", "out of memory", NULL);
+        rc = PAM_BUF_ERR;
+    } else {
+        if (opt.debug && opt.conf != NULL)
+            pam_syslog(pamh, LOG_DEBUG, "debug: site configuration from %s", opt.conf);
+        rc = authenticate(&l);
+    }
+    totp_store_free(l.store);
+    totp_options_clear(&opt);
+    return rc;
+}
+
+PAM_EXTERN int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    (void)pamh, (void)flags, (void)argc, (void)argv;
+    return PAM_SUCCESS; /* a second factor has no credentials to set */
+}
