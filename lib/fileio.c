@@ -283,3 +283,29 @@ int totpi_make_dirs(const char *path, totp_error *err)
         *p = c;
     }
 }
+
+int totp_output_file(const char *path, const void *data, size_t len, totp_error *err)
+{
+    if (path == NULL || (data == NULL && len > 0))
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "invalid argument");
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+    const char *name = slash != NULL ? slash + 1 : path;
+    int n = slash == NULL   ? snprintf(dir, sizeof(dir), ".")
+            : slash == path ? snprintf(dir, sizeof(dir), "/")
+                            : snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+    if (*name == '\0' || n < 0 || (size_t)n >= sizeof(dir))
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "%s: not a file name", path);
+    int dirfd;
+    int rc = totpi_open_dir(dir, &dirfd, err);
+    if (rc != TOTP_OK)
+        return rc;
+    struct stat mine;
+    memset(&mine, 0, sizeof(mine));
+    mine.st_uid = geteuid();
+    mine.st_gid = getegid();
+    mine.st_mode = S_IFREG | 0600;
+    rc = totpi_replace(dirfd, name, data, len, &mine, 0, path, err);
+    close(dirfd);
+    return rc;
+}

@@ -472,3 +472,57 @@ int totpi_record_take_scratch(totp_record *rec, const char *code)
     remove_line(rec, match);
     return 1;
 }
+
+int totp_record_uri(const totp_record *rec, const totp_params *defaults, const char *issuer,
+                    const char *account, char **uri)
+{
+    if (uri == NULL)
+        return TOTP_EINVAL;
+    *uri = NULL;
+    totp_uri u = {TOTP_TYPE_TOTP, NULL, NULL, NULL, 0, TOTP_PARAMS_DEFAULT, 0};
+    int rc = totp_record_params(rec, defaults, &u.params);
+    if (rc != TOTP_OK)
+        return rc;
+    const char *v = totp_record_get(rec, "ISSUER");
+    u.issuer = (char *)(v != NULL ? v : issuer);
+    v = totp_record_get(rec, "ACCOUNT");
+    u.account = (char *)(v != NULL ? v : account);
+    u.key = (uint8_t *)rec->key;
+    u.key_len = rec->key_len;
+    if ((v = totp_record_get(rec, "HOTP_COUNTER")) != NULL) {
+        u.type = TOTP_TYPE_HOTP;
+        if (!totpi_parse_uint(v, strlen(v), INT64_MAX, &u.counter))
+            return TOTP_EFORMAT;
+    }
+    return totp_uri_build(&u, uri);
+}
+
+int totp_record_expected_code(const totp_record *rec, const totp_params *defaults, int64_t now,
+                              char code[TOTP_CODE_BUFSIZE], uint64_t *step)
+{
+    totp_params p;
+    totp_key *key = NULL;
+    uint64_t at;
+    int rc = totp_record_params(rec, defaults, &p);
+    const char *v;
+    if (rc != TOTP_OK)
+        return rc;
+    if ((v = totp_record_get(rec, "HOTP_COUNTER")) != NULL) {
+        if (!totpi_parse_uint(v, strlen(v), INT64_MAX, &at))
+            return TOTP_EFORMAT;
+    } else {
+        int64_t skew = 0;
+        if ((rc = totp_time_step(now, p.period, &at)) != TOTP_OK)
+            return rc;
+        v = totp_record_get(rec, "TIME_SKEW");
+        if (v != NULL && totpi_parse_skew(v, strlen(v), &skew) && skew != 0)
+            at = skew < 0 && (uint64_t)-skew > at ? 0 : at + (uint64_t)skew;
+    }
+    rc = totp_key_new(rec->key, rec->key_len, &p, &key);
+    if (rc == TOTP_OK)
+        rc = totp_hotp(key, at, code);
+    totp_key_free(key);
+    if (rc == TOTP_OK && step != NULL)
+        *step = at;
+    return rc;
+}

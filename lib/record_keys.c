@@ -114,6 +114,14 @@ static const char *check_failures(const char *v)
     return NULL;
 }
 
+static const char *check_label(const char *v)
+{
+    size_t len = strlen(v);
+    if (len == 0 || len > 128 || strchr(v, ':') != NULL)
+        return "must be 1 to 128 characters without ':'";
+    return NULL;
+}
+
 static const char *check_timestamp(const char *v)
 {
     return check_range(v, 0, INT64_MAX, "must be a Unix time");
@@ -138,6 +146,8 @@ static const struct {
     {"ATTEMPTS", check_uint_list},
     {"LAST_SUCCESS", check_timestamp},
     {"FAILURES", check_failures},
+    {"ISSUER", check_label},
+    {"ACCOUNT", check_label},
 };
 
 const char *totpi_check_value(const char *key, const char *value)

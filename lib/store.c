@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -44,6 +45,22 @@ void totp_txn_abort(totp_txn *txn)
 const char *totp_txn_location(const totp_txn *txn)
 {
     return txn != NULL ? txn->ops->location(txn) : NULL;
+}
+
+int totp_store_list(totp_store *store, char ***users, totp_error *err)
+{
+    if (users != NULL)
+        *users = NULL;
+    if (store == NULL || users == NULL)
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "invalid argument");
+    return store->ops->list(store, users, err);
+}
+
+void totp_store_list_free(char **users)
+{
+    for (size_t i = 0; users != NULL && users[i] != NULL; i++)
+        free(users[i]);
+    free(users);
 }
 
 void totp_store_free(totp_store *store)

@@ -11,6 +11,7 @@ struct totp_store_ops {
     int (*remove)(totp_txn *txn, totp_error *err);
     void (*abort)(totp_txn *txn);
     const char *(*location)(const totp_txn *txn);
+    int (*list)(totp_store *store, char ***users, totp_error *err);
     void (*free)(totp_store *store);
 };
 

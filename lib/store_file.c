@@ -2,6 +2,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -41,6 +42,11 @@ struct file_txn {
 };
 
 static const struct totp_store_ops file_ops;
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 /* ---- Paths -------------------------------------------------------------------------------- */
 
@@ -369,6 +375,54 @@ static const char *file_location(const totp_txn *txn)
     return ((const struct file_txn *)txn)->path;
 }
 
+static int file_list(totp_store *store, char ***users, totp_error *err)
+{
+    struct file_store *s = (struct file_store *)store;
+    struct file_txn probe = {.store = s, .dirfd = -1, .fd = -1, .place = PLACE_SYSTEM};
+    if (s->system_dir == NULL)
+        return totpi_fail(err, TOTP_ENOENT, 0, 0, "there is no system store");
+    probe.dir = s->system_dir;
+    int rc = totpi_open_dir(s->system_dir, &probe.dirfd, err);
+    if (rc == TOTP_OK)
+        rc = check_system_dir(&probe, err);
+    DIR *d = rc == TOTP_OK ? fdopendir(probe.dirfd) : NULL;
+    if (rc == TOTP_OK && d == NULL)
+        rc = totpi_fail(err, TOTP_EIO, errno, 0, "%s: %s", s->system_dir, strerror(errno));
+    size_t n = 0, cap = 16;
+    char **names = rc == TOTP_OK ? calloc(cap + 1, sizeof(char *)) : NULL;
+    struct dirent *e;
+    while (names != NULL && (e = readdir(d)) != NULL) {
+        struct stat st;
+        /* Records only: no dot files (temporaries), no links, nothing but regular files. */
+        if (!totpi_user_name_ok(e->d_name) ||
+            fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        if (n == cap) {
+            char **grown = realloc(names, (cap * 2 + 1) * sizeof(char *));
+            if (grown == NULL)
+                break;
+            names = grown;
+            cap *= 2;
+        }
+        if ((names[n] = strdup(e->d_name)) == NULL)
+            break;
+        names[++n] = NULL;
+    }
+    if (d != NULL)
+        closedir(d);
+    else if (probe.dirfd >= 0)
+        close(probe.dirfd);
+    if (rc == TOTP_OK && (names == NULL || e != NULL)) {
+        totp_store_list_free(names);
+        return totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
+    }
+    if (rc == TOTP_OK) {
+        qsort(names, n, sizeof(char *), compare_names);
+        *users = names;
+    }
+    return rc;
+}
+
 static void file_free(totp_store *store)
 {
     struct file_store *s = (struct file_store *)store;
@@ -378,7 +432,7 @@ static void file_free(totp_store *store)
 }
 
 static const struct totp_store_ops file_ops = {
-    file_begin, file_commit, file_remove, file_abort, file_location, file_free,
+    file_begin, file_commit, file_remove, file_abort, file_location, file_list, file_free,
 };
 
 int totp_store_file_new(const totp_file_store_config *config, totp_store **out)

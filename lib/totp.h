@@ -254,6 +254,18 @@ int totp_record_secret(const totp_record *rec, uint8_t out[TOTP_KEY_MAX], size_t
 size_t totp_record_scratch_count(const totp_record *rec);
 int totp_record_set_scratch(totp_record *rec, const uint32_t *codes, size_t n);
 
+/*
+ * The otpauth URI of the record (its ISSUER and ACCOUNT keys, else `issuer` and `account`),
+ * malloc'ed; wipe it with totp_wipe_string().
+ */
+int totp_record_uri(const totp_record *rec, const totp_params *defaults, const char *issuer,
+                    const char *account, char **uri);
+
+/* The code the record expects at `now`: for TOTP at now's step plus TIME_SKEW, for HOTP at
+ * HOTP_COUNTER. `*step` (if not NULL) receives that step or counter. */
+int totp_record_expected_code(const totp_record *rec, const totp_params *defaults, int64_t now,
+                              char code[TOTP_CODE_BUFSIZE], uint64_t *step);
+
 /* ---- Verification policy ----------------------------------------------------------------- */
 
 /* Site-wide settings the policy applies to every record. */
@@ -356,6 +368,11 @@ int totp_txn_remove(totp_txn *txn, totp_error *err);
 /* Release the lock without writing; the txn is freed. NULL is allowed. */
 void totp_txn_abort(totp_txn *txn);
 
+/* The users with a record in the system store (names malloc'ed, NULL-terminated array); free
+ * with totp_store_list_free(). */
+int totp_store_list(totp_store *store, char ***users, totp_error *err);
+void totp_store_list_free(char **users);
+
 /* Where the record of a transaction lives (for logs and totpctl). */
 const char *totp_txn_location(const totp_txn *txn);
 
@@ -412,6 +429,12 @@ int totp_options_set(totp_options *opt, const char *arg, totp_error *err);
 int totp_options_load(totp_options *opt, int argc, const char **argv, totp_error *err);
 
 void totp_options_clear(totp_options *opt);
+
+/* ---- Output files ------------------------------------------------------------------------ */
+
+/* Write `len` bytes to `path` (replacing a regular file there, never following a symlink),
+ * mode 0600, via a temporary file, fsync and rename: for QR images, which hold the secret. */
+int totp_output_file(const char *path, const void *data, size_t len, totp_error *err);
 
 /* ---- Hygiene ----------------------------------------------------------------------------- */
 

@@ -1,0 +1,161 @@
+/* change.c: commands that change a record: verify, scratch, remove, import. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "json.h"
+
+static const char *verdict_text(int rc, const totp_result *res)
+{
+    switch (rc) {
+    case TOTP_OK:
+        return res->method == TOTP_BY_SCRATCH ? "accepted (scratch code)" : "accepted";
+    case TOTP_EREPLAY:
+        return "rejected: code already used";
+    case TOTP_ECODE:
+        return "rejected: malformed code";
+    case TOTP_ERATELIMIT:
+        return "rejected: too many attempts";
+    default:
+        return "rejected: wrong code";
+    }
+}
+
+int cmd_verify(struct cli *c)
+{
+    totp_result res;
+    totp_error err = {0};
+    char where[4096];
+    int rc = totp_authenticate(c->store, c->user, c->arg, 0, (int64_t)time(NULL), &c->opt.policy,
+                               &res, where, sizeof(where), &err);
+    if (rc == TOTP_ENOENT)
+        return cli_fail(EXIT_REJECTED, "%s is not enrolled", c->user);
+    if (rc != TOTP_OK && rc != TOTP_EMISMATCH && rc != TOTP_EREPLAY && rc != TOTP_ECODE &&
+        rc != TOTP_ERATELIMIT)
+        return cli_error(rc, &err); /* not durable, or unreadable: not accepted */
+    if (c->json) {
+        struct json j;
+        cli_json_begin(&j, c, where);
+        json_bool(&j, "accepted", rc == TOTP_OK);
+        json_string(&j, "result", verdict_text(rc, &res));
+        json_int(&j, "scratch_codes_left", (int64_t)res.scratch_left);
+        json_end(&j);
+    } else {
+        printf("%s\n", verdict_text(rc, &res));
+    }
+    return rc == TOTP_OK ? EXIT_OK : EXIT_REJECTED;
+}
+
+int cmd_scratch(struct cli *c)
+{
+    totp_txn *txn = NULL;
+    totp_record *rec = NULL;
+    totp_error err = {0};
+    uint32_t codes[TOTP_SCRATCH_COUNT_MAX];
+    char where[4096];
+    int rc = cli_begin(c, &txn, &rec);
+    if (rc != EXIT_OK)
+        return rc;
+    snprintf(where, sizeof(where), "%s", totp_txn_location(txn));
+    if (totp_scratch_generate(codes, c->scratch_count) != TOTP_OK ||
+        totp_record_set_scratch(rec, codes, c->scratch_count) != TOTP_OK) {
+        totp_txn_abort(txn);
+        rc = cli_fail(EXIT_ERROR, "cannot make scratch codes");
+    } else if ((rc = totp_txn_commit(txn, rec, &err)) != TOTP_OK) {
+        rc = cli_error(rc, &err); /* the old codes still stand */
+    } else if (c->json) {
+        struct json j;
+        cli_json_begin(&j, c, where);
+        json_open(&j, "scratch_codes", '[');
+        for (unsigned i = 0; i < c->scratch_count; i++) {
+            char code[16];
+            snprintf(code, sizeof(code), "%08u", (unsigned)codes[i]);
+            json_string(&j, NULL, code);
+        }
+        json_close(&j, ']');
+        json_end(&j);
+    } else {
+        printf("new scratch codes for %s (the old ones no longer work):\n", c->user);
+        for (unsigned i = 0; i < c->scratch_count; i++)
+            printf("  %08u\n", (unsigned)codes[i]);
+    }
+    totp_wipe(codes, sizeof(codes));
+    totp_record_free(rec);
+    return rc;
+}
+
+int cmd_remove(struct cli *c)
+{
+    totp_txn *txn = NULL;
+    totp_record *rec = NULL;
+    totp_error err = {0};
+    char where[4096];
+    int rc = cli_begin(c, &txn, &rec);
+    totp_record_free(rec);
+    if (rc != EXIT_OK)
+        return rc;
+    snprintf(where, sizeof(where), "%s", totp_txn_location(txn));
+    if ((rc = totp_txn_remove(txn, &err)) != TOTP_OK)
+        return cli_error(rc, &err);
+    if (c->json) {
+        struct json j;
+        cli_json_begin(&j, c, where);
+        json_bool(&j, "removed", 1);
+        json_end(&j);
+    } else {
+        printf("removed %s\n", where);
+    }
+    return EXIT_OK;
+}
+
+int cmd_import(struct cli *c)
+{
+    totp_store *from = NULL;
+    totp_txn *txn = NULL;
+    totp_record *rec = NULL, *old = NULL;
+    totp_error err = {0};
+    char where[4096];
+    if (!c->is_root)
+        return cli_fail(EXIT_ERROR, "import writes the system store: run it as root");
+    if (c->arg[0] != '/')
+        return cli_fail(EXIT_USAGE, "import %s: must be an absolute path", c->arg);
+
+    /* Read the file as its user would: with the same checks, never as root. */
+    totp_file_store_config cfg = c->opt.store;
+    cfg.secret_path = c->arg;
+    cfg.system_dir = "";
+    int rc = totp_store_file_new(&cfg, &from);
+    if (rc == TOTP_OK)
+        rc = totp_store_begin(from, c->user, 0, &txn, &rec, &err);
+    totp_txn_abort(txn);
+    totp_store_free(from);
+    if (rc != TOTP_OK)
+        return cli_error(rc, &err);
+
+    rc = totp_store_begin(c->store, c->user, TOTP_TXN_CREATE | TOTP_TXN_SYSTEM, &txn, &old, &err);
+    if (rc == TOTP_EEXIST && c->force) /* replace the system record under its lock */
+        rc = totp_store_begin(c->store, c->user, 0, &txn, &old, &err);
+    else if (rc == TOTP_EEXIST)
+        snprintf(err.message, sizeof(err.message),
+                 "%s already has a system record; --force replaces it", c->user);
+    totp_record_free(old);
+    if (rc == TOTP_OK) {
+        snprintf(where, sizeof(where), "%s", totp_txn_location(txn));
+        rc = totp_txn_commit(txn, rec, &err);
+    }
+    totp_record_free(rec);
+    if (rc != TOTP_OK)
+        return cli_error(rc, &err);
+    if (c->json) {
+        struct json j;
+        cli_json_begin(&j, c, where);
+        json_string(&j, "from", c->arg);
+        json_end(&j);
+    } else {
+        printf("imported %s into %s; it is used before %s from now on\n", c->arg, where, c->arg);
+    }
+    return EXIT_OK;
+}

@@ -1,0 +1,220 @@
+/* enroll.c: totpctl enroll: a new secret and scratch codes, the QR code, confirmation with a
+ * code from the app, and only then the record. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "json.h"
+#include "qr.h"
+
+#define CONFIRM_TRIES 3
+
+/* What a new enrollment consists of, all of it wiped at the end. */
+struct enrollment {
+    uint8_t key[TOTP_KEY_MAX];
+    size_t key_len;
+    char secret[TOTP_KEY_MAX * 2];
+    uint32_t scratch[TOTP_SCRATCH_COUNT_MAX];
+    char *uri;
+    totp_record *rec;
+};
+
+static void enrollment_clear(struct enrollment *e)
+{
+    totp_wipe_string(e->uri);
+    totp_record_free(e->rec);
+    totp_wipe(e, sizeof(*e));
+}
+
+/* Is there a record already? EXIT_OK with *exists set, or the exit status of an error. */
+static int existing(struct cli *c, int *exists, char *where, size_t size)
+{
+    totp_txn *txn = NULL;
+    totp_record *rec = NULL;
+    totp_error err = {0};
+    int rc = totp_store_begin(c->store, c->user, 0, &txn, &rec, &err);
+    *exists = rc == TOTP_OK;
+    if (rc == TOTP_OK)
+        snprintf(where, size, "%s", totp_txn_location(txn));
+    totp_txn_abort(txn);
+    totp_record_free(rec);
+    return rc == TOTP_OK || rc == TOTP_ENOENT ? EXIT_OK : cli_error(rc, &err);
+}
+
+static int set_option(totp_record *rec, const char *key, const char *value, const char *option)
+{
+    if (totp_record_set(rec, key, value) != TOTP_OK)
+        return cli_fail(EXIT_USAGE, "%s %s: not acceptable (see totp(5), %s)", option, value, key);
+    return EXIT_OK;
+}
+
+/* The secret, scratch codes and record, in memory only. */
+static int create(struct cli *c, struct enrollment *e)
+{
+    int rc;
+    e->key_len = totp_secret_default_len(c->params.algorithm);
+    if (totp_secret_generate(e->key, e->key_len) != TOTP_OK ||
+        totp_scratch_generate(e->scratch, c->scratch_count) != TOTP_OK)
+        return cli_fail(EXIT_ERROR, "the random number generator failed");
+    if (totp_base32_encode(e->key, e->key_len, e->secret, sizeof(e->secret), 0) != TOTP_OK ||
+        totp_record_new(e->key, e->key_len, &c->params, &e->rec) != TOTP_OK ||
+        totp_record_set_scratch(e->rec, e->scratch, c->scratch_count) != TOTP_OK)
+        return cli_fail(EXIT_ERROR, "out of memory");
+    if ((rc = set_option(e->rec, "ISSUER", c->issuer ? c->issuer : cli_default_issuer(),
+                         "--issuer")) != EXIT_OK ||
+        (rc = set_option(e->rec, "ACCOUNT", c->label ? c->label : cli_default_account(c),
+                         "--label")) != EXIT_OK)
+        return rc;
+    if (c->window > 0) {
+        char v[16];
+        snprintf(v, sizeof(v), "%u", c->window);
+        if ((rc = set_option(e->rec, "WINDOW_SIZE", v, "--window")) != EXIT_OK)
+            return rc;
+    }
+    if (c->rate_limit != NULL) {
+        char v[64];
+        const char *slash = strchr(c->rate_limit, '/');
+        if (slash == NULL || strlen(c->rate_limit) >= sizeof(v))
+            return cli_fail(EXIT_USAGE, "--rate-limit %s: must be N/SECONDS", c->rate_limit);
+        snprintf(v, sizeof(v), "%.*s %s", (int)(slash - c->rate_limit), c->rate_limit, slash + 1);
+        if ((rc = set_option(e->rec, "RATE_LIMIT", v, "--rate-limit")) != EXIT_OK)
+            return rc;
+    }
+    if (totp_record_uri(e->rec, &c->params, NULL, NULL, &e->uri) != TOTP_OK)
+        return cli_fail(EXIT_ERROR, "cannot build the otpauth URI");
+    return EXIT_OK;
+}
+
+static int show(struct cli *c, const struct enrollment *e)
+{
+    int mode = c->qr_mode >= 0 ? c->qr_mode : isatty(STDOUT_FILENO) && !c->json ? QR_UTF8 : QR_NONE;
+    FILE *out = c->json ? stderr : stdout; /* stdout is the JSON document's alone */
+    totp_error err = {0};
+    if (c->qr_png != NULL && qr_write_png(c->qr_png, e->uri, &err) != TOTP_OK)
+        return cli_fail(EXIT_ERROR, "%s", err.message);
+    if (c->qr_svg != NULL && qr_write_svg(c->qr_svg, e->uri, &err) != TOTP_OK)
+        return cli_fail(EXIT_ERROR, "%s", err.message);
+    if (mode != QR_NONE) {
+        fprintf(out, "Scan this QR code with your authenticator app:\n\n");
+        if (qr_print(out, e->uri, mode) != 0)
+            return cli_fail(EXIT_ERROR, "cannot draw the QR code");
+        fputc('\n', out);
+    }
+    if (c->json)
+        return EXIT_OK;
+    printf("otpauth URI: %s\n", e->uri);
+    printf("secret: %s\n", e->secret);
+    if (c->scratch_count > 0) {
+        printf("scratch codes (each works once; keep them somewhere safe):\n");
+        for (unsigned i = 0; i < c->scratch_count; i++)
+            printf("  %08u\n", (unsigned)e->scratch[i]);
+    }
+    fflush(stdout);
+    return EXIT_OK;
+}
+
+/* Ask for a code from the app until one matches; the record then holds its watermark, so the
+ * same code cannot log in afterwards. */
+static int confirm(struct cli *c, struct enrollment *e)
+{
+    totp_policy policy = c->opt.policy;
+    policy.noskewadj = 1;
+    policy.rate_attempts = 0;
+    char line[64];
+    for (int i = 0; i < CONFIRM_TRIES; i++) {
+        fprintf(stderr, "Code from the app: ");
+        fflush(stderr);
+        if (fgets(line, sizeof(line), stdin) == NULL)
+            break;
+        line[strcspn(line, "\r\n")] = '\0';
+        totp_result res;
+        int rc = totp_policy_check(e->rec, line, 0, (int64_t)time(NULL), &policy, &res);
+        totp_wipe(line, sizeof(line));
+        if (rc == TOTP_OK && res.method != TOTP_BY_SCRATCH) {
+            /* Bookkeeping of the trial is not the user's history. */
+            totp_record_unset(e->rec, "FAILURES");
+            totp_record_unset(e->rec, "LAST_SUCCESS");
+            return EXIT_OK;
+        }
+        if (rc == TOTP_OK) /* a scratch code: put it back, it proves nothing about the app */
+            totp_record_set_scratch(e->rec, e->scratch, c->scratch_count);
+        fprintf(stderr, "That code does not match%s\n",
+                i + 1 < CONFIRM_TRIES ? "; try again" : ".");
+    }
+    return cli_fail(EXIT_REJECTED, "not enrolled: no code from the app matched");
+}
+
+/* Create the record where enrollment puts it (root: the system store, which is then used
+ * first); with --force, replace one already there, under its lock. */
+static int save(struct cli *c, struct enrollment *e, char *where, size_t size)
+{
+    totp_txn *txn = NULL;
+    totp_record *old = NULL;
+    totp_error err = {0};
+    int flags = TOTP_TXN_CREATE | (c->is_root ? TOTP_TXN_SYSTEM : 0);
+    int rc = totp_store_begin(c->store, c->user, flags, &txn, &old, &err);
+    if (rc == TOTP_EEXIST && c->force)
+        rc = totp_store_begin(c->store, c->user, 0, &txn, &old, &err);
+    totp_record_free(old);
+    if (rc == TOTP_OK) {
+        snprintf(where, size, "%s", totp_txn_location(txn));
+        rc = totp_txn_commit(txn, e->rec, &err);
+    }
+    return rc == TOTP_OK ? EXIT_OK : cli_error(rc, &err);
+}
+
+static void report(struct cli *c, const struct enrollment *e, const char *where)
+{
+    if (!c->json) {
+        printf("enrolled %s: %s\n", c->user, where);
+        return;
+    }
+    struct json j;
+    cli_json_begin(&j, c, where);
+    json_string(&j, "uri", e->uri);
+    json_string(&j, "secret", e->secret);
+    json_open(&j, "scratch_codes", '[');
+    for (unsigned i = 0; i < c->scratch_count; i++) {
+        char code[16];
+        snprintf(code, sizeof(code), "%08u", (unsigned)e->scratch[i]);
+        json_string(&j, NULL, code);
+    }
+    json_close(&j, ']');
+    json_string(&j, "algorithm", totp_algorithm_name(c->params.algorithm));
+    json_int(&j, "digits", c->params.digits);
+    json_int(&j, "period", c->params.period);
+    json_end(&j);
+}
+
+int cmd_enroll(struct cli *c)
+{
+    struct enrollment e;
+    char where[4096] = "";
+    int exists = 0;
+    memset(&e, 0, sizeof(e));
+
+    int rc = existing(c, &exists, where, sizeof(where));
+    if (rc == EXIT_OK && exists && !c->force)
+        rc = cli_fail(EXIT_REJECTED, "%s is already enrolled (%s); --force replaces the record",
+                      c->user, where);
+    if (rc == EXIT_OK && !c->no_confirm && !isatty(STDIN_FILENO))
+        rc = cli_fail(EXIT_USAGE, "no terminal to read a code from the app; run on a terminal, "
+                                  "or use --no-confirm to activate without one");
+    if (rc == EXIT_OK)
+        rc = create(c, &e);
+    if (rc == EXIT_OK)
+        rc = show(c, &e);
+    if (rc == EXIT_OK && !c->no_confirm)
+        rc = confirm(c, &e);
+    if (rc == EXIT_OK)
+        rc = save(c, &e, where, sizeof(where));
+    if (rc == EXIT_OK)
+        report(c, &e, where);
+    enrollment_clear(&e);
+    return rc;
+}

@@ -1,0 +1,356 @@
+/* main.c: totpctl's command line: options, --help, the user acted on, dispatch, exit status. */
+#include "config.h"
+
+#include <getopt.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "json.h"
+#include "qr.h"
+
+#define GLOBAL  (OPT_USER | OPT_FILE | OPT_CONF | OPT_JSON)
+#define QR_OPTS (OPT_QR | OPT_QR_PNG | OPT_QR_SVG)
+
+static const struct command {
+    const char *name;
+    int (*run)(struct cli *);
+    unsigned options;
+    int args; /* positional arguments after the command */
+    const char *synopsis;
+    const char *help;
+} commands[] = {
+    {"enroll", cmd_enroll,
+     GLOBAL | QR_OPTS | OPT_ISSUER | OPT_LABEL | OPT_ALGORITHM | OPT_DIGITS | OPT_PERIOD |
+         OPT_WINDOW | OPT_SCRATCH | OPT_RATE | OPT_FORCE | OPT_NO_CONFIRM,
+     0, "enroll [options]",
+     "Create a new secret and scratch codes, show the otpauth URI and its QR code, and activate\n"
+     "the record once a code from the app verifies. As root: the system store; as a user:\n"
+     "~/.config/totp/secret.\n"
+     "  --issuer NAME          issuer shown by the app (default: this host's name)\n"
+     "  --label NAME           account shown by the app (default: USER@HOST)\n"
+     "  --algorithm ALG        SHA1 (default), SHA256 or SHA512\n"
+     "  --digits N             6 (default), 7 or 8\n"
+     "  --period SECONDS       1 to 300 (default 30)\n"
+     "  --window N             codes accepted around now, 1 to 100 (default: the site's)\n"
+     "  --scratch-codes N      how many scratch codes, 0 to 100 (default 5)\n"
+     "  --rate-limit N/SECONDS at most N attempts in SECONDS (1-100 in 1-3600)\n"
+     "  --force                replace an existing record\n"
+     "  --no-confirm           activate without asking for a code (for scripts)\n"
+     "  --qr utf8|ansi|none    QR code on the terminal (default: utf8 on a terminal)\n"
+     "  --qr-png FILE, --qr-svg FILE  also write the QR code as an image (mode 0600)\n"},
+    {"show", cmd_show, GLOBAL | QR_OPTS, 0, "show [--qr MODE] [--qr-png FILE] [--qr-svg FILE]",
+     "Show the otpauth URI and QR code of an existing record again.\n"},
+    {"code", cmd_code, GLOBAL | OPT_AT, 0, "code [--at UNIXTIME]",
+     "Print the code the server expects now (or at UNIXTIME), for checking clocks.\n"},
+    {"verify", cmd_verify, GLOBAL, 1, "verify CODE",
+     "Check CODE and use it up exactly as the PAM module would. Exit 0 if accepted.\n"},
+    {"scratch", cmd_scratch, GLOBAL | OPT_SCRATCH, 0, "scratch [--scratch-codes N]",
+     "Issue a fresh set of scratch codes; the old ones stop working.\n"},
+    {"status", cmd_status, GLOBAL, 0, "status",
+     "Whether the user is enrolled, where, with which parameters, how many scratch codes are\n"
+     "left, the last successful login and recent failures.\n"},
+    {"remove", cmd_remove, GLOBAL, 0, "remove", "Delete the user's record.\n"},
+    {"list", cmd_list, OPT_CONF | OPT_JSON, 0, "list",
+     "As root: every user with a record in the system store.\n"},
+    {"import", cmd_import, GLOBAL | OPT_FORCE, 1, "import [--force] FILE",
+     "As root: copy a google-authenticator file (read as the user) into the system store,\n"
+     "which is then used first.\n"},
+};
+
+static const struct option long_options[] = {
+    {"user", required_argument, NULL, 'u'},
+    {"file", required_argument, NULL, 'f'},
+    {"conf", required_argument, NULL, 'c'},
+    {"json", no_argument, NULL, 'j'},
+    {"issuer", required_argument, NULL, 'I'},
+    {"label", required_argument, NULL, 'L'},
+    {"algorithm", required_argument, NULL, 'A'},
+    {"digits", required_argument, NULL, 'D'},
+    {"period", required_argument, NULL, 'P'},
+    {"window", required_argument, NULL, 'W'},
+    {"scratch-codes", required_argument, NULL, 'S'},
+    {"rate-limit", required_argument, NULL, 'R'},
+    {"force", no_argument, NULL, 'F'},
+    {"no-confirm", no_argument, NULL, 'N'},
+    {"qr", required_argument, NULL, 'q'},
+    {"qr-png", required_argument, NULL, 'p'},
+    {"qr-svg", required_argument, NULL, 's'},
+    {"at", required_argument, NULL, 'a'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+int cli_fail(int status, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("totpctl: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return status;
+}
+
+int cli_error(int rc, const totp_error *err)
+{
+    const char *msg = err != NULL && err->message[0] != '\0' ? err->message : totp_strerror(rc);
+    switch (rc) {
+    case TOTP_ENOENT:
+    case TOTP_EMISMATCH:
+    case TOTP_EREPLAY:
+    case TOTP_ECODE:
+    case TOTP_ERATELIMIT:
+    case TOTP_EEXIST:
+        return cli_fail(EXIT_REJECTED, "%s", msg);
+    case TOTP_EINVAL:
+    case TOTP_EUSER:
+        return cli_fail(EXIT_USAGE, "%s", msg);
+    default:
+        return cli_fail(EXIT_ERROR, "%s", msg);
+    }
+}
+
+int cli_begin(struct cli *c, totp_txn **txn, totp_record **rec)
+{
+    totp_error err = {0};
+    int rc = totp_store_begin(c->store, c->user, 0, txn, rec, &err);
+    if (rc == TOTP_ENOENT)
+        return cli_fail(EXIT_REJECTED, "%s is not enrolled", c->user);
+    return rc == TOTP_OK ? EXIT_OK : cli_error(rc, &err);
+}
+
+void cli_json_begin(struct json *j, const struct cli *c, const char *path)
+{
+    json_begin(j, stdout);
+    json_string(j, "user", c->user);
+    json_string(j, "path", path);
+}
+
+const char *cli_default_issuer(void)
+{
+    static char host[256];
+    if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0')
+        snprintf(host, sizeof(host), "localhost");
+    host[sizeof(host) - 1] = '\0';
+    return host;
+}
+
+const char *cli_default_account(const struct cli *c)
+{
+    static char account[600];
+    snprintf(account, sizeof(account), "%s@%s", c->user, cli_default_issuer());
+    return account;
+}
+
+static void usage(FILE *out)
+{
+    fputs("usage: totpctl [-u USER] [--file PATH] [--conf FILE] [--json] COMMAND [options]\n\n"
+          "Enroll and manage TOTP second factors for pam_totp.\n\n"
+          "  -u, --user USER   act on USER's record (root only; default: yourself)\n"
+          "  --file PATH       act on the record at PATH instead of looking one up\n"
+          "  --conf FILE       site settings (default /etc/security/pam_totp.conf)\n"
+          "  --json            machine-readable output\n\ncommands:\n",
+          out);
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(out, "  %s\n", commands[i].synopsis);
+    fputs("\n'totpctl COMMAND --help' describes a command. Exit status: 0 success, 1 code\n"
+          "rejected or not enrolled, 2 usage error, 3 permission or I/O error.\n",
+          out);
+}
+
+static int number(const char *opt, const char *v, long min, long max, long *out)
+{
+    char *end = NULL;
+    long n = strtol(v, &end, 10);
+    if (end == v || *end != '\0' || n < min || n > max)
+        return cli_fail(EXIT_USAGE, "%s %s: must be a number from %ld to %ld", opt, v, min, max);
+    *out = n;
+    return EXIT_OK;
+}
+
+/* One option; EXIT_OK or the exit status of a bad value. */
+static int take_option(struct cli *c, int ch, const char *v)
+{
+    long n = 0;
+    int rc = EXIT_OK;
+    switch (ch) {
+    case 'u':
+        c->user_arg = v, c->seen |= OPT_USER;
+        break;
+    case 'f':
+        c->file = v, c->seen |= OPT_FILE;
+        break;
+    case 'c':
+        c->conf = v, c->seen |= OPT_CONF;
+        break;
+    case 'j':
+        c->json = 1, c->seen |= OPT_JSON;
+        break;
+    case 'I':
+        c->issuer = v, c->seen |= OPT_ISSUER;
+        break;
+    case 'L':
+        c->label = v, c->seen |= OPT_LABEL;
+        break;
+    case 'R':
+        c->rate_limit = v, c->seen |= OPT_RATE;
+        break;
+    case 'F':
+        c->force = 1, c->seen |= OPT_FORCE;
+        break;
+    case 'N':
+        c->no_confirm = 1, c->seen |= OPT_NO_CONFIRM;
+        break;
+    case 'p':
+        c->qr_png = v, c->seen |= OPT_QR_PNG;
+        break;
+    case 's':
+        c->qr_svg = v, c->seen |= OPT_QR_SVG;
+        break;
+    case 'A':
+        c->seen |= OPT_ALGORITHM;
+        if (totp_algorithm_parse(v, &c->params.algorithm) != TOTP_OK)
+            rc = cli_fail(EXIT_USAGE, "--algorithm %s: must be SHA1, SHA256 or SHA512", v);
+        break;
+    case 'D':
+        c->seen |= OPT_DIGITS;
+        if ((rc = number("--digits", v, TOTP_DIGITS_MIN, TOTP_DIGITS_MAX, &n)) == EXIT_OK)
+            c->params.digits = (unsigned)n;
+        break;
+    case 'P':
+        c->seen |= OPT_PERIOD;
+        if ((rc = number("--period", v, TOTP_PERIOD_MIN, TOTP_PERIOD_MAX, &n)) == EXIT_OK)
+            c->params.period = (unsigned)n;
+        break;
+    case 'W':
+        c->seen |= OPT_WINDOW;
+        if ((rc = number("--window", v, 1, 100, &n)) == EXIT_OK)
+            c->window = (unsigned)n;
+        break;
+    case 'S':
+        c->seen |= OPT_SCRATCH;
+        if ((rc = number("--scratch-codes", v, 0, TOTP_SCRATCH_COUNT_MAX, &n)) == EXIT_OK)
+            c->scratch_count = (unsigned)n;
+        break;
+    case 'q':
+        c->seen |= OPT_QR;
+        if ((c->qr_mode = qr_mode_parse(v)) < 0)
+            rc = cli_fail(EXIT_USAGE, "--qr %s: must be utf8, ansi or none", v);
+        break;
+    case 'a':
+        c->seen |= OPT_AT;
+        if ((rc = number("--at", v, 0, 0x7fffffffffffffffL, &n)) == EXIT_OK)
+            c->at = n;
+        break;
+    default:
+        rc = EXIT_USAGE;
+    }
+    return rc;
+}
+
+/* Who we act on: -u USER (root only, or yourself), else the invoking user. */
+static int resolve_user(struct cli *c)
+{
+    struct passwd *pw = getpwuid(getuid());
+    const char *self = pw != NULL ? pw->pw_name : NULL;
+    if (c->user_arg != NULL) {
+        if (!c->is_root && (self == NULL || strcmp(c->user_arg, self) != 0))
+            return cli_fail(EXIT_ERROR, "-u %s: only root can act on another user", c->user_arg);
+        snprintf(c->user, sizeof(c->user), "%s", c->user_arg);
+    } else if (self != NULL) {
+        snprintf(c->user, sizeof(c->user), "%s", self);
+    } else {
+        return cli_fail(EXIT_ERROR, "cannot find the name of uid %u", (unsigned)getuid());
+    }
+    return EXIT_OK;
+}
+
+/* The site settings and the store they describe (plus --file). */
+static int open_store(struct cli *c)
+{
+    totp_error err = {0};
+    char confarg[4200];
+    const char *args[1] = {confarg};
+    snprintf(confarg, sizeof(confarg), "conf=%s", c->conf != NULL ? c->conf : "");
+    totp_options_init(&c->opt);
+    int rc = totp_options_load(&c->opt, c->conf != NULL ? 1 : 0, args, &err);
+    if (rc != TOTP_OK)
+        return cli_fail(rc == TOTP_EINVAL ? EXIT_USAGE : EXIT_ERROR, "%s", err.message);
+    totp_file_store_config cfg = c->opt.store;
+    if (c->file != NULL) {
+        if (c->file[0] != '/')
+            return cli_fail(EXIT_USAGE, "--file %s: must be an absolute path", c->file);
+        cfg.secret_path = c->file;
+    }
+    /* A user cannot read the system store: look past it to their own record. */
+    cfg.skip_unreadable_system_store = !c->is_root;
+    if (totp_store_file_new(&cfg, &c->store) != TOTP_OK)
+        return cli_fail(EXIT_ERROR, "out of memory");
+    return EXIT_OK;
+}
+
+static int run(struct cli *c, int argc, char **argv)
+{
+    int ch, help = 0, rc;
+    /* GNU getopt permutes: options may come before or after the command and its argument. */
+    while ((ch = getopt_long(argc, argv, "u:hV", long_options, NULL)) != -1) {
+        if (ch == 'h')
+            help = 1;
+        else if (ch == 'V')
+            return printf("totpctl %s\n", PACKAGE_VERSION) < 0 ? EXIT_ERROR : EXIT_OK;
+        else if (ch == '?')
+            return cli_fail(EXIT_USAGE, "see 'totpctl --help'");
+        else if ((rc = take_option(c, ch, optarg)) != EXIT_OK)
+            return rc;
+    }
+    if (optind < argc)
+        c->command = argv[optind++];
+    const struct command *cmd = NULL;
+    for (size_t i = 0; c->command != NULL && i < sizeof(commands) / sizeof(commands[0]); i++) {
+        if (strcmp(c->command, commands[i].name) == 0)
+            cmd = &commands[i];
+    }
+    if (c->command == NULL || (help && cmd == NULL)) {
+        usage(help ? stdout : stderr);
+        return help ? EXIT_OK : EXIT_USAGE;
+    }
+    if (cmd == NULL)
+        return cli_fail(EXIT_USAGE, "unknown command \"%s\"; see 'totpctl --help'", c->command);
+    if (help) {
+        printf("usage: totpctl [-u USER] [--file PATH] [--conf FILE] [--json] %s\n\n%s",
+               cmd->synopsis, cmd->help);
+        return EXIT_OK;
+    }
+    if (c->seen & ~cmd->options)
+        return cli_fail(EXIT_USAGE, "%s: an option given does not apply; see 'totpctl %s --help'",
+                        cmd->name, cmd->name);
+    if (argc - optind != cmd->args)
+        return cli_fail(EXIT_USAGE, "usage: totpctl %s", cmd->synopsis);
+    c->arg = cmd->args > 0 ? argv[optind] : NULL;
+    if ((rc = resolve_user(c)) != EXIT_OK || (rc = open_store(c)) != EXIT_OK)
+        return rc;
+    return cmd->run(c);
+}
+
+int main(int argc, char **argv)
+{
+    struct cli c;
+    const totp_params defaults = TOTP_PARAMS_DEFAULT;
+    memset(&c, 0, sizeof(c));
+    c.params = defaults;
+    c.scratch_count = 5;
+    c.qr_mode = -1;
+    c.is_root = geteuid() == 0;
+    int rc = run(&c, argc, argv);
+    totp_store_free(c.store);
+    totp_options_clear(&c.opt);
+    if (fflush(stdout) != 0 && rc == EXIT_OK)
+        rc = cli_fail(EXIT_ERROR, "cannot write the output");
+    return rc;
+}
