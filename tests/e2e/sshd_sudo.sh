@@ -1,0 +1,178 @@
+#!/bin/bash
+# sshd_sudo.sh: real OpenSSH and sudo logins through pam_totp, with the shipped examples/ files
+# (as root). A throwaway user, its own sshd on loopback (own config, host key, pid file, PAM
+# service), sudo with its own PAM service (sudoers' pam_service). Everything is removed on exit.
+set -u
+if [ "$(id -u)" != 0 ]; then
+    echo "SKIP: real sshd and sudo logins need root (CI runs this as root)"
+    exit 77
+fi
+for tool in sshd ssh ssh-keygen sudo visudo useradd userdel chpasswd runuser; do
+    command -v "$tool" >/dev/null || { echo "FAIL: $tool not found (README's test command installs openssh-server)"; exit 1; }
+done
+top=${top_builddir:-.}
+srcdir=${srcdir:-.}
+examples=$srcdir/examples
+totpctl=$PWD/$top/totpctl/totpctl
+module=${PAM_TOTP_MODULE:-$PWD/$top/pam_totp/.libs/pam_totp.so}
+code_tool=$PWD/$top/tests/tools/totp-code
+if ldd "$module" | grep -q libasan; then
+    echo "SKIP: sanitizer build (sshd and sudo cannot host an ASan module; the plain build runs this)"
+    exit 77
+fi
+
+user=totpe2e$$
+sandbox=$(mktemp -d /tmp/pam_totp-e2e.XXXXXX)
+chmod 0755 "$sandbox"
+ssh_service=pam_totp_e2e_sshd_$$
+sudo_service=pam_totp_e2e_sudo_$$
+sudoers=/etc/sudoers.d/pam_totp_e2e_$$
+made_privsep=
+cleanup() {
+    for pid in "$sandbox"/sshd*.pid; do [ -f "$pid" ] && kill "$(cat "$pid")" 2>/dev/null; done
+    rm -f "/etc/pam.d/$ssh_service" "/etc/pam.d/$sudo_service" "$sudoers"
+    id "$user" >/dev/null 2>&1 && userdel "$user" 2>/dev/null
+    rm -rf "/run/sudo/ts/$user" "$sandbox"
+    [ -n "$made_privsep" ] && rmdir /run/sshd 2>/dev/null
+}
+trap cleanup EXIT
+[ -d /run/sshd ] || { mkdir -m 0755 /run/sshd && made_privsep=1; }
+
+passed=0
+failed=0
+check() { if [ "$2" = "$3" ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $1 (wanted $2, got $3)"; fi; }
+
+# ---- the user, a key, a password, and a record made by totpctl -----------------------------
+password="Correct-Horse-$$"
+useradd -m -d "$sandbox/home" -s /bin/bash "$user" || exit 1
+echo "$user:$password" | chpasswd
+ssh-keygen -q -t ed25519 -N "" -f "$sandbox/user_key"
+mkdir -m 0755 "$sandbox/keys" # sshd reads authorized keys as the user
+install -m 0600 -o "$user" "$sandbox/user_key.pub" "$sandbox/keys/$user"
+ssh-keygen -q -t ed25519 -N "" -f "$sandbox/host_key"
+mkdir -m 0700 "$sandbox/system"
+conf=$sandbox/pam_totp.conf
+echo "system_dir = $sandbox/system" >"$conf"
+enroll() { "$totpctl" --conf "$conf" -u "$user" enroll --no-confirm --force --json | sed -n 's/.*"secret":"\([A-Z2-7]*\)".*/\1/p'; }
+secret=$(enroll)
+[ -n "$secret" ] || { echo "FAIL: totpctl could not enroll $user"; exit 1; }
+
+# The shipped PAM file, pointed at this build of the module and this test's store.
+install_pam() { sed "s|pam_totp.so|$module conf=$conf|" "$1" >"/etc/pam.d/$2"; }
+
+# ---- sshd on loopback -------------------------------------------------------------------------
+# sshd names its PAM service after the program: a link gives it a service of its own.
+ln -s "$(command -v sshd)" "$sandbox/$ssh_service"
+port=
+start_sshd() { # start_sshd NAME AUTHENTICATION_METHODS_OVERRIDE
+    local cfg=$sandbox/sshd_$1.conf
+    for try in 1 2 3 4 5; do
+        port=$((20000 + (RANDOM % 20000)))
+        {
+            echo "ListenAddress 127.0.0.1"
+            echo "Port $port"
+            echo "HostKey $sandbox/host_key"
+            echo "PidFile $sandbox/sshd_$1.pid"
+            echo "AuthorizedKeysFile $sandbox/keys/%u"
+            echo "StrictModes no"
+            echo "LogLevel VERBOSE"
+            [ -n "$2" ] && echo "AuthenticationMethods $2"
+            cat "$examples/sshd_config.snippet"
+        } >"$cfg"
+        "$sandbox/$ssh_service" -D -f "$cfg" -E "$sandbox/sshd_$1.log" &
+        for _ in $(seq 50); do
+            grep -q "Server listening" "$sandbox/sshd_$1.log" 2>/dev/null && return 0
+            grep -q "Bind to port" "$sandbox/sshd_$1.log" 2>/dev/null && break
+            sleep 0.1 # waiting for a daemon to come up, not for a time step
+        done
+        kill %% 2>/dev/null
+        wait %% 2>/dev/null
+    done
+    echo "FAIL: sshd did not start"; cat "$sandbox/sshd_$1.log"; exit 1
+}
+stop_sshd() { kill "$(cat "$sandbox/sshd_$1.pid")" 2>/dev/null; wait 2>/dev/null; rm -f "$sandbox/sshd_$1.pid"; }
+
+# The client answers each keyboard-interactive prompt through SSH_ASKPASS, by its text.
+cat >"$sandbox/askpass" <<EOF
+#!/bin/sh
+case "\$1" in
+*"Password & verification code"*) cat "$sandbox/answer_both" ;;
+*"Verification code"*) cat "$sandbox/answer_code" ;;
+*assword*) cat "$sandbox/answer_password" ;;
+esac
+EOF
+chmod 0755 "$sandbox/askpass"
+ssh_login() { # ssh_login METHODS: 0 if the command ran as the user
+    local outp
+    outp=$(SSH_ASKPASS=$sandbox/askpass SSH_ASKPASS_REQUIRE=force timeout 60 ssh -F /dev/null \
+        -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=no \
+        -o PreferredAuthentications="$1" -o IdentitiesOnly=yes -o NumberOfPasswordPrompts=1 \
+        -i "$sandbox/user_key" -p "$port" "$user@127.0.0.1" 'echo "logged in as $(id -un)"' 2>/dev/null </dev/null)
+    [ "$outp" = "logged in as $user" ]
+}
+answer() { printf '%s\n' "$1" >"$sandbox/answer_code"; printf '%s\n' "$2" >"$sandbox/answer_password"; printf '%s%s\n' "$2" "$1" >"$sandbox/answer_both"; }
+
+# publickey, then the code (examples/pam.d/sshd, examples/sshd_config.snippet)
+install_pam "$examples/pam.d/sshd" "$ssh_service"
+start_sshd key ""
+code=$("$code_tool" "$secret")
+answer "$code" ""
+ssh_login publickey,keyboard-interactive; check "ssh: key and the right code log in" 0 $?
+ssh_login publickey,keyboard-interactive; check "ssh: the same code again is refused" 1 $?
+answer 000000 ""
+ssh_login publickey,keyboard-interactive; check "ssh: a wrong code is refused" 1 $?
+grep -q "Accepted keyboard-interactive/pam for $user" "$sandbox/sshd_key.log"; check "sshd logged the accepted login" 0 $?
+"$totpctl" --conf "$conf" -u "$user" remove >/dev/null
+answer "$("$code_tool" "$secret" $(( $(date +%s) + 30 )))" ""
+ssh_login publickey,keyboard-interactive; check "ssh: an unenrolled user is refused (no nullok)" 1 $?
+# Every attempt passed the key step; the refusals were pam_totp's, at keyboard-interactive.
+check "ssh: the key was accepted each time" 4 "$(grep -c "Partial publickey for $user" "$sandbox/sshd_key.log")"
+check "ssh: three refusals at keyboard-interactive/pam" 3 "$(grep -c "Failed keyboard-interactive/pam for $user" "$sandbox/sshd_key.log")"
+stop_sshd key
+
+# password and code at one prompt (examples/pam.d/sshd-forward-pass), real pam_unix
+secret=$(enroll)
+install_pam "$examples/pam.d/sshd-forward-pass" "$ssh_service"
+start_sshd forward keyboard-interactive
+answer "$("$code_tool" "$secret")" "$password"
+ssh_login keyboard-interactive; check "ssh: password+code at one prompt (forward_pass) logs in" 0 $?
+answer "$("$code_tool" "$secret" $(( $(date +%s) + 30 )))" "wrong-$password"
+ssh_login keyboard-interactive; check "ssh: a wrong password with a right code is refused" 1 $?
+stop_sshd forward
+
+# password, then code, at two prompts (examples/pam.d/sshd-password)
+secret=$(enroll)
+install_pam "$examples/pam.d/sshd-password" "$ssh_service"
+start_sshd password keyboard-interactive
+answer "$("$code_tool" "$secret")" "$password"
+ssh_login keyboard-interactive; check "ssh: password then code logs in" 0 $?
+stop_sshd password
+
+# ---- sudo (examples/pam.d/sudo) ------------------------------------------------------------
+secret=$(enroll)
+install_pam "$examples/pam.d/sudo" "$sudo_service"
+printf 'Defaults:%s pam_service=%s\n%s ALL=(ALL) ALL\n' "$user" "$sudo_service" "$user" >"$sandbox/sudoers"
+visudo -c -q -f "$sandbox/sudoers" || { echo "FAIL: sudoers drop-in does not parse"; exit 1; }
+install -m 0440 "$sandbox/sudoers" "$sudoers"
+sudo_as_user() { # sudo_as_user PASSWORD CODE: 0 if sudo ran id as root
+    local outp
+    outp=$(printf '%s\n%s\n' "$1" "$2" | timeout 60 runuser -u "$user" -- sudo -S -k -p '' id -un 2>/dev/null)
+    [ "$outp" = root ]
+}
+code=$("$code_tool" "$secret")
+sudo_as_user "$password" "$code"; check "sudo: password and the right code elevate" 0 $?
+sudo_as_user "$password" "$code"; check "sudo: the same code again is refused" 1 $?
+sudo_as_user "$password" 000000; check "sudo: a wrong code is refused" 1 $?
+[ "$(stat -c %U:%a "$sandbox/system/$user")" = root:600 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: the sudo record is not root's 0600"; }
+
+# ---- nothing left behind ----------------------------------------------------------------------
+cleanup
+trap - EXIT
+left=
+for f in "/etc/pam.d/$ssh_service" "/etc/pam.d/$sudo_service" "$sudoers" "$sandbox"; do [ -e "$f" ] && left="$left $f"; done
+id "$user" >/dev/null 2>&1 && left="$left user:$user"
+pgrep -f "$ssh_service" >/dev/null && left="$left sshd"
+check "nothing left behind ($left)" "" "$left"
+
+echo "e2e: $passed passed, $failed failed"
+[ "$failed" = 0 ]
