@@ -37,9 +37,9 @@ static int check_conf_file(int fd, const char *path, totp_error *err)
     return TOTP_OK;
 }
 
-static int parse_lines(char *text, const char *path,
-                       int (*apply)(void *, const char *, const char *, totp_error *), void *ctx,
-                       totp_error *err)
+int totpi_conf_parse(char *text, const char *path,
+                     int (*apply)(void *, const char *, const char *, totp_error *), void *ctx,
+                     totp_error *err)
 {
     unsigned lineno = 0;
     for (char *line = text, *next; line != NULL; line = next) {
@@ -91,7 +91,7 @@ int totpi_conf_read(const char *path, int optional,
     if (memchr(text, '\0', len) != NULL)
         rc = totpi_fail(err, TOTP_EINVAL, 0, 0, "%s: contains a NUL byte", path);
     else
-        rc = parse_lines(text, path, apply, ctx, err);
+        rc = totpi_conf_parse(text, path, apply, ctx, err);
     totp_wipe(text, len); /* settings may be sensitive (a directory password file, say) */
     free(text);
     *was_read = rc == TOTP_OK;

@@ -50,6 +50,14 @@ int totpi_conf_read(const char *path, int optional,
                     int (*apply)(void *ctx, const char *name, const char *value, totp_error *err),
                     void *ctx, int *was_read, totp_error *err);
 
+/* The line parser of totpi_conf_read(), on text in memory (changed in place). */
+int totpi_conf_parse(char *text, const char *path,
+                     int (*apply)(void *ctx, const char *name, const char *value, totp_error *err),
+                     void *ctx, totp_error *err);
+
+/* Apply one site-file line to a totp_options (what totp_options_load() does per line). */
+int totpi_options_conf_line(void *opt, const char *name, const char *value, totp_error *err);
+
 /* The next space- or tab-separated token of `s` and its length; NULL when none is left. */
 const char *totpi_next_token(const char *s, size_t *len);
 

@@ -208,7 +208,7 @@ int totp_options_set(totp_options *opt, const char *arg, totp_error *err)
 }
 
 /* A conf line: "name = value" for options with values, "name" or "name = yes|no" for flags. */
-static int apply_conf_line(void *ctx, const char *name, const char *value, totp_error *err)
+int totpi_options_conf_line(void *ctx, const char *name, const char *value, totp_error *err)
 {
     totp_options *opt = ctx;
     static const char *const yes[] = {"yes", "true", "on", "1"}, *const no[] = {"no", "false",
@@ -254,7 +254,7 @@ int totp_options_load(totp_options *opt, int argc, const char **argv, totp_error
     const char *path = conf != NULL ? conf : TOTP_CONF_DEFAULT;
     int was_read = 0;
     /* The default file is optional; one that conf= names must be there. */
-    int rc = totpi_conf_read(path, conf == NULL, apply_conf_line, opt, &was_read, err);
+    int rc = totpi_conf_read(path, conf == NULL, totpi_options_conf_line, opt, &was_read, err);
     if (rc != TOTP_OK)
         return rc;
     if (was_read && (opt->conf = own(opt, SLOT_CONF, path)) == NULL)

@@ -32,7 +32,11 @@ static int is_scratch_code(const char *s, size_t len)
 {
     if (len != 8 || s[0] < '1' || s[0] > '9')
         return 0;
-    return strspn(s, "0123456789") >= 8;
+    for (size_t i = 1; i < 8; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    }
+    return 1;
 }
 
 /* ---- The line list ------------------------------------------------------------------------ */
@@ -130,9 +134,9 @@ static int parse_option_line(totp_record *rec, const char *s, size_t len, unsign
     if (len < 3 || s[1] != ' ')
         return totpi_fail(err, TOTP_EFORMAT, 0, lineno, "line %u: malformed option line", lineno);
     const char *key = s + 2;
-    size_t keylen = strcspn(key, " \t");
-    if (keylen > len - 2)
-        keylen = len - 2;
+    size_t keylen = 0; /* the text need not end in a NUL: stay within the line */
+    while (keylen < len - 2 && key[keylen] != ' ' && key[keylen] != '\t')
+        keylen++;
     if (!totpi_key_is_well_formed(key, keylen))
         return totpi_fail(err, TOTP_EFORMAT, 0, lineno,
                           "line %u: malformed option name (want upper case, digits, '_')", lineno);

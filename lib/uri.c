@@ -170,7 +170,7 @@ int totp_uri_build(const totp_uri *uri, char **out)
     if (out == NULL)
         return TOTP_EINVAL;
     *out = NULL;
-    if (uri == NULL || uri->key == NULL || !label_part_ok(uri->account))
+    if (uri == NULL || uri->key == NULL || !label_part_ok(uri->account) || uri->account[0] == ' ')
         return TOTP_EINVAL;
     const char *issuer = uri->issuer != NULL && uri->issuer[0] != '\0' ? uri->issuer : NULL;
     if (issuer != NULL && !label_part_ok(issuer))
@@ -283,14 +283,15 @@ static int label_parse(const char *raw, size_t len, totp_uri *uri)
     if (colon != NULL) {
         *colon = '\0';
         account = colon + 1;
-        while (*account == ' ')
-            account++;
         if (label[0] == '\0') {
             free(label);
             return TOTP_EURI;
         }
         uri->issuer = strdup(label);
     }
+    /* Google's format allows spaces before the account; they are never part of it. */
+    while (*account == ' ')
+        account++;
     uri->account = strdup(account);
     free(label);
     if ((colon != NULL && uri->issuer == NULL) || uri->account == NULL)

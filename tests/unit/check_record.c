@@ -209,6 +209,25 @@ START_TEST(whole_file_limits)
 }
 END_TEST
 
+START_TEST(text_without_a_final_nul_is_read_within_its_length)
+{
+    /* Found by fuzz_record: scans of the last line read up to a NUL, past `len`. The buffers
+     * here hold exactly `len` bytes, so the sanitizer build catches any read beyond. */
+    static const char *const texts[] = {"GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\n\" TOTP_AUTH",
+                                        "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\n12345678"};
+    for (size_t i = 0; i < 2; i++) {
+        size_t len = strlen(texts[i]);
+        char *exact = malloc(len);
+        totp_record *rec = NULL;
+        memcpy(exact, texts[i], len);
+        ck_assert_int_eq(totp_record_parse(exact, len, &rec, NULL), TOTP_OK);
+        ck_assert_uint_eq(totp_record_scratch_count(rec), i);
+        totp_record_free(rec);
+        free(exact);
+    }
+}
+END_TEST
+
 START_TEST(crlf_blank_lines_and_spaces_are_tolerated)
 {
     static const char text[] = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ  \r\n\r\n\" TOTP_AUTH\r\n"
@@ -363,6 +382,7 @@ static Suite *record_suite(void)
     tcase_add_loop_test(tc, malformed_records_name_line_and_reason, 0,
                         sizeof(malformed) / sizeof(malformed[0]));
     tcase_add_test(tc, whole_file_limits);
+    tcase_add_test(tc, text_without_a_final_nul_is_read_within_its_length);
     tcase_add_test(tc, crlf_blank_lines_and_spaces_are_tolerated);
     tcase_add_test(tc, lower_case_and_spaced_secret_accepted);
     suite_add_tcase(s, tc);

@@ -95,6 +95,8 @@ START_TEST(build_rejects_bad_input)
     ck_assert_int_eq(totp_uri_build(&u, &s), TOTP_EINVAL);
     u.account = NULL;
     ck_assert_int_eq(totp_uri_build(&u, &s), TOTP_EINVAL);
+    u.account = " a"; /* a parser drops spaces before the account */
+    ck_assert_int_eq(totp_uri_build(&u, &s), TOTP_EINVAL);
     u.account = "a:b"; /* ':' separates issuer and account, so neither may contain one */
     ck_assert_int_eq(totp_uri_build(&u, &s), TOTP_EINVAL);
     u.account = "a";
@@ -198,6 +200,7 @@ static const struct {
     {"otpauth://totp/?secret=JBSWY3DPEHPK3PXP", TOTP_EURI},
     {"otpauth://totp/I:?secret=JBSWY3DPEHPK3PXP", TOTP_EURI},
     {"otpauth://totp/:a?secret=JBSWY3DPEHPK3PXP", TOTP_EURI},
+    {"otpauth://totp/%20%20?secret=JBSWY3DPEHPK3PXP", TOTP_EURI},
     {"otpauth://totp/a?secret=JBSWY3DPEHPK3PX1", TOTP_EBASE32},
     {"otpauth://totp/a?secret=", TOTP_EKEYLEN},
     {"otpauth://totp/a?secret=JBSWY3DP", TOTP_EKEYLEN},
