@@ -13,8 +13,6 @@
 #include "fileio.h"
 #include "internal.h"
 
-#define OPEN_RETRIES 64 /* renamed-under-us retries before giving up */
-
 static int os_error(totp_error *err, int e, const char *path, const char *what)
 {
     int code = e == EACCES || e == EPERM ? TOTP_EPERM : e == ENOENT ? TOTP_ENOENT : TOTP_EIO;
@@ -48,19 +46,23 @@ static int check_file(const struct stat *st, const struct totpi_file_rules *rule
     return TOTP_OK;
 }
 
+static long ms_since(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
 int totpi_lock(int fd, unsigned timeout_ms, const char *path, totp_error *err)
 {
-    struct timespec start, now, pause = {0, 50000};
+    struct timespec start, pause = {0, 50000};
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (;;) {
         if (flock(fd, LOCK_EX | LOCK_NB) == 0)
             return TOTP_OK;
         if (errno != EWOULDBLOCK && errno != EINTR)
             return os_error(err, errno, path, "cannot lock");
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        long elapsed_ms =
-            (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
-        if (elapsed_ms >= (long)timeout_ms)
+        if (ms_since(&start) >= (long)timeout_ms)
             return totpi_fail(err, TOTP_ELOCKED, EWOULDBLOCK, 0,
                               "%s: still locked by another process after %u ms", path, timeout_ms);
         nanosleep(&pause, NULL);
@@ -73,8 +75,16 @@ int totpi_open_locked(int dirfd, const char *name, const char *path,
                       const struct totpi_file_rules *rules, unsigned timeout_ms, int *fd,
                       struct stat *st, totp_error *err)
 {
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
     *fd = -1;
-    for (int attempt = 0; attempt < OPEN_RETRIES; attempt++) {
+    /* Each time round, another login has replaced the record: that is progress, so the only
+     * bound is the time a login may wait. */
+    for (;;) {
+        long waited = ms_since(&start);
+        if (waited >= (long)timeout_ms)
+            return totpi_fail(err, TOTP_ELOCKED, 0, 0, "%s: still busy after %u ms", path,
+                              timeout_ms);
         int f = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (f < 0) {
             if (errno == ELOOP)
@@ -93,7 +103,7 @@ int totpi_open_locked(int dirfd, const char *name, const char *path,
         }
         int rc = check_file(st, rules, path, err);
         if (rc == TOTP_OK)
-            rc = totpi_lock(f, timeout_ms, path, err);
+            rc = totpi_lock(f, timeout_ms - (unsigned)waited, path, err);
         if (rc != TOTP_OK) {
             close(f);
             return rc;
@@ -111,7 +121,6 @@ int totpi_open_locked(int dirfd, const char *name, const char *path,
         }
         close(f); /* replaced (or removed) while we waited: look again */
     }
-    return totpi_fail(err, TOTP_ELOCKED, 0, 0, "%s: keeps changing under us", path);
 }
 
 int totpi_read_all(int fd, const char *path, char **text, size_t *len, totp_error *err)

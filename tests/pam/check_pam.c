@@ -69,6 +69,10 @@ void __vsyslog_chk(int priority, int flag, const char *fmt, va_list ap)
 
 /* ---- conversation ------------------------------------------------------------------------- */
 
+/* Everything typed at a prompt in this test, for the log check in teardown(). */
+static char typed[32][128];
+static int n_typed;
+
 struct talk {
     const char *answers[4];
     int asked;
@@ -89,6 +93,8 @@ static int converse(int n, const struct pam_message **msg, struct pam_response *
         }
         snprintf(t->prompts[t->asked], sizeof(t->prompts[0]), "%s", msg[i]->msg);
         t->styles[t->asked] = msg[i]->msg_style;
+        if (n_typed < 32)
+            snprintf(typed[n_typed++], sizeof(typed[0]), "%s", t->answers[t->asked]);
         r[i].resp = strdup(t->answers[t->asked++]);
     }
     *resp = r;
@@ -140,7 +146,23 @@ static void setup(void)
     tu_write(record_path, GA_TEXT, 0600);
     loglen = 0;
     logbuf[0] = '\0';
+    n_typed = 0;
     unsetenv("PAM_AUTHTOK");
+}
+
+/* After every test of the suite: no log line holds the secret, a scratch code, or anything the
+ * user typed (codes, passwords in front of them), whatever the outcome. */
+static void teardown(void)
+{
+    ck_assert_msg(strstr(logbuf, SEED_B32) == NULL && strstr(logbuf, "GEZDGNBV") == NULL,
+                  "secret in the log:\n%s", logbuf);
+    ck_assert_msg(strstr(logbuf, "49827136") == NULL && strstr(logbuf, "71234590") == NULL,
+                  "scratch code in the log:\n%s", logbuf);
+    for (int i = 0; i < n_typed; i++) {
+        if (strlen(typed[i]) >= 6) /* shorter strings (test service numbers) prove nothing */
+            ck_assert_msg(strstr(logbuf, typed[i]) == NULL, "typed \"%s\" is in the log:\n%s",
+                          typed[i], logbuf);
+    }
 }
 
 /* One pam_authenticate for `user`; the answers are given in order. */
@@ -612,7 +634,7 @@ static Suite *pam_suite(void)
 {
     Suite *s = suite_create("pam");
     TCase *tc = tcase_create("codes");
-    tcase_add_checked_fixture(tc, setup, NULL);
+    tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, right_code_accepted);
     tcase_add_test(tc, replay_refused);
     tcase_add_test(tc, wrong_code_refused);
@@ -623,21 +645,21 @@ static Suite *pam_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("users");
-    tcase_add_checked_fixture(tc, setup, NULL);
+    tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, no_record_without_nullok_is_asked_and_denied);
     tcase_add_test(tc, no_record_with_nullok_is_ignored);
     tcase_add_test(tc, unknown_user_is_asked_and_denied_even_with_nullok);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("errors");
-    tcase_add_checked_fixture(tc, setup, NULL);
+    tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, unknown_option_fails_closed);
     tcase_add_test(tc, bad_record_is_authinfo_unavail_never_ignore);
     tcase_add_test(tc, unwritable_record_denies_a_right_code);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("options");
-    tcase_add_checked_fixture(tc, setup, NULL);
+    tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, prompt_options);
     tcase_add_test(tc, forward_pass_hands_password_on);
     tcase_add_test(tc, without_forward_pass_the_code_never_reaches_authtok);

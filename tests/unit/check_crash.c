@@ -67,6 +67,8 @@ START_TEST(killed_at_every_call)
     int64_t t = T0;
     unsigned kills = 0;
     for (int c = 0; fault_call_names[c] != NULL; c++) {
+        if (strcmp(fault_call_names[c], "alloc") == 0)
+            continue; /* what matters to a crash is the I/O, not the heap */
         for (unsigned n = 1; n <= counts[c]; n++) {
             char context[64];
             snprintf(context, sizeof(context), "killed at %s #%u", fault_call_names[c], n);
@@ -95,7 +97,7 @@ END_TEST
 
 START_TEST(killed_at_random_moments)
 {
-    const int rounds = 300;
+    const int rounds = 1000;
     int64_t base = T0;
     unsigned seed = (unsigned)getpid();
     int killed_mid_run = 0;

@@ -4,6 +4,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,15 +45,18 @@ static void place_for(int which, struct place *p)
     }
 }
 
+/* One login at T0 with the right code. Nothing in here may use Check's assertions, which
+ * allocate: allocation faults are armed around it. */
 static int login(const struct place *p, totp_result *res, totp_error *err)
 {
-    totp_store *store = tu_store(NULL);
+    static totp_store *store;
+    static char code[TOTP_CODE_BUFSIZE];
+    if (store == NULL) { /* made once, before any fault is armed */
+        store = tu_store(NULL);
+        tu_code_at(T0, 6, code);
+    }
     totp_policy policy = TOTP_POLICY_DEFAULT;
-    char code[TOTP_CODE_BUFSIZE];
-    tu_code_at(T0, 6, code);
-    int rc = totp_authenticate(store, p->user, code, 0, T0, &policy, res, NULL, 0, err);
-    totp_store_free(store);
-    return rc;
+    return totp_authenticate(store, p->user, code, 0, T0, &policy, res, NULL, 0, err);
 }
 
 /* The record parses, with its secret and both scratch codes. */
@@ -87,6 +94,8 @@ START_TEST(every_call_fails_closed)
     tu_write(p.path, RECORD_TEXT, 0600);
     totp_result res;
     totp_error err = {0};
+    login(&p, &res, &err); /* warm up: the first login makes the store */
+    tu_write(p.path, RECORD_TEXT, 0600);
     fault_arm("", 0, 0);
     ck_assert_int_eq(login(&p, &res, &err), TOTP_OK);
     unsigned counts[32] = {0};
@@ -97,6 +106,8 @@ START_TEST(every_call_fails_closed)
 
     unsigned injected = 0;
     for (int c = 0; fault_call_names[c] != NULL; c++) {
+        if (strcmp(fault_call_names[c], "alloc") == 0)
+            continue; /* allocation_failures_fail_closed */
         for (unsigned n = 1; n <= counts[c]; n++) {
             const char *call = fault_call_names[c];
             char context[128];
@@ -128,6 +139,101 @@ START_TEST(every_call_fails_closed)
     }
     printf("faults: %s record, %s: %u calls failed in turn, every record whole\n",
            _i / 5 == 0 ? "system" : "home", strerror(err_no), injected);
+}
+END_TEST
+
+START_TEST(allocation_failures_fail_closed)
+{
+    struct place p;
+    if (!fault_alloc_supported) {
+        fprintf(stderr, "SKIP: allocation faults are not injected under a sanitizer\n");
+        return;
+    }
+    place_for(_i, &p);
+    totp_result res;
+    totp_error err = {0};
+    tu_write(p.path, RECORD_TEXT, 0600);
+    login(&p, &res, &err); /* warm up: the store, and OpenSSL's one-time set-up */
+    tu_write(p.path, RECORD_TEXT, 0600);
+    fault_arm("alloc", 0, 0);
+    ck_assert_int_eq(login(&p, &res, &err), TOTP_OK);
+    unsigned count = fault_count("alloc");
+    fault_disarm();
+    ck_assert_uint_gt(count, 0);
+    unsigned denied = 0;
+    for (unsigned n = 1; n <= count; n++) {
+        char context[64];
+        snprintf(context, sizeof(context), "allocation #%u failing", n);
+        tu_write(p.path, RECORD_TEXT, 0600);
+        memset(&err, 0, sizeof(err));
+        fault_arm("alloc", ENOMEM, n);
+        int rc = login(&p, &res, &err);
+        fault_disarm();
+        assert_whole(&p, context);
+        if (rc == TOTP_OK) {
+            /* Some allocations have fallbacks (OpenSSL's, the C library's); an accepted login
+             * must still have its new state on disk. */
+            char *text = tu_read(p.path);
+            ck_assert_msg(strstr(text, "DISALLOW_REUSE 37037037") != NULL,
+                          "%s: accepted but not recorded", context);
+            free(text);
+        } else {
+            ck_assert_int_eq(res.method, TOTP_BY_NONE);
+            denied++;
+        }
+    }
+    printf("faults: %s record: each of %u allocations of a login failed in turn: %u denied, "
+           "the rest recovered, every record whole\n",
+           _i == 0 ? "system" : "home", count, denied);
+}
+END_TEST
+
+START_TEST(full_filesystem_fails_closed)
+{
+    /* A real full disk: a small tmpfs, in a mount namespace of this test's own. */
+    if (geteuid() != 0) {
+        fprintf(stderr, "SKIP: mounting a tmpfs needs root (CI runs this as root)\n");
+        return;
+    }
+    char dir[1024], filler[1100];
+    snprintf(dir, sizeof(dir), "%s/full", tu_root());
+    ck_assert(mkdir(dir, 0700) == 0 || errno == EEXIST);
+    ck_assert_int_eq(unshare(CLONE_NEWNS), 0);
+    ck_assert_int_eq(mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+    ck_assert_int_eq(mount("tmpfs", dir, "tmpfs", 0, "size=64k,mode=0700"), 0);
+    struct place p = {"bob", "", ""};
+    snprintf(p.dir, sizeof(p.dir), "%s", dir);
+    snprintf(p.path, sizeof(p.path), "%s/bob", dir);
+    tu_write(p.path, RECORD_TEXT, 0600);
+    ck_assert_int_eq(chown(p.path, 0, 0), 0); /* a system-store record is root's */
+    snprintf(filler, sizeof(filler), "%s/filler", dir);
+    int fd = open(filler, O_WRONLY | O_CREAT, 0600);
+    static char block[4096];
+    while (write(fd, block, sizeof(block)) > 0)
+        ;
+    close(fd);
+
+    totp_file_store_config cfg = {dir, NULL, 0, 0, 0, 0, 0, 2000, 0};
+    totp_store *store = NULL;
+    totp_policy policy = TOTP_POLICY_DEFAULT;
+    totp_result res;
+    totp_error err = {0};
+    char code[TOTP_CODE_BUFSIZE];
+    ck_assert_int_eq(totp_store_file_new(&cfg, &store), TOTP_OK);
+    tu_code_at(T0, 6, code);
+    int rc = totp_authenticate(store, "bob", code, 0, T0, &policy, &res, NULL, 0, &err);
+    ck_assert_int_ne(rc, TOTP_OK);
+    ck_assert_int_eq(res.method, TOTP_BY_NONE);
+    ck_assert_msg(strstr(err.message, "No space left on device") != NULL, "%s", err.message);
+    assert_whole(&p, "full filesystem");
+    ck_assert_int_eq(tu_count_dotfiles(dir), 0);
+    /* Room again: the same code works, the login was never half-recorded. */
+    unlink(filler);
+    ck_assert_int_eq(totp_authenticate(store, "bob", code, 0, T0, &policy, &res, NULL, 0, &err),
+                     TOTP_OK);
+    totp_store_free(store);
+    umount(dir);
+    printf("faults: a full tmpfs refused the login (%s), record whole\n", err.message);
 }
 END_TEST
 
@@ -168,6 +274,8 @@ static Suite *faults_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, every_call_fails_closed, 0, 10);
     tcase_add_test(tc, commit_failures_name_file_and_reason);
+    tcase_add_loop_test(tc, allocation_failures_fail_closed, 0, 2);
+    tcase_add_test(tc, full_filesystem_fails_closed);
     suite_add_tcase(s, tc);
     return s;
 }

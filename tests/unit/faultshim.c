@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -186,3 +187,56 @@ int mkdir(const char *path, mode_t mode)
     REAL(mkdir, int, (const char *, mode_t));
     return hit(CALL_mkdir) ? -1 : real_mkdir(path, mode);
 }
+
+/* ---- allocations ------------------------------------------------------------------------ */
+#if defined(__SANITIZE_ADDRESS__)
+#define NO_ALLOC_FAULTS 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NO_ALLOC_FAULTS 1
+#endif
+#endif
+
+#ifdef NO_ALLOC_FAULTS
+const int fault_alloc_supported = 0;
+#else
+const int fault_alloc_supported = 1;
+
+/* glibc's own allocator: calling it directly avoids dlsym, which itself allocates. */
+void *__libc_malloc(size_t size);
+void *__libc_calloc(size_t n, size_t size);
+void *__libc_realloc(void *p, size_t size);
+
+void *malloc(size_t size)
+{
+    return hit(CALL_alloc) ? NULL : __libc_malloc(size);
+}
+
+void *calloc(size_t n, size_t size)
+{
+    return hit(CALL_alloc) ? NULL : __libc_calloc(n, size);
+}
+
+void *realloc(void *p, size_t size)
+{
+    return hit(CALL_alloc) ? NULL : __libc_realloc(p, size);
+}
+
+char *strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *copy = malloc(n);
+    return copy != NULL ? memcpy(copy, s, n) : NULL;
+}
+
+char *strndup(const char *s, size_t max)
+{
+    size_t n = strnlen(s, max);
+    char *copy = malloc(n + 1);
+    if (copy == NULL)
+        return NULL;
+    memcpy(copy, s, n);
+    copy[n] = '\0';
+    return copy;
+}
+#endif

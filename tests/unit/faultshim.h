@@ -6,8 +6,10 @@
 #define FAULT_CALLS                                                                                \
     X(open)                                                                                        \
     X(openat)                                                                                      \
-    X(read) X(pread) X(write) X(fsync) X(close) X(renameat) X(renameat2) X(linkat) X(unlinkat)     \
-        X(fchmod) X(fchown) X(flock) X(mkdir)
+    X(read)                                                                                        \
+    X(pread)                                                                                       \
+    X(write) X(fsync) X(close) X(renameat) X(renameat2) X(linkat) X(unlinkat) X(fchmod) X(fchown)  \
+        X(flock) X(mkdir) X(alloc)
 
 #define FAULT_KILL (-1) /* instead of an errno: SIGKILL the process at that call */
 
@@ -20,6 +22,10 @@ void fault_disarm(void);
 
 /* How many calls of `call` were seen since fault_arm(). */
 unsigned fault_count(const char *call);
+
+/* Whether "alloc" (malloc, calloc, realloc, strdup, strndup) can be failed: not under a
+ * sanitizer, whose allocator must not be bypassed. */
+extern const int fault_alloc_supported;
 
 /* The names of the watched calls, NULL-terminated. */
 extern const char *const fault_call_names[];

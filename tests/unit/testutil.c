@@ -106,8 +106,13 @@ void tu_setup_users(char **argv)
     const char *asan = getenv("ASAN_OPTIONS");
     snprintf(text, sizeof(text), "%s%sverify_asan_link_order=0", asan ? asan : "", asan ? ":" : "");
     setenv("ASAN_OPTIONS", text, 1);
-    execv("/proc/self/exe", argv);
-    must(0, "cannot re-execute", argv[0]);
+    /* The path, not /proc/self/exe itself: under valgrind that names valgrind's own tool. */
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    must(n > 0, "cannot find", "/proc/self/exe");
+    self[n] = '\0';
+    execv(self, argv);
+    must(0, "cannot re-execute", self);
 }
 
 static void remove_tree(const char *path)
