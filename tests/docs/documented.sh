@@ -1,0 +1,63 @@
+#!/bin/bash
+# documented.sh: what the code accepts and what the man pages document are the same: every
+# module option, every totpctl command and option, both ways; every man page has its sections.
+set -u
+top=${top_builddir:-.}
+src=${srcdir:-.}
+probe=$top/tests/tools/options-probe
+totpctl=$top/totpctl/totpctl
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+
+# ---- pam_totp(8): options in lib/options.c <-> the OPTIONS section ------------------------
+code_opts=$(grep -oE 'strcmp\(name, "[a-z_-]+"\)|\{"[a-z_-]+", offsetof' "$src/lib/options.c" |
+    grep -oE '"[a-z_-]+"' | tr -d '"' | sort -u)
+man_opts=$(sed -n '/^\.SH OPTIONS/,/^\.SH SITE FILE/p' "$src/man/pam_totp.8" |
+    grep -E '^\.BI? [a-z_-]+' | sed -E 's/^\.BI? ([a-z_-]+)=?.*/\1/' | sort -u)
+for o in $code_opts; do
+    echo "$man_opts" | grep -qx -- "$o" && ok || bad "pam_totp option $o is not in pam_totp.8"
+done
+for o in $man_opts; do
+    echo "$code_opts" | grep -qx -- "$o" && ok || bad "pam_totp.8 documents $o, which the code does not have"
+    # ...and the parser knows it, with a value or without.
+    "$probe" "$o" "$o=1" | grep -qv unknown && ok || bad "the parser does not know $o"
+done
+"$probe" frobnicate | grep -q "frobnicate unknown" && ok || bad "the probe cannot tell unknown options"
+
+# ---- totpctl(1): commands and options <-> --help and the man page ------------------------
+help=$("$totpctl" --help)
+code_cmds=$(sed -n '/^} commands\[\] = {/,/^};/p' "$src/totpctl/main.c" | grep -oE '^    \{"[a-z]+"' | tr -dc 'a-z\n' | sort -u)
+# A command is the tag of a .TP paragraph in COMMANDS (other bold words there are JSON fields).
+man_cmds=$(sed -n '/^\.SH COMMANDS/,/^\.SH OPTIONS/p' "$src/man/totpctl.1" |
+    awk 'tag { print; tag = 0 } /^\.TP/ { tag = 1 }' | sed -E 's/^\.B[IR]? "?([a-z]+).*/\1/' | sort -u)
+for c in $code_cmds; do
+    echo "$man_cmds" | grep -qx "$c" && ok || bad "totpctl command $c is not in totpctl.1"
+    echo "$help" | grep -qE "^  $c( |$)" && ok || bad "totpctl --help does not list $c"
+    "$totpctl" "$c" --help >/dev/null && ok || bad "totpctl $c --help fails"
+done
+for c in $man_cmds; do
+    echo "$code_cmds" | grep -qx "$c" && ok || bad "totpctl.1 documents command $c, which does not exist"
+done
+code_long=$(grep -oE '^    \{"[a-z-]+", (required|no)_argument' "$src/totpctl/main.c" | grep -oE '"[a-z-]+"' | tr -d '"' | sort -u)
+man_long=$(grep -oE '\\-\\-[a-z]+(\\-[a-z]+)*' "$src/man/totpctl.1" | sed 's/\\//g; s/^--//' | sort -u)
+for o in $code_long; do
+    echo "$man_long" | grep -qx -- "$o" && ok || bad "totpctl --$o is not in totpctl.1"
+done
+for o in $man_long; do
+    echo "$code_long" | grep -qx -- "$o" && ok || bad "totpctl.1 documents --$o, which does not exist"
+done
+
+# ---- every man page has the sections an administrator looks for ---------------------------
+for page in "$src/man/pam_totp.8" "$src/man/totpctl.1" "$src/man/totp.5"; do
+    for section in NAME SYNOPSIS DESCRIPTION FILES EXAMPLES "SECURITY NOTES" "SEE ALSO"; do
+        grep -q "^\.SH $section\$" "$page" && ok || bad "$(basename "$page") has no $section section"
+    done
+    case $page in *totp.5) ;; *) grep -q '^\.SH OPTIONS$' "$page" && ok || bad "$(basename "$page") has no OPTIONS" ;; esac
+    warnings=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null)
+    [ -z "$warnings" ] && ok || bad "$(basename "$page") renders with warnings: $warnings"
+done
+
+echo "docs: $passed passed, $failed failed"
+[ "$failed" = 0 ]
