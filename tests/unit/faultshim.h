@@ -8,8 +8,9 @@
     X(openat)                                                                                      \
     X(read)                                                                                        \
     X(pread)                                                                                       \
-    X(write) X(fsync) X(close) X(renameat) X(renameat2) X(linkat) X(unlinkat) X(fchmod) X(fchown)  \
-        X(flock) X(mkdir) X(alloc)
+    X(write)                                                                                       \
+    X(fsync) X(close) X(renameat) X(renameat2) X(linkat) X(unlinkat) X(fchmod) X(fchown) X(flock)  \
+        X(mkdir) X(alloc)
 
 #define FAULT_KILL (-1) /* instead of an errno: SIGKILL the process at that call */
 
