@@ -39,6 +39,11 @@ static void race(const char *user, const char *code, int64_t now, int counts[3])
 {
     int gate[2];
     pid_t pids[PROCESSES];
+    /* Losers write their failure too, one fsync after another behind the lock: give the last
+     * of a hundred more than the test stores' usual 2 s. */
+    totp_file_store_config cfg = {tu_system_dir(), NULL, 0, 0, 0, 0, geteuid(), 30000, 0};
+    totp_store *store = NULL;
+    ck_assert_int_eq(totp_store_file_new(&cfg, &store), TOTP_OK);
     ck_assert_int_eq(pipe(gate), 0);
     for (int i = 0; i < PROCESSES; i++) {
         pids[i] = fork();
@@ -48,12 +53,8 @@ static void race(const char *user, const char *code, int64_t now, int counts[3])
             close(gate[1]);
             if (read(gate[0], &c, 1) != 0) /* blocks until the parent closes the gate */
                 _exit(ERROR);
-            /* Losers write their failure too, one fsync after another behind the lock: give the
-             * last of a hundred more than the test stores' usual 2 s. */
-            totp_file_store_config cfg = {tu_system_dir(), NULL, 0, 0, 0, 0, geteuid(), 30000, 0};
-            totp_store *store = NULL;
-            if (totp_store_file_new(&cfg, &store) != TOTP_OK)
-                _exit(ERROR);
+            /* Nothing in a child may use Check's assertions (they write to its pipe): the
+             * store was made before the fork. */
             totp_policy policy = TOTP_POLICY_DEFAULT;
             totp_result res;
             int rc = totp_authenticate(store, user, code, 0, now, &policy, &res, NULL, 0, NULL);
@@ -64,6 +65,7 @@ static void race(const char *user, const char *code, int64_t now, int counts[3])
     }
     close(gate[0]);
     close(gate[1]);
+    totp_store_free(store);
     memset(counts, 0, 3 * sizeof(int));
     for (int i = 0; i < PROCESSES; i++) {
         int status;
