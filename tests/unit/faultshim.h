@@ -3,14 +3,25 @@
 #define FAULTSHIM_H
 
 /* The calls the shim watches, as named in fault_arm(). */
+/* clang-format off: one call per line (clang-format does not settle on a layout here) */
 #define FAULT_CALLS                                                                                \
     X(open)                                                                                        \
     X(openat)                                                                                      \
     X(read)                                                                                        \
     X(pread)                                                                                       \
     X(write)                                                                                       \
-    X(fsync) X(close) X(renameat) X(renameat2) X(linkat) X(unlinkat) X(fchmod) X(fchown) X(flock)  \
-        X(mkdir) X(alloc)
+    X(fsync)                                                                                       \
+    X(close)                                                                                       \
+    X(renameat)                                                                                    \
+    X(renameat2)                                                                                   \
+    X(linkat)                                                                                      \
+    X(unlinkat)                                                                                    \
+    X(fchmod)                                                                                      \
+    X(fchown)                                                                                      \
+    X(flock)                                                                                       \
+    X(mkdir)                                                                                       \
+    X(alloc)
+/* clang-format on */
 
 #define FAULT_KILL (-1) /* instead of an errno: SIGKILL the process at that call */
 
