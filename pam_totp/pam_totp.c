@@ -161,7 +161,9 @@ static int authenticate(struct login *l)
     int grace = 0, flags = 0, rc;
 
     int found = look(l, &grace, &lookerr);
-    if (found == TOTP_OK && grace) {
+    /* With forward_pass the question also carries the password the next module needs, so a
+     * grace period cannot skip it. */
+    if (found == TOTP_OK && grace && !l->opt->forward_pass) {
         log_decision(l->pamh, &l->log, LOG_INFO, "accepted", "grace period for this host",
                      l->record);
         return PAM_SUCCESS;

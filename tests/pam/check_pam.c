@@ -537,6 +537,8 @@ START_TEST(grace_period_skips_the_question_per_host)
     char code[TOTP_CODE_BUFSIZE];
     struct talk t = {{0}, 0, {{0}}, {0}};
     const char *plain = service("auth required @MODULE@\n");
+    const char *forward = service("auth required @MODULE@ grace_period=3600 forward_pass\n"
+                                  "auth optional " GET_ITEMS "\n");
     service("auth required @MODULE@ grace_period=3600\n");
     code_now(code);
     t.answers[0] = code;
@@ -554,6 +556,18 @@ START_TEST(grace_period_skips_the_question_per_host)
     memset(&t, 0, sizeof(t));
     t.answers[0] = "000000";
     ck_assert_int_eq(login_full("alice", &t, "192.0.2.7", NULL), PAM_AUTH_ERR);
+    /* forward_pass still asks: the answer carries the password for the next module. */
+    use(forward);
+    memset(&t, 0, sizeof(t));
+    char *authtok = NULL, input[64];
+    tu_code_at((int64_t)time(NULL) + 30, 6, code);
+    snprintf(input, sizeof(input), "s3cret%s", code);
+    t.answers[0] = input;
+    ck_assert_int_eq(login_full("alice", &t, "192.0.2.7", &authtok), PAM_SUCCESS);
+    ck_assert_int_eq(t.asked, 1);
+    ck_assert_ptr_nonnull(authtok);
+    ck_assert_str_eq(authtok, "s3cret");
+    free(authtok);
 }
 END_TEST
 
