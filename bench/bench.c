@@ -301,6 +301,8 @@ int main(int argc, char **argv)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
 
+    /* Start from quiet disks: an earlier run's files may still be being written back. */
+    sync();
     keys = calloc(100000, sizeof(*keys));
     for (long i = 0; i < 100000; i++)
         totp_secret_generate(keys[i], 20);
@@ -357,6 +359,7 @@ int main(int argc, char **argv)
         snprintf(line, sizeof(line), "auth required %s secret=%s/${USER} user=root", module,
                  totpdir);
         add_service(4, "pam_totp_bench_ga_layout", line);
+        sync(); /* the accounts and files just made must not be written back while we measure */
         long na = 0, nb = 0;
         wrong = 0;
         alternate(services[3], "totpb", &na, services[4], "totpb", &nb, GA_USERS / ROUNDS, &m, &m2,
@@ -381,10 +384,12 @@ int main(int argc, char **argv)
         }
         char what[96];
         double oath_cost = 0;
+        sync();
         long per_round = sizes[s] < 300 ? sizes[s] / ROUNDS : 100, next_oath = 0;
         wrong = 0;
         if (have_oath) {
             write_oath_users(oath, sizes[s]);
+            sync();
             alternate(services[1], "u", &next_user, services[2], "u", &next_oath, per_round, &m,
                       &m2, &wrong);
             oath_cost = m2 - floor_median;

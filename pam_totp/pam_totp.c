@@ -160,7 +160,11 @@ static int authenticate(struct login *l)
     totp_result res = {0};
     int grace = 0, flags = 0, rc;
 
-    int found = look(l, &grace, &lookerr);
+    /* Only nullok and grace_period decide anything before the question; without them, the
+     * record is read once, under its lock, after it. */
+    int found = TOTP_OK;
+    if (l->opt->nullok || l->policy.grace_period > 0)
+        found = look(l, &grace, &lookerr);
     /* With forward_pass the question also carries the password the next module needs, so a
      * grace period cannot skip it. */
     if (found == TOTP_OK && grace && !l->opt->forward_pass) {
@@ -172,9 +176,8 @@ static int authenticate(struct login *l)
         log_decision(l->pamh, &l->log, LOG_INFO, "ignored", "no record (nullok)", NULL);
         return PAM_IGNORE;
     }
-    if (l->opt->debug)
-        pam_syslog(l->pamh, LOG_DEBUG, "debug: record lookup: %s",
-                   found == TOTP_OK ? l->record : lookerr.message);
+    if (l->opt->debug && found != TOTP_OK)
+        pam_syslog(l->pamh, LOG_DEBUG, "debug: record lookup: %s", lookerr.message);
 
     /* Everyone is asked, enrolled or not, so that the prompt tells nothing. */
     char *input = NULL;
