@@ -32,6 +32,9 @@ const char *totpi_check_value(const char *key, const char *value);
 /* Whether `len` bytes of `key` make an option name: A-Z first, then A-Z, 0-9 or '_'. */
 int totpi_key_is_well_formed(const char *key, size_t len);
 
+/* The record's key with parameters the caller has already read from it. */
+int totpi_record_key_with(const totp_record *rec, const totp_params *params, totp_key **key);
+
 /* If `code` (8 digits) is one of the record's scratch codes, remove it and return 1. All codes
  * are compared in constant time. */
 int totpi_record_take_scratch(totp_record *rec, const char *code);

@@ -412,6 +412,11 @@ int totp_record_key(const totp_record *rec, const totp_params *defaults, totp_ke
     return totp_key_new(rec->key, rec->key_len, &p, key);
 }
 
+int totpi_record_key_with(const totp_record *rec, const totp_params *params, totp_key **key)
+{
+    return totp_key_new(rec->key, rec->key_len, params, key);
+}
+
 int totp_record_secret(const totp_record *rec, uint8_t out[TOTP_KEY_MAX], size_t *len)
 {
     if (rec == NULL || out == NULL || len == NULL)

@@ -348,7 +348,7 @@ static int judge(totp_record *rec, const char *input, int flags, int64_t now,
         return n == 8 ? TOTP_EMISMATCH : TOTP_ECODE; /* 8 digits: a scratch code that was not */
     }
     res->code_len = n;
-    rc = totp_record_key(rec, &policy->defaults, &key);
+    rc = totpi_record_key_with(rec, &params, &key); /* params: read above, once */
     if (rc == TOTP_OK && totp_record_get(rec, "HOTP_COUNTER") != NULL)
         rc = check_hotp(rec, key, window, digits, policy->no_increment_hotp, res);
     else if (rc == TOTP_OK && totp_record_get(rec, "TOTP_AUTH") != NULL)
