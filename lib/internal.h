@@ -58,6 +58,9 @@ int totpi_conf_parse(char *text, const char *path,
                      int (*apply)(void *ctx, const char *name, const char *value, totp_error *err),
                      void *ctx, totp_error *err);
 
+/* Whether an ldap_filter is usable: one filter in parentheses, with at least one %u. */
+int totpi_ldap_filter_ok(const char *filter);
+
 /* Apply one site-file line to a totp_options (what totp_options_load() does per line). */
 int totpi_options_conf_line(void *opt, const char *name, const char *value, totp_error *err);
 

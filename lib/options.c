@@ -33,7 +33,18 @@ static const char *own(totp_options *opt, int slot, const char *value)
     return opt->owned[slot];
 }
 
-enum { SLOT_SECRET, SLOT_PROMPT, SLOT_SYSTEM_DIR, SLOT_CONF };
+enum {
+    SLOT_SECRET,
+    SLOT_PROMPT,
+    SLOT_SYSTEM_DIR,
+    SLOT_CONF,
+    SLOT_LDAP_URI,
+    SLOT_LDAP_BASE,
+    SLOT_LDAP_FILTER,
+    SLOT_LDAP_BIND_DN,
+    SLOT_LDAP_BIND_PW_FILE,
+    SLOT_LDAP_CA_FILE,
+};
 
 static int number(const char *v, uint64_t min, uint64_t max, uint64_t *out)
 {
@@ -67,6 +78,55 @@ static int set_rate_limit(totp_options *opt, const char *v)
     opt->policy.rate_attempts = (unsigned)n;
     opt->policy.rate_interval = (unsigned)s;
     return 1;
+}
+
+/* The ldap_* options of store=ldap. */
+static int set_ldap(totp_options *opt, const char *name, const char *v, const char **why,
+                    int *handled)
+{
+    static const struct {
+        const char *name;
+        int slot;
+        size_t offset;
+        int is_path;
+        const char *why;
+    } strings[] = {
+        {"ldap_uri", SLOT_LDAP_URI, offsetof(totp_options, ldap.uri), 0,
+         "ldap://, ldaps:// or ldapi:// URIs"},
+        {"ldap_base", SLOT_LDAP_BASE, offsetof(totp_options, ldap.base), 0, "a DN"},
+        {"ldap_filter", SLOT_LDAP_FILTER, offsetof(totp_options, ldap.filter), 0,
+         "one LDAP filter in parentheses with %u, such as (uid=%u)"},
+        {"ldap_bind_dn", SLOT_LDAP_BIND_DN, offsetof(totp_options, ldap.bind_dn), 0, "a DN"},
+        {"ldap_bind_pw_file", SLOT_LDAP_BIND_PW_FILE, offsetof(totp_options, ldap.bind_pw_file), 1,
+         "an absolute path"},
+        {"ldap_ca_file", SLOT_LDAP_CA_FILE, offsetof(totp_options, ldap.ca_file), 1,
+         "an absolute path"},
+    };
+    uint64_t n;
+    if (strcmp(name, "ldap_timeout") == 0) {
+        *why = "1 to 60 seconds";
+        if (!number(v, 1, 60, &n))
+            return 0;
+        opt->ldap.timeout = (unsigned)n;
+        return 1;
+    }
+    for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
+        if (strcmp(name, strings[i].name) != 0)
+            continue;
+        *why = strings[i].why;
+        if (v[0] == '\0' || (strings[i].is_path && v[0] != '/'))
+            return 0;
+        if (strings[i].slot == SLOT_LDAP_FILTER && !totpi_ldap_filter_ok(v))
+            return 0;
+        if (strings[i].slot == SLOT_LDAP_URI && !totpi_has_prefix_ci(v, "ldap://") &&
+            !totpi_has_prefix_ci(v, "ldaps://") && !totpi_has_prefix_ci(v, "ldapi://"))
+            return 0;
+        const char *copy = own(opt, strings[i].slot, v);
+        *(const char **)((char *)opt + strings[i].offset) = copy;
+        return copy != NULL;
+    }
+    *handled = 0;
+    return 0;
 }
 
 /* Options with a value. Each returns 1 if the value is acceptable; `why` says what is wanted. */
@@ -128,6 +188,15 @@ static int set_valued(totp_options *opt, const char *name, const char *v, const 
         *why = "ATTEMPTS/SECONDS, 1-1000 attempts in 1-86400 seconds";
         return set_rate_limit(opt, v);
     }
+    if (strcmp(name, "store") == 0) {
+        *why = "file or ldap";
+        if (strcmp(v, "file") != 0 && strcmp(v, "ldap") != 0)
+            return 0;
+        opt->ldap_store = strcmp(v, "ldap") == 0;
+        return 1;
+    }
+    if (strncmp(name, "ldap_", 5) == 0)
+        return set_ldap(opt, name, v, why, handled);
     if (strcmp(name, "grace_period") == 0) {
         *why = "0 to 2592000 seconds";
         if (!number(v, 0, 2592000, &n))
@@ -155,6 +224,7 @@ static int set_flag(totp_options *opt, const char *name, int on)
         {"no_strict_owner", offsetof(totp_options, store.no_strict_owner)},
         {"noskewadj", offsetof(totp_options, policy.noskewadj)},
         {"no_increment_hotp", offsetof(totp_options, policy.no_increment_hotp)},
+        {"ldap_starttls", offsetof(totp_options, ldap.starttls)},
     };
     for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
         if (strcmp(name, flags[i].name) == 0) {
@@ -267,4 +337,27 @@ int totp_options_load(totp_options *opt, int argc, const char **argv, totp_error
             return rc;
     }
     return TOTP_OK;
+}
+
+int totp_options_store(const totp_options *opt, totp_store **out, totp_error *err)
+{
+    if (out != NULL)
+        *out = NULL;
+    if (opt == NULL || out == NULL)
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "invalid argument");
+    if (!opt->ldap_store) {
+        int rc = totp_store_file_new(&opt->store, out);
+        return rc == TOTP_OK ? rc : totpi_fail(err, rc, 0, 0, "%s", totp_strerror(rc));
+    }
+    /* The directory holds the secret and the watermark only: refuse what would silently not
+     * be enforced. */
+    if (opt->policy.rate_attempts > 0)
+        return totpi_fail(err, TOTP_EINVAL, 0, 0,
+                          "rate_limit cannot be used with store=ldap (the directory keeps no "
+                          "attempt history)");
+    if (opt->policy.grace_period > 0)
+        return totpi_fail(err, TOTP_EINVAL, 0, 0,
+                          "grace_period cannot be used with store=ldap (the directory keeps no "
+                          "login history)");
+    return totp_store_ldap_new(&opt->ldap, out, err);
 }

@@ -324,7 +324,7 @@ int totp_grace_applies(const totp_record *rec, const char *rhost, int64_t now, u
 
 /* ---- Stores ------------------------------------------------------------------------------ */
 
-/* Where records live; opaque. The file store now, a directory store later. */
+/* Where records live; opaque: the file store or the LDAP store. */
 typedef struct totp_store totp_store;
 
 /* One locked read-modify-write of one user's record; opaque. */
@@ -344,6 +344,27 @@ typedef struct totp_file_store_config {
 } totp_file_store_config;
 
 int totp_store_file_new(const totp_file_store_config *config, totp_store **out);
+
+/*
+ * The LDAP store: OATH-LDAP entries as OpenLDAP's slapo-otp reads them. The user entry (found
+ * under `base` with `filter`) has objectClass oathTOTPUser and oathTOTPToken: the token entry's
+ * DN; the token has oathSecret, oathTOTPParams (the DN of the shared parameters entry) and the
+ * replay watermark oathTOTPLastTimeStep, which a commit moves with one compare-and-swap modify
+ * (delete the old value, add the new): a transaction that loses the race fails with
+ * TOTP_EREPLAY. See totp(5).
+ */
+typedef struct totp_ldap_store_config {
+    const char *uri;          /* ldap_uri: ldap://, ldaps:// or ldapi:// URIs, space-separated */
+    const char *base;         /* ldap_base: where users are searched, and parameters created */
+    const char *filter;       /* ldap_filter with %u for the user; NULL means "(uid=%u)" */
+    const char *bind_dn;      /* ldap_bind_dn; NULL: no bind (anonymous) */
+    const char *bind_pw_file; /* ldap_bind_pw_file: the password, in a root-only (0600) file */
+    int starttls;             /* ldap_starttls: StartTLS on an ldap:// connection */
+    const char *ca_file;      /* ldap_ca_file: the CA certificates to check the server with */
+    unsigned timeout;         /* ldap_timeout: seconds to connect and per operation; 0 means 5 */
+} totp_ldap_store_config;
+
+int totp_store_ldap_new(const totp_ldap_store_config *config, totp_store **out, totp_error *err);
 void totp_store_free(totp_store *store);
 
 #define TOTP_TXN_CREATE                                                                            \
@@ -406,10 +427,12 @@ typedef struct totp_options {
     int forward_pass;
     int nullok;
     int debug;
-    int echo_code;      /* echo_verification_code */
-    int allow_readonly; /* accepted for compatibility; replay safety still wins */
-    const char *conf;   /* conf=: the site file read, NULL if none */
-    char *owned[8];     /* copies the pointers above refer to */
+    int echo_code;               /* echo_verification_code */
+    int allow_readonly;          /* accepted for compatibility; replay safety still wins */
+    const char *conf;            /* conf=: the site file read, NULL if none */
+    int ldap_store;              /* store=ldap (else store=file) */
+    totp_ldap_store_config ldap; /* ldap_uri= ldap_base= ldap_filter= ... */
+    char *owned[16];             /* copies the pointers above refer to */
 } totp_options;
 
 #define TOTP_CONF_DEFAULT "/etc/security/pam_totp.conf"
@@ -429,6 +452,11 @@ int totp_options_set(totp_options *opt, const char *arg, totp_error *err);
 int totp_options_load(totp_options *opt, int argc, const char **argv, totp_error *err);
 
 void totp_options_clear(totp_options *opt);
+
+/* The store the options describe: the file store, or with store=ldap the LDAP store (which
+ * needs ldap_uri and ldap_base, and refuses rate_limit and grace_period, whose state the
+ * directory cannot hold). TOTP_EINVAL with `err` naming the problem. */
+int totp_options_store(const totp_options *opt, totp_store **out, totp_error *err);
 
 /* ---- Output files ------------------------------------------------------------------------ */
 

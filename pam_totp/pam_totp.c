@@ -242,9 +242,12 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
     l.policy = opt.policy;
     l.policy.rhost = l.log.rhost;
     l.now = (int64_t)time(NULL);
-    if (totp_store_file_new(&opt.store, &l.store) != TOTP_OK) {
-        log_decision(pamh, &l.log, LOG_ERR, "error", "out of memory", NULL);
-        rc = PAM_BUF_ERR;
+    /* The directory keeps no skew samples: do not search 3001 steps for nothing. */
+    l.policy.noskewadj |= opt.ldap_store;
+    rc = totp_options_store(&opt, &l.store, &err);
+    if (rc != TOTP_OK) {
+        log_decision(pamh, &l.log, LOG_ERR, "error", err.message, NULL);
+        rc = rc == TOTP_ENOMEM ? PAM_BUF_ERR : PAM_SERVICE_ERR;
     } else {
         if (opt.debug && opt.conf != NULL)
             pam_syslog(pamh, LOG_DEBUG, "debug: site configuration from %s", opt.conf);

@@ -158,8 +158,18 @@ static int save(struct cli *c, struct enrollment *e, char *where, size_t size)
     totp_error err = {0};
     int flags = TOTP_TXN_CREATE | (c->is_root ? TOTP_TXN_SYSTEM : 0);
     int rc = totp_store_begin(c->store, c->user, flags, &txn, &old, &err);
-    if (rc == TOTP_EEXIST && c->force)
+    if (rc == TOTP_EEXIST && c->force && c->opt.ldap_store) {
+        /* The directory's commit moves only the watermark: remove the old token, then create. */
         rc = totp_store_begin(c->store, c->user, 0, &txn, &old, &err);
+        if (rc == TOTP_OK)
+            rc = totp_txn_remove(txn, &err);
+        totp_record_free(old);
+        old = NULL;
+        if (rc == TOTP_OK)
+            rc = totp_store_begin(c->store, c->user, flags, &txn, &old, &err);
+    } else if (rc == TOTP_EEXIST && c->force) {
+        rc = totp_store_begin(c->store, c->user, 0, &txn, &old, &err);
+    }
     totp_record_free(old);
     if (rc == TOTP_OK) {
         snprintf(where, size, "%s", totp_txn_location(txn));
@@ -198,6 +208,13 @@ int cmd_enroll(struct cli *c)
     int exists = 0;
     memset(&e, 0, sizeof(e));
 
+    if (c->opt.ldap_store) { /* OATH-LDAP has no place for these */
+        if ((c->seen & OPT_SCRATCH) && c->scratch_count > 0)
+            return cli_fail(EXIT_USAGE, "--scratch-codes: the LDAP store keeps no scratch codes");
+        if (c->rate_limit != NULL)
+            return cli_fail(EXIT_USAGE, "--rate-limit: the LDAP store keeps no attempt history");
+        c->scratch_count = 0;
+    }
     int rc = existing(c, &exists, where, sizeof(where));
     if (rc == EXIT_OK && exists && !c->force)
         rc = cli_fail(EXIT_REJECTED, "%s is already enrolled (%s); --force replaces the record",

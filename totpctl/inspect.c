@@ -113,16 +113,27 @@ static void status_text(const struct cli *c, const totp_record *rec, const totp_
     unsigned attempts, seconds;
     if (rate != NULL && sscanf(rate, "%u %u", &attempts, &seconds) == 2)
         printf("rate limit:     %u attempts in %u s\n", attempts, seconds);
+    char when[64];
     if (last >= 0) {
-        char when[64];
         time_t t = (time_t)last;
         strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %Z", localtime(&t));
         printf("last success:   %s\n", when);
-    } else {
+    } else if (!c->opt.ldap_store) {
         printf("last success:   never\n");
     }
-    printf("failures:       %lld since the last success\n",
-           (long long)(failures > 0 ? failures : 0));
+    int64_t step = number_of(rec, "DISALLOW_REUSE", 0);
+    if (step >= 0 && totp_record_get(rec, "HOTP_COUNTER") == NULL) {
+        time_t t = (time_t)(step * (int64_t)p->period);
+        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %Z", localtime(&t));
+        printf("last code used: step %lld (%s)\n", (long long)step, when);
+    } else if (c->opt.ldap_store) {
+        printf("last code used: none yet\n");
+    }
+    if (c->opt.ldap_store)
+        printf("failures:       not kept by the LDAP store\n");
+    else
+        printf("failures:       %lld since the last success\n",
+               (long long)(failures > 0 ? failures : 0));
 }
 
 int cmd_status(struct cli *c)
@@ -172,7 +183,14 @@ int cmd_status(struct cli *c)
             json_int(&j, "last_success", v);
         else
             json_null(&j, "last_success");
-        json_int(&j, "failures", (v = number_of(rec, "FAILURES", 0)) > 0 ? v : 0);
+        if ((v = number_of(rec, "DISALLOW_REUSE", 0)) >= 0)
+            json_int(&j, "last_step", v);
+        else
+            json_null(&j, "last_step");
+        if (c->opt.ldap_store)
+            json_null(&j, "failures");
+        else
+            json_int(&j, "failures", (v = number_of(rec, "FAILURES", 0)) > 0 ? v : 0);
         if ((v = number_of(rec, "FAILURES", 1)) >= 0)
             json_int(&j, "last_failure", v);
         else

@@ -282,6 +282,12 @@ static int open_store(struct cli *c)
     int rc = totp_options_load(&c->opt, c->conf != NULL ? 1 : 0, args, &err);
     if (rc != TOTP_OK)
         return cli_fail(rc == TOTP_EINVAL ? EXIT_USAGE : EXIT_ERROR, "%s", err.message);
+    if (c->opt.ldap_store) {
+        if (c->file != NULL)
+            return cli_fail(EXIT_USAGE, "--file cannot be used with store=ldap");
+        rc = totp_options_store(&c->opt, &c->store, &err);
+        return rc == TOTP_OK ? EXIT_OK : cli_fail(EXIT_USAGE, "%s", err.message);
+    }
     totp_file_store_config cfg = c->opt.store;
     if (c->file != NULL) {
         if (c->file[0] != '/')

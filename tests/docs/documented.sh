@@ -12,7 +12,7 @@ ok() { passed=$((passed + 1)); }
 bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
 
 # ---- pam_totp(8): options in lib/options.c <-> the OPTIONS section ------------------------
-code_opts=$(grep -oE 'strcmp\(name, "[a-z_-]+"\)|\{"[a-z_-]+", offsetof' "$src/lib/options.c" |
+code_opts=$(grep -oE 'strcmp\(name, "[a-z_-]+"\)|\{"[a-z_-]+", offsetof|\{"ldap_[a-z_]+", SLOT' "$src/lib/options.c" |
     grep -oE '"[a-z_-]+"' | tr -d '"' | sort -u)
 man_opts=$(sed -n '/^\.SH OPTIONS/,/^\.SH SITE FILE/p' "$src/man/pam_totp.8" |
     grep -E '^\.BI? [a-z_-]+' | sed -E 's/^\.BI? ([a-z_-]+)=?.*/\1/' | sort -u)

@@ -1,0 +1,46 @@
+/* ldap_conn.h: connecting to the directory for the LDAP store, and the small LDAP helpers it
+ * needs (filters, single values, error messages). */
+#ifndef TOTP_LDAP_CONN_H
+#define TOTP_LDAP_CONN_H
+
+#include <ldap.h>
+#include <signal.h>
+
+#include "totp.h"
+
+/* Connect to config->uri within config->timeout, StartTLS if asked, bind (simple with the
+ * password file, else anonymously). On failure `err` names the URI and the reason. */
+int totpi_ldap_connect(const totp_ldap_store_config *config, LDAP **ld, totp_error *err);
+
+/* Close a connection; NULL is allowed. */
+void totpi_ldap_close(LDAP *ld);
+
+/*
+ * libldap writes to sockets (and TLS close alerts) that the server may have reset, which raises
+ * SIGPIPE, and a PAM application may not ignore it. Around LDAP work, SIGPIPE is blocked for the
+ * calling thread only; a SIGPIPE that arrived meanwhile is consumed, and the mask restored.
+ */
+struct totpi_sigpipe {
+    sigset_t saved;
+    int was_pending;
+};
+void totpi_sigpipe_block(struct totpi_sigpipe *s);
+void totpi_sigpipe_restore(struct totpi_sigpipe *s);
+
+/* `filter` with each %u replaced by `user` escaped as RFC 4515 says, and %% by %; malloc'ed.
+ * A NULL `user` puts "*" in place of %u (for listing). */
+int totpi_ldap_filter(const char *filter, const char *user, char **out, totp_error *err);
+
+/* The attribute that %u is compared with in `filter` ("uid" for "(uid=%u)"), malloc'ed; NULL
+ * if the filter does not have one. */
+char *totpi_ldap_filter_attr(const char *filter);
+
+/* Fail with a message naming `what` and the server's reason for `rc`. Connection losses and
+ * timeouts are TOTP_EIO, missing rights TOTP_EPERM, anything else `code`. */
+int totpi_ldap_fail(LDAP *ld, int rc, int code, const char *what, totp_error *err);
+
+/* The single value of `attr` in `e` as a NUL-terminated string (malloc'ed), or NULL if the
+ * attribute is absent. *count (if not NULL) receives how many values it has. */
+char *totpi_ldap_get_one(LDAP *ld, LDAPMessage *e, const char *attr, int *count);
+
+#endif /* TOTP_LDAP_CONN_H */

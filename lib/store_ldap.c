@@ -1,0 +1,662 @@
+/* store_ldap.c: the LDAP store: OATH-LDAP entries (as slapo-otp reads them) turned into records,
+ * and the replay watermark moved with a compare-and-swap modify. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "account.h"
+#include "internal.h"
+#include "ldap_conn.h"
+#include "store.h"
+
+#define DEFAULT_FILTER "(uid=%u)"
+#define TOKEN_RDN      "cn=totp"
+
+/* RFC 8018's HMAC OIDs, as oathHMACAlgorithm holds them. */
+static const struct {
+    const char *oid;
+    totp_algorithm alg;
+} hmac_oids[] = {
+    {"1.2.840.113549.2.7", TOTP_SHA1},
+    {"1.2.840.113549.2.9", TOTP_SHA256},
+    {"1.2.840.113549.2.11", TOTP_SHA512},
+};
+
+struct ldap_store {
+    struct totp_store base;
+    totp_ldap_store_config cfg;
+    char *owned[6];
+    char *first_uri; /* for locations: the first URI of cfg.uri */
+};
+
+struct ldap_txn {
+    struct totp_txn base;
+    struct ldap_store *store;
+    LDAP *ld;
+    char *user_dn, *token_dn;
+    char *last; /* oathTOTPLastTimeStep as read, NULL if absent */
+    int create;
+    struct totpi_sigpipe sigpipe; /* blocked from begin to the end of the transaction */
+    char location[1024];
+};
+
+static const struct totp_store_ops ldap_ops;
+
+static void txn_free(struct ldap_txn *t)
+{
+    if (t == NULL)
+        return;
+    totpi_ldap_close(t->ld);
+    ldap_memfree(t->user_dn);
+    free(t->token_dn);
+    free(t->last);
+    totpi_sigpipe_restore(&t->sigpipe);
+    free(t);
+}
+
+static void set_location(struct ldap_txn *t, const char *dn)
+{
+    snprintf(t->location, sizeof(t->location), "%.200s/%.800s", t->store->first_uri, dn);
+}
+
+/* ---- Reading entries ---------------------------------------------------------------------- */
+
+/* Search `base` (scope `scope`) for at most one entry; TOTP_ENOENT if none. */
+static int search_one(struct ldap_txn *t, const char *base, int scope, const char *filter,
+                      char **attrs, LDAPMessage **res, LDAPMessage **entry, const char *what,
+                      totp_error *err)
+{
+    struct timeval tv = {(time_t)(t->store->cfg.timeout > 0 ? t->store->cfg.timeout : 5), 0};
+    char msg[1100];
+    *res = NULL;
+    *entry = NULL;
+    int rc = ldap_search_ext_s(t->ld, base, scope, filter, attrs, 0, NULL, NULL, &tv, 2, res);
+    if (rc == LDAP_NO_SUCH_OBJECT) {
+        ldap_msgfree(*res);
+        *res = NULL;
+        return TOTP_ENOENT;
+    }
+    if (rc != LDAP_SUCCESS) {
+        ldap_msgfree(*res);
+        *res = NULL;
+        snprintf(msg, sizeof(msg), "%.200s: %s %.700s", t->store->first_uri, what, base);
+        if (rc == LDAP_SIZELIMIT_EXCEEDED)
+            return totpi_fail(err, TOTP_EFORMAT, 0, 0, "%s: more than one entry matches %.100s",
+                              msg, filter);
+        return totpi_ldap_fail(t->ld, rc, TOTP_EIO, msg, err);
+    }
+    int n = ldap_count_entries(t->ld, *res);
+    if (n == 1) {
+        *entry = ldap_first_entry(t->ld, *res);
+        return TOTP_OK;
+    }
+    ldap_msgfree(*res);
+    *res = NULL;
+    if (n == 0)
+        return TOTP_ENOENT;
+    return totpi_fail(err, TOTP_EFORMAT, 0, 0, "%.200s: %d entries under %.500s match %.200s",
+                      t->store->first_uri, n, base, filter);
+}
+
+/* A decimal attribute value within min..max. */
+static int get_number(struct ldap_txn *t, LDAPMessage *e, const char *dn, const char *attr,
+                      uint64_t min, uint64_t max, int required, uint64_t *v, totp_error *err)
+{
+    char *s = totpi_ldap_get_one(t->ld, e, attr, NULL);
+    if (s == NULL) {
+        if (!required)
+            return TOTP_ENOENT;
+        return totpi_fail(err, TOTP_EFORMAT, 0, 0, "%.700s: no %s", dn, attr);
+    }
+    int ok = totpi_parse_uint(s, strlen(s), max, v) && *v >= min;
+    if (!ok)
+        totpi_fail(err, TOTP_EFORMAT, 0, 0, "%.700s: %s %.24s is not %" PRIu64 " to %" PRIu64, dn,
+                   attr, s, min, max);
+    free(s);
+    return ok ? TOTP_OK : TOTP_EFORMAT;
+}
+
+/* The parameters entry: oathOTPLength, oathHMACAlgorithm, oathTOTPTimeStepPeriod and the
+ * optional oathTOTPTimeStepWindow (+-steps; -1 when absent). */
+static int read_params(struct ldap_txn *t, const char *dn, totp_params *p, int *window,
+                       totp_error *err)
+{
+    char *attrs[] = {"oathOTPLength", "oathHMACAlgorithm", "oathTOTPTimeStepPeriod",
+                     "oathTOTPTimeStepWindow", NULL};
+    LDAPMessage *res, *e;
+    uint64_t digits = 0, period = 0, w = 0;
+    int rc = search_one(t, dn, LDAP_SCOPE_BASE, "(objectClass=oathTOTPParams)", attrs, &res, &e,
+                        "reading", err);
+    if (rc == TOTP_ENOENT)
+        return totpi_fail(err, TOTP_EFORMAT, 0, 0,
+                          "%.700s: no such oathTOTPParams entry (named by %.200s)", dn,
+                          t->token_dn);
+    if (rc != TOTP_OK)
+        return rc;
+    rc = get_number(t, e, dn, "oathOTPLength", TOTP_DIGITS_MIN, TOTP_DIGITS_MAX, 1, &digits, err);
+    if (rc == TOTP_OK)
+        rc = get_number(t, e, dn, "oathTOTPTimeStepPeriod", TOTP_PERIOD_MIN, TOTP_PERIOD_MAX, 1,
+                        &period, err);
+    if (rc == TOTP_OK) {
+        rc = get_number(t, e, dn, "oathTOTPTimeStepWindow", 0, 49, 0, &w, err);
+        *window = rc == TOTP_OK ? (int)w : -1;
+        rc = rc == TOTP_ENOENT ? TOTP_OK : rc;
+    }
+    char *oid = rc == TOTP_OK ? totpi_ldap_get_one(t->ld, e, "oathHMACAlgorithm", NULL) : NULL;
+    if (rc == TOTP_OK) {
+        rc = totpi_fail(err, TOTP_EFORMAT, 0, 0, "%.700s: oathHMACAlgorithm %.40s: %s", dn,
+                        oid != NULL ? oid : "(none)",
+                        oid != NULL ? "not SHA-1, SHA-256 or SHA-512" : "missing");
+        for (size_t i = 0; oid != NULL && i < sizeof(hmac_oids) / sizeof(hmac_oids[0]); i++) {
+            if (strcmp(oid, hmac_oids[i].oid) == 0) {
+                p->algorithm = hmac_oids[i].alg;
+                rc = TOTP_OK;
+            }
+        }
+    }
+    free(oid);
+    ldap_msgfree(res);
+    p->digits = (unsigned)digits;
+    p->period = (unsigned)period;
+    return rc;
+}
+
+/* The token entry, as a record: the secret, the parameters, the window and the watermark. */
+static int read_token(struct ldap_txn *t, totp_record **rec, totp_error *err)
+{
+    char *attrs[] = {"oathSecret", "oathTOTPParams", "oathTOTPLastTimeStep", NULL};
+    LDAPMessage *res, *e;
+    totp_params p;
+    int window = -1;
+    uint64_t last = 0;
+    int rc = search_one(t, t->token_dn, LDAP_SCOPE_BASE, "(objectClass=oathTOTPToken)", attrs, &res,
+                        &e, "reading", err);
+    if (rc == TOTP_ENOENT)
+        return totpi_fail(err, TOTP_EFORMAT, 0, 0,
+                          "%.700s: no such oathTOTPToken entry (named by %.200s)", t->token_dn,
+                          t->user_dn);
+    if (rc != TOTP_OK)
+        return rc;
+
+    char *params_dn = totpi_ldap_get_one(t->ld, e, "oathTOTPParams", NULL);
+    rc = get_number(t, e, t->token_dn, "oathTOTPLastTimeStep", 0, INT64_MAX, 0, &last, err);
+    if (rc == TOTP_OK)
+        t->last = totpi_ldap_get_one(t->ld, e, "oathTOTPLastTimeStep", NULL);
+    else if (rc == TOTP_ENOENT)
+        rc = TOTP_OK;
+    if (rc == TOTP_OK && params_dn == NULL)
+        rc = totpi_fail(err, TOTP_EFORMAT, 0, 0, "%.700s: no oathTOTPParams", t->token_dn);
+    if (rc == TOTP_OK)
+        rc = read_params(t, params_dn, &p, &window, err);
+
+    struct berval **secret = rc == TOTP_OK ? ldap_get_values_len(t->ld, e, "oathSecret") : NULL;
+    if (rc == TOTP_OK && (secret == NULL || secret[0] == NULL))
+        rc = totpi_fail(err, TOTP_EFORMAT, 0, 0, "%.700s: no oathSecret", t->token_dn);
+    else if (rc == TOTP_OK &&
+             (secret[0]->bv_len < TOTP_KEY_MIN || secret[0]->bv_len > TOTP_KEY_MAX))
+        rc = totpi_fail(err, TOTP_EFORMAT, 0, 0,
+                        "%.700s: oathSecret is %lu bytes, must be 10 to 64 (encrypted secrets "
+                        "are not supported)",
+                        t->token_dn, (unsigned long)secret[0]->bv_len);
+    if (rc == TOTP_OK) {
+        rc = totp_record_new((const uint8_t *)secret[0]->bv_val, secret[0]->bv_len, &p, rec);
+        if (rc != TOTP_OK)
+            totpi_fail(err, rc, 0, 0, "%.700s: %s", t->token_dn, totp_strerror(rc));
+    }
+    for (size_t i = 0; secret != NULL && secret[i] != NULL; i++)
+        totp_wipe(secret[i]->bv_val, secret[i]->bv_len);
+    ldap_value_free_len(secret);
+
+    char buf[24];
+    if (rc == TOTP_OK && window >= 0) {
+        snprintf(buf, sizeof(buf), "%d", 2 * window + 1); /* +-window steps */
+        rc = totp_record_set(*rec, "WINDOW_SIZE", buf);
+    }
+    if (rc == TOTP_OK && t->last != NULL) {
+        snprintf(buf, sizeof(buf), "%" PRIu64, last);
+        rc = totp_record_set(*rec, "DISALLOW_REUSE", buf);
+    }
+    if (rc != TOTP_OK && *rec != NULL) {
+        totp_record_free(*rec);
+        *rec = NULL;
+    }
+    free(params_dn);
+    ldap_msgfree(res);
+    return rc;
+}
+
+/* ---- Transactions ------------------------------------------------------------------------- */
+
+static int ldap_begin(totp_store *store, const char *user, int flags, totp_txn **txn,
+                      totp_record **rec, totp_error *err)
+{
+    struct ldap_store *s = (struct ldap_store *)store;
+    char *attrs[] = {"oathTOTPToken", "oathHOTPToken", NULL};
+    char *filter = NULL;
+    LDAPMessage *res = NULL, *e;
+
+    if (!totpi_user_name_ok(user))
+        return totpi_fail(err, TOTP_EUSER, 0, 0, "unusable user name");
+    struct ldap_txn *t = calloc(1, sizeof(*t));
+    if (t == NULL)
+        return totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
+    t->base.ops = &ldap_ops;
+    t->store = s;
+    t->create = (flags & TOTP_TXN_CREATE) != 0;
+    totpi_sigpipe_block(&t->sigpipe);
+    set_location(t, s->cfg.base);
+
+    int rc = totpi_ldap_connect(&s->cfg, &t->ld, err);
+    if (rc == TOTP_OK)
+        rc = totpi_ldap_filter(s->cfg.filter, user, &filter, err);
+    if (rc == TOTP_OK)
+        rc = search_one(t, s->cfg.base, LDAP_SCOPE_SUBTREE, filter, attrs, &res, &e, "searching",
+                        err);
+    if (rc == TOTP_ENOENT)
+        totpi_fail(err, TOTP_ENOENT, 0, 0, "%.200s: no entry under %.500s matches %.200s",
+                   s->first_uri, s->cfg.base, filter);
+    free(filter);
+    if (rc == TOTP_OK && (t->user_dn = ldap_get_dn(t->ld, e)) == NULL)
+        rc = totpi_fail(err, TOTP_EIO, 0, 0, "%.200s: an entry without a DN", s->first_uri);
+    int hotp = 0;
+    if (rc == TOTP_OK) {
+        set_location(t, t->user_dn);
+        t->token_dn = totpi_ldap_get_one(t->ld, e, "oathTOTPToken", NULL);
+        char *h = totpi_ldap_get_one(t->ld, e, "oathHOTPToken", NULL);
+        hotp = h != NULL;
+        free(h);
+    }
+    ldap_msgfree(res);
+
+    if (rc == TOTP_OK && t->create && (t->token_dn != NULL || hotp))
+        rc = totpi_fail(err, TOTP_EEXIST, 0, 0, "%s: already has %s", t->location,
+                        hotp ? "an oathHOTPToken" : "an oathTOTPToken");
+    else if (rc == TOTP_OK && !t->create && t->token_dn == NULL)
+        /* An HOTP-only user must not pass as "not enrolled" (nullok): fail closed. */
+        rc = hotp ? totpi_fail(err, TOTP_EFORMAT, 0, 0,
+                               "%s: has only an oathHOTPToken; this store reads TOTP tokens",
+                               t->location)
+                  : totpi_fail(err, TOTP_ENOENT, 0, 0, "%s: no oathTOTPToken", t->location);
+    if (rc == TOTP_OK && !t->create) {
+        set_location(t, t->token_dn);
+        rc = read_token(t, rec, err);
+    }
+    if (rc != TOTP_OK) {
+        txn_free(t);
+        return rc;
+    }
+    *txn = &t->base;
+    return TOTP_OK;
+}
+
+/* The highest step in the record's DISALLOW_REUSE, or -1. */
+static int64_t record_watermark(const totp_record *rec)
+{
+    const char *list = totp_record_get(rec, "DISALLOW_REUSE"), *tok;
+    size_t len;
+    uint64_t v;
+    int64_t best = -1;
+    for (; list != NULL && (tok = totpi_next_token(list, &len)) != NULL; list = tok + len) {
+        if (totpi_parse_uint(tok, len, INT64_MAX, &v) && (int64_t)v > best)
+            best = (int64_t)v;
+    }
+    return best;
+}
+
+/* Move the watermark from t->last to `step` in one modify: delete the value we read and add the
+ * new one. If anyone (another host, a slapo-otp bind) moved it meanwhile, the delete fails and
+ * so does the whole modify. */
+static int move_watermark(struct ldap_txn *t, int64_t step, totp_error *err)
+{
+    char value[24];
+    snprintf(value, sizeof(value), "%" PRId64, step);
+    char *old_vals[] = {t->last, NULL}, *new_vals[] = {value, NULL};
+    LDAPMod del = {LDAP_MOD_DELETE, "oathTOTPLastTimeStep", {old_vals}};
+    LDAPMod add = {LDAP_MOD_ADD, "oathTOTPLastTimeStep", {new_vals}};
+    LDAPMod *mods[] = {&del, &add, NULL};
+    int rc = ldap_modify_ext_s(t->ld, t->token_dn, t->last != NULL ? mods : mods + 1, NULL, NULL);
+    if (rc == LDAP_SUCCESS)
+        return TOTP_OK;
+    if (rc == LDAP_NO_SUCH_ATTRIBUTE || rc == LDAP_TYPE_OR_VALUE_EXISTS ||
+        rc == LDAP_CONSTRAINT_VIOLATION)
+        return totpi_fail(
+            err, TOTP_EREPLAY, 0, 0,
+            "%s: oathTOTPLastTimeStep changed meanwhile (the code was used elsewhere)",
+            t->location);
+    char what[1100];
+    snprintf(what, sizeof(what), "%s: updating oathTOTPLastTimeStep", t->location);
+    return totpi_ldap_fail(t->ld, rc, TOTP_EIO, what, err);
+}
+
+static int create_token(struct ldap_txn *t, const totp_record *rec, totp_error *err);
+
+static int ldap_commit(totp_txn *txn, const totp_record *rec, totp_error *err)
+{
+    struct ldap_txn *t = (struct ldap_txn *)txn;
+    int rc = TOTP_OK;
+    if (t->create) {
+        rc = create_token(t, rec, err);
+    } else if (totp_record_scratch_count(rec) > 0) {
+        rc = totpi_fail(err, TOTP_EINVAL, 0, 0,
+                        "%s: scratch codes cannot be kept in LDAP (OATH-LDAP has no place for "
+                        "them)",
+                        t->location);
+    } else {
+        int64_t old = -1, now = record_watermark(rec);
+        uint64_t v;
+        if (t->last != NULL && totpi_parse_uint(t->last, strlen(t->last), INT64_MAX, &v))
+            old = (int64_t)v;
+        /* Only the watermark lives in the directory; other bookkeeping is not kept. */
+        if (now > old)
+            rc = move_watermark(t, now, err);
+    }
+    txn_free(t);
+    return rc;
+}
+
+/* ---- Enrollment and removal --------------------------------------------------------------- */
+
+/* The shared parameters entry for `p` and `window`, created under the base if missing. */
+static int ensure_params(struct ldap_txn *t, const totp_params *p, unsigned window, char *dn,
+                         size_t dn_size, totp_error *err)
+{
+    const char *oid = NULL, *name = totp_algorithm_name(p->algorithm);
+    for (size_t i = 0; i < sizeof(hmac_oids) / sizeof(hmac_oids[0]); i++)
+        oid = hmac_oids[i].alg == p->algorithm ? hmac_oids[i].oid : oid;
+    char cn[96], digits[16], period[16], win[16];
+    snprintf(cn, sizeof(cn), "totp-%s-%u-%us-w%u", name, p->digits, p->period, window);
+    snprintf(dn, dn_size, "cn=%s,%s", cn, t->store->cfg.base);
+    snprintf(digits, sizeof(digits), "%u", p->digits);
+    snprintf(period, sizeof(period), "%u", p->period);
+    snprintf(win, sizeof(win), "%u", window);
+    char *oc[] = {"applicationProcess", "oathTOTPParams", NULL}, *cnv[] = {cn, NULL};
+    char *len_v[] = {digits, NULL}, *alg_v[] = {(char *)oid, NULL};
+    char *per_v[] = {period, NULL}, *win_v[] = {win, NULL};
+    LDAPMod m[] = {
+        {LDAP_MOD_ADD, "objectClass", {oc}},
+        {LDAP_MOD_ADD, "cn", {cnv}},
+        {LDAP_MOD_ADD, "oathOTPLength", {len_v}},
+        {LDAP_MOD_ADD, "oathHMACAlgorithm", {alg_v}},
+        {LDAP_MOD_ADD, "oathTOTPTimeStepPeriod", {per_v}},
+        {LDAP_MOD_ADD, "oathTOTPTimeStepWindow", {win_v}},
+    };
+    LDAPMod *mods[] = {&m[0], &m[1], &m[2], &m[3], &m[4], &m[5], NULL};
+    int rc = ldap_add_ext_s(t->ld, dn, mods, NULL, NULL);
+    if (rc == LDAP_SUCCESS)
+        return TOTP_OK;
+    char what[1100];
+    if (rc != LDAP_ALREADY_EXISTS) {
+        snprintf(what, sizeof(what), "%.200s: creating %.800s", t->store->first_uri, dn);
+        return totpi_ldap_fail(t->ld, rc, TOTP_EIO, what, err);
+    }
+    /* It exists: make sure it still says what its name does. */
+    totp_params q;
+    int w = -1;
+    rc = read_params(t, dn, &q, &w, err);
+    if (rc == TOTP_OK && (q.algorithm != p->algorithm || q.digits != p->digits ||
+                          q.period != p->period || w != (int)window))
+        rc = totpi_fail(err, TOTP_EFORMAT, 0, 0, "%.800s: exists with other parameters", dn);
+    return rc;
+}
+
+static int create_token(struct ldap_txn *t, const totp_record *rec, totp_error *err)
+{
+    totp_params p;
+    uint8_t key[TOTP_KEY_MAX];
+    size_t key_len = 0;
+    char params_dn[1100], token_dn[1100], what[1200];
+    const char *ws = totp_record_get(rec, "WINDOW_SIZE");
+    unsigned window = ws != NULL ? (unsigned)(atoi(ws) - 1) / 2 : 1;
+    const totp_params defaults = TOTP_PARAMS_DEFAULT;
+    int rc = totp_record_params(rec, &defaults, &p);
+    if (rc == TOTP_OK && totp_record_get(rec, "TOTP_AUTH") == NULL)
+        rc =
+            totpi_fail(err, TOTP_EINVAL, 0, 0, "%s: only TOTP records can go to LDAP", t->location);
+    else if (rc == TOTP_OK && totp_record_scratch_count(rec) > 0)
+        rc = totpi_fail(err, TOTP_EINVAL, 0, 0,
+                        "%s: scratch codes cannot be kept in LDAP (OATH-LDAP has no place for "
+                        "them)",
+                        t->location);
+    if (rc == TOTP_OK)
+        rc = ensure_params(t, &p, window, params_dn, sizeof(params_dn), err);
+    if (rc == TOTP_OK)
+        rc = totp_record_secret(rec, key, &key_len);
+    if (rc != TOTP_OK)
+        return rc;
+
+    snprintf(token_dn, sizeof(token_dn), "%s,%s", TOKEN_RDN, t->user_dn);
+    char *oc[] = {"device", "oathTOTPToken", NULL}, *cnv[] = {"totp", NULL};
+    char *par_v[] = {params_dn, NULL};
+    struct berval secret = {key_len, (char *)key}, *sec_v[] = {&secret, NULL};
+    LDAPMod m[] = {
+        {LDAP_MOD_ADD, "objectClass", {oc}},
+        {LDAP_MOD_ADD, "cn", {cnv}},
+        {LDAP_MOD_ADD, "oathTOTPParams", {par_v}},
+        {LDAP_MOD_ADD | LDAP_MOD_BVALUES, "oathSecret", {.modv_bvals = sec_v}},
+    };
+    /* The code that confirmed the enrollment is used: it must not log in afterwards. */
+    char last[24], *last_v[] = {last, NULL};
+    int64_t watermark = record_watermark(rec);
+    snprintf(last, sizeof(last), "%" PRId64, watermark);
+    LDAPMod wm = {LDAP_MOD_ADD, "oathTOTPLastTimeStep", {last_v}};
+    LDAPMod *mods[] = {&m[0], &m[1], &m[2], &m[3], watermark >= 0 ? &wm : NULL, NULL};
+    rc = ldap_add_ext_s(t->ld, token_dn, mods, NULL, NULL);
+    totp_wipe(key, sizeof(key));
+    if (rc == LDAP_ALREADY_EXISTS)
+        return totpi_fail(err, TOTP_EEXIST, 0, 0,
+                          "%.1000s: exists but no user links to it (an interrupted enrollment?); "
+                          "delete it first",
+                          token_dn);
+    if (rc != LDAP_SUCCESS) {
+        snprintf(what, sizeof(what), "%.200s: creating %.900s", t->store->first_uri, token_dn);
+        return totpi_ldap_fail(t->ld, rc, TOTP_EIO, what, err);
+    }
+
+    /* Link the user last: until then no login sees a half-made enrollment. */
+    char *uoc[] = {"oathTOTPUser", NULL}, *tok_v[] = {token_dn, NULL};
+    LDAPMod u[] = {{LDAP_MOD_ADD, "objectClass", {uoc}}, {LDAP_MOD_ADD, "oathTOTPToken", {tok_v}}};
+    LDAPMod *umods[] = {&u[0], &u[1], NULL};
+    rc = ldap_modify_ext_s(t->ld, t->user_dn, umods, NULL, NULL);
+    if (rc == LDAP_SUCCESS) {
+        set_location(t, token_dn);
+        return TOTP_OK;
+    }
+    int lost = rc == LDAP_TYPE_OR_VALUE_EXISTS || rc == LDAP_CONSTRAINT_VIOLATION;
+    snprintf(what, sizeof(what), "%.300s: linking %.800s", t->location, token_dn);
+    int out = lost ? totpi_fail(err, TOTP_EEXIST, 0, 0, "%s: enrolled meanwhile", t->location)
+                   : totpi_ldap_fail(t->ld, rc, TOTP_EIO, what, err);
+    ldap_delete_ext_s(t->ld, token_dn, NULL, NULL); /* undo; nothing links to it */
+    return out;
+}
+
+/* Whether some user other than ours links to the token (tokens may be shared). */
+static int token_shared(struct ldap_txn *t, int *shared, totp_error *err)
+{
+    char *attrs[] = {"1.1", NULL}, *filter = NULL;
+    struct berval dn = {strlen(t->token_dn), t->token_dn}, esc = {0, NULL};
+    if (ldap_bv2escaped_filter_value(&dn, &esc) != 0)
+        return totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
+    size_t need = esc.bv_len + 32;
+    filter = malloc(need);
+    if (filter == NULL) {
+        ber_memfree(esc.bv_val);
+        return totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
+    }
+    snprintf(filter, need, "(oathTOTPToken=%s)", esc.bv_val);
+    ber_memfree(esc.bv_val);
+    struct timeval tv = {(time_t)(t->store->cfg.timeout > 0 ? t->store->cfg.timeout : 5), 0};
+    LDAPMessage *res = NULL;
+    int rc = ldap_search_ext_s(t->ld, t->store->cfg.base, LDAP_SCOPE_SUBTREE, filter, attrs, 0,
+                               NULL, NULL, &tv, 0, &res);
+    free(filter);
+    *shared = rc == LDAP_SUCCESS && ldap_count_entries(t->ld, res) > 1;
+    ldap_msgfree(res);
+    if (rc != LDAP_SUCCESS && rc != LDAP_NO_SUCH_OBJECT)
+        return totpi_ldap_fail(t->ld, rc, TOTP_EIO, "searching for other users of the token", err);
+    return TOTP_OK;
+}
+
+static int ldap_remove(totp_txn *txn, totp_error *err)
+{
+    struct ldap_txn *t = (struct ldap_txn *)txn;
+    char what[1200];
+    int shared = 0, rc = t->token_dn == NULL ? TOTP_ENOENT : token_shared(t, &shared, err);
+    if (rc == TOTP_OK) {
+        /* Unlink first: a user is unenrolled even if the token cannot be deleted. */
+        char *uoc[] = {"oathTOTPUser", NULL}, *tok_v[] = {t->token_dn, NULL};
+        LDAPMod u[] = {{LDAP_MOD_DELETE, "oathTOTPToken", {tok_v}},
+                       {LDAP_MOD_DELETE, "objectClass", {uoc}}};
+        LDAPMod *umods[] = {&u[0], &u[1], NULL};
+        int lrc = ldap_modify_ext_s(t->ld, t->user_dn, umods, NULL, NULL);
+        if (lrc != LDAP_SUCCESS) {
+            snprintf(what, sizeof(what), "%.1100s: unlinking the token", t->user_dn);
+            rc = totpi_ldap_fail(t->ld, lrc, TOTP_EIO, what, err);
+        }
+    }
+    if (rc == TOTP_OK && !shared && strcmp(t->token_dn, t->user_dn) != 0) {
+        int drc = ldap_delete_ext_s(t->ld, t->token_dn, NULL, NULL);
+        if (drc != LDAP_SUCCESS && drc != LDAP_NO_SUCH_OBJECT) {
+            snprintf(what, sizeof(what), "%.1000s: unlinked from the user, but not deleted",
+                     t->token_dn);
+            rc = totpi_ldap_fail(t->ld, drc, TOTP_EIO, what, err);
+        }
+    }
+    txn_free(t);
+    return rc;
+}
+
+static void ldap_abort(totp_txn *txn)
+{
+    txn_free((struct ldap_txn *)txn);
+}
+
+static const char *ldap_location(const totp_txn *txn)
+{
+    return ((const struct ldap_txn *)txn)->location;
+}
+
+/* ---- Listing ------------------------------------------------------------------------------ */
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int ldap_list(totp_store *store, char ***users, totp_error *err)
+{
+    struct ldap_store *s = (struct ldap_store *)store;
+    struct ldap_txn t = {.store = s};
+    char *attr = totpi_ldap_filter_attr(s->cfg.filter), *filter = NULL, *full = NULL;
+    LDAPMessage *res = NULL;
+    if (attr == NULL)
+        return totpi_fail(err, TOTP_EINVAL, 0, 0,
+                          "ldap_filter %.200s: cannot tell which attribute holds user names "
+                          "(want ATTR=%%u)",
+                          s->cfg.filter);
+    totpi_sigpipe_block(&t.sigpipe);
+    int rc = totpi_ldap_connect(&s->cfg, &t.ld, err);
+    if (rc == TOTP_OK)
+        rc = totpi_ldap_filter(s->cfg.filter, NULL, &filter, err);
+    size_t need = filter != NULL ? strlen(filter) + 40 : 0;
+    if (rc == TOTP_OK && (full = malloc(need)) == NULL)
+        rc = totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
+    if (rc == TOTP_OK) {
+        snprintf(full, need, "(&(objectClass=oathTOTPUser)%s)", filter);
+        char *attrs[] = {attr, NULL};
+        struct timeval tv = {(time_t)(s->cfg.timeout > 0 ? s->cfg.timeout : 5), 0};
+        int lrc = ldap_search_ext_s(t.ld, s->cfg.base, LDAP_SCOPE_SUBTREE, full, attrs, 0, NULL,
+                                    NULL, &tv, 0, &res);
+        if (lrc != LDAP_SUCCESS) {
+            char what[800];
+            snprintf(what, sizeof(what), "%.200s: searching %.500s", s->first_uri, s->cfg.base);
+            rc = totpi_ldap_fail(t.ld, lrc, TOTP_EIO, what, err);
+        }
+    }
+    size_t n = 0, cap = rc == TOTP_OK ? (size_t)ldap_count_entries(t.ld, res) + 1 : 0;
+    char **names = rc == TOTP_OK ? calloc(cap, sizeof(*names)) : NULL;
+    if (rc == TOTP_OK && names == NULL)
+        rc = totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
+    for (LDAPMessage *e = rc == TOTP_OK ? ldap_first_entry(t.ld, res) : NULL; e != NULL;
+         e = ldap_next_entry(t.ld, e)) {
+        char *name = totpi_ldap_get_one(t.ld, e, attr, NULL);
+        if (name != NULL && n + 1 < cap)
+            names[n++] = name;
+        else
+            free(name);
+    }
+    if (names != NULL)
+        qsort(names, n, sizeof(*names), compare_names);
+    ldap_msgfree(res);
+    totpi_ldap_close(t.ld);
+    totpi_sigpipe_restore(&t.sigpipe);
+    free(attr);
+    free(filter);
+    free(full);
+    if (rc != TOTP_OK) {
+        totp_store_list_free(names);
+        return rc;
+    }
+    *users = names;
+    return TOTP_OK;
+}
+
+/* ---- The store ---------------------------------------------------------------------------- */
+
+static void ldap_store_free(totp_store *store)
+{
+    struct ldap_store *s = (struct ldap_store *)store;
+    for (size_t i = 0; i < sizeof(s->owned) / sizeof(s->owned[0]); i++)
+        free(s->owned[i]);
+    free(s->first_uri);
+    free(s);
+}
+
+static const struct totp_store_ops ldap_ops = {
+    ldap_begin, ldap_commit, ldap_remove, ldap_abort, ldap_location, ldap_list, ldap_store_free,
+};
+
+int totp_store_ldap_new(const totp_ldap_store_config *config, totp_store **out, totp_error *err)
+{
+    if (out == NULL || config == NULL)
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "invalid argument");
+    *out = NULL;
+    if (config->uri == NULL || config->uri[0] == '\0')
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "store=ldap needs ldap_uri");
+    if (config->base == NULL || config->base[0] == '\0')
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "store=ldap needs ldap_base");
+    if (config->bind_dn != NULL && config->bind_pw_file == NULL)
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "ldap_bind_dn needs ldap_bind_pw_file");
+    const char *filter = config->filter != NULL ? config->filter : DEFAULT_FILTER;
+    if (!totpi_ldap_filter_ok(filter))
+        return totpi_fail(err, TOTP_EINVAL, 0, 0,
+                          "ldap_filter %.200s: must be one filter in parentheses with %%u", filter);
+
+    struct ldap_store *s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
+    s->base.ops = &ldap_ops;
+    s->cfg = *config;
+    const char **fields[] = {&s->cfg.uri,     &s->cfg.base,         &s->cfg.filter,
+                             &s->cfg.bind_dn, &s->cfg.bind_pw_file, &s->cfg.ca_file};
+    s->cfg.filter = filter;
+    int ok = 1;
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        if (*fields[i] != NULL) {
+            s->owned[i] = strdup(*fields[i]);
+            ok &= s->owned[i] != NULL;
+            *fields[i] = s->owned[i];
+        }
+    }
+    if (ok)
+        ok = (s->first_uri = strndup(s->cfg.uri, strcspn(s->cfg.uri, " \t,"))) != NULL;
+    if (!ok) {
+        ldap_store_free(&s->base);
+        return totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
+    }
+    *out = &s->base;
+    return TOTP_OK;
+}

@@ -1,0 +1,359 @@
+#!/bin/bash
+# ldap_store.sh: the LDAP store against a real slapd (Debian's, back_mdb and the otp overlay) on
+# a loopback port, with its own configuration and database in a temporary directory: enrollment
+# with totpctl, PAM logins through pam_totp.so (pam_wrapper), the watermark shared with
+# slapo-otp binds, a race of many logins with one code, the directory down or hanging, broken
+# entries, the example ACLs, and removal. Runs as root or not; slapd is torn down at the end.
+set -u
+top=${top_builddir:-.}
+srcdir=${srcdir:-.}
+totpctl=$PWD/$top/totpctl/totpctl
+tools=$PWD/$top/tests/tools
+module=${PAM_TOTP_MODULE:-$PWD/$top/pam_totp/.libs/pam_totp.so}
+slapd=/usr/sbin/slapd
+if [ ! -x "$slapd" ] || [ ! -e /usr/lib/ldap/otp.so ] || ! command -v ldapadd >/dev/null; then
+    echo "SKIP: slapd, its otp module or ldap-utils missing (README's test command installs them)"
+    exit 77
+fi
+for tool in jq base64; do
+    command -v "$tool" >/dev/null || { echo "FAIL: $tool not found"; exit 1; }
+done
+
+work=$(mktemp -d /tmp/ldap-store-test.XXXXXX)
+slapd_pid=
+cleanup() {
+    if [ -n "$slapd_pid" ]; then
+        kill -CONT "$slapd_pid" 2>/dev/null
+        kill "$slapd_pid" 2>/dev/null
+        for _ in $(seq 100); do kill -0 "$slapd_pid" 2>/dev/null || break; sleep 0.05; done
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+chmod 0755 "$work"
+suffix=dc=example,dc=com
+admin_dn=cn=admin,$suffix
+pam_dn=cn=pam_totp,ou=services,$suffix
+
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+is() { if [ "$1" = "$2" ]; then ok; else bad "$3: got '$1', wanted '$2'"; fi; }
+has() { case "$1" in *"$2"*) ok ;; *) bad "$3: \"$2\" not in: $1" ;; esac; }
+
+# ---- slapd --------------------------------------------------------------------------------
+mkdir -p "$work/db" "$work/services"
+{
+    for s in core cosine nis inetorgperson; do echo "include /etc/ldap/schema/$s.schema"; done
+    cat <<EOF
+modulepath /usr/lib/ldap
+moduleload back_mdb
+moduleload otp
+pidfile $work/slapd.pid
+database mdb
+maxsize 104857600
+suffix "$suffix"
+rootdn "$admin_dn"
+rootpw admin-secret
+directory $work/db
+overlay otp
+EOF
+    cat "$srcdir/examples/ldap/slapd-acl.conf"
+} >"$work/slapd.conf"
+
+start_slapd() {
+    local i
+    for i in $(seq 20); do
+        port=$((20000 + RANDOM % 30000))
+        uri=ldap://127.0.0.1:$port
+        "$slapd" -f "$work/slapd.conf" -h "$uri/" -n pam_totp-test 2>"$work/slapd.err" || continue
+        for _ in $(seq 200); do
+            ldapsearch -x -H "$uri" -b "" -s base >/dev/null 2>&1 && break
+            sleep 0.05 # waiting for a server to listen, not for a time step
+        done
+        slapd_pid=$(cat "$work/slapd.pid" 2>/dev/null)
+        ldapsearch -x -H "$uri" -b "" -s base >/dev/null 2>&1 && return 0
+    done
+    echo "FAIL: slapd did not start: $(cat "$work/slapd.err")"
+    exit 1
+}
+start_slapd
+A() { "$@" -x -H "$uri" -D "$admin_dn" -w admin-secret; } # as the administrator
+
+A ldapadd >/dev/null <<EOF
+dn: $suffix
+objectClass: dcObject
+objectClass: organization
+o: Example
+dc: example
+
+dn: ou=people,$suffix
+objectClass: organizationalUnit
+ou: people
+
+dn: ou=services,$suffix
+objectClass: organizationalUnit
+ou: services
+
+dn: $pam_dn
+objectClass: applicationProcess
+objectClass: simpleSecurityObject
+cn: pam_totp
+userPassword: pam-secret
+EOF
+for u in alice bob carol dave erin '*'; do
+    A ldapadd >/dev/null <<EOF
+dn: uid=$(printf '%s' "$u" | sed 's/\*/star/'),ou=people,$suffix
+objectClass: inetOrgPerson
+uid: $(printf '%s' "$u" | sed 's/\*/star/')
+cn: $u
+sn: $u
+userPassword: $u-password
+EOF
+done || { echo "FAIL: loading the directory"; exit 1; }
+
+# ---- configurations: the hosts' (PAM binds as the service account) and the admin's ---------
+umask 077
+echo pam-secret >"$work/pam.pw"
+echo admin-secret >"$work/admin.pw"
+write_conf() { # write_conf FILE BIND_DN PWFILE [more lines]
+    local f=$1 dn=$2 pw=$3
+    shift 3
+    printf '%s\n' "store = ldap" "ldap_uri = $uri" "ldap_base = $suffix" "ldap_bind_dn = $dn" \
+        "ldap_bind_pw_file = $pw" "ldap_timeout = 2" "$@" >"$f"
+}
+write_conf "$work/pam.conf" "$pam_dn" "$work/pam.pw"
+write_conf "$work/admin.conf" "$admin_dn" "$work/admin.pw"
+umask 022
+service() { # service NAME ARGS...: a PAM service with pam_totp.so and these arguments
+    local name=$1
+    shift
+    echo "auth required $module $*" >"$work/services/$name-svc"
+}
+echo "auth required $module conf=$work/pam.conf" >"$work/services/login"
+printf '%s\n' "auth required $module conf=$work/pam.conf nullok" "auth required pam_permit.so" \
+    >"$work/services/nullok" # nullok answers PAM_IGNORE; the next module decides
+echo "auth required pam_deny.so" >"$work/services/other"
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
+login() { # login SERVICE USER ANSWER: pam_totp.so through the real libpam; prints the result
+    LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$work/services \
+        PAM_WRAPPER_DISABLE_DEEPBIND=1 UID_WRAPPER_DISABLE_DEEPBIND=1 \
+        "$tools/pam-login" "$1" "$2" "$3" 2>/dev/null
+}
+T() { "$totpctl" --conf "$work/admin.conf" "$@"; }
+attr() { # attr DN ATTRIBUTE: its value (base64 values decoded), as the administrator
+    A ldapsearch -LLL -o ldif-wrap=no -b "$1" -s base "(objectClass=*)" "$2" 2>/dev/null |
+        sed -n "s/^$2: //p; s/^$2:: //p" | head -n 1
+}
+now() { date +%s; }
+step_now() { echo $(($(now) / 30)); }
+code_at_step() { "$tools/totp-code" "$1" $(($2 * 30 + 15)); }
+
+# ---- enrollment ---------------------------------------------------------------------------
+out=$(T enroll -u alice --no-confirm --json --window 21 2>"$work/err")
+is "$?" 0 "enroll alice: $(cat "$work/err")"
+alice_secret=$(printf '%s' "$out" | jq -r .secret)
+token=cn=totp,uid=alice,ou=people,$suffix
+is "$(printf '%s' "$out" | jq -r '.scratch_codes | length')" 0 "no scratch codes in LDAP"
+has "$(printf '%s' "$out" | jq -r .path)" "$uri/uid=alice,ou=people" "enroll names the user entry"
+is "$(attr "uid=alice,ou=people,$suffix" oathTOTPToken)" "$token" "alice links to her token"
+has "$(A ldapsearch -LLL -b "uid=alice,ou=people,$suffix" -s base objectClass)" "oathTOTPUser" \
+    "alice is an oathTOTPUser"
+params=$(attr "$token" oathTOTPParams)
+is "$params" "cn=totp-SHA1-6-30s-w10,$suffix" "the shared parameters entry"
+is "$(attr "$params" oathTOTPTimeStepWindow)" 10 "--window 21 is +-10 steps"
+is "$(attr "$params" oathHMACAlgorithm)" 1.2.840.113549.2.7 "SHA-1 as its OID"
+secret_b64=$(A ldapsearch -LLL -o ldif-wrap=no -b "$token" -s base "(objectClass=*)" oathSecret |
+    sed -n 's/^oathSecret:: //p')
+is "$(printf '%s' "$secret_b64" | base64 -d | base64 -w0)" "$(printf '%s' "$secret_b64")" \
+    "oathSecret holds raw bytes"
+is "$(printf '%s' "$secret_b64" | base64 -d | wc -c)" 20 "a 20-byte SHA-1 secret"
+T enroll -u alice --no-confirm >/dev/null 2>"$work/err"
+is "$?" 1 "enrolling alice twice"
+has "$(cat "$work/err")" "already enrolled" "second enrollment refused"
+T enroll -u alice --no-confirm --scratch-codes 3 >/dev/null 2>"$work/err"
+is "$?" 2 "scratch codes with LDAP"
+has "$(cat "$work/err")" "keeps no scratch codes" "scratch codes refused"
+T enroll -u nobody-here --no-confirm >/dev/null 2>"$work/err"
+is "$?" 1 "enrolling a user the directory lacks"
+has "$(cat "$work/err")" "no entry under $suffix matches (uid=nobody-here)" "missing user named"
+
+# Confirmation on a terminal, as a person with the app would answer it.
+"$tools/pty-enroll" --wrong "$totpctl" --conf "$work/admin.conf" enroll -u dave --qr none \
+    >"$work/pty.out" 2>&1
+is "$?" 1 "dave's enrollment with wrong codes"
+is "$(attr "uid=dave,ou=people,$suffix" oathTOTPToken)" "" "wrong codes write nothing"
+"$tools/pty-enroll" "$totpctl" --conf "$work/admin.conf" enroll -u dave --qr utf8 >"$work/pty.out" 2>&1
+is "$?" 0 "dave enrolls, confirming with a code: $(tail -n 2 "$work/pty.out")"
+dave_secret=$(sed -n 's/^secret: //p' "$work/pty.out" | tr -d '\r')
+dave_step=$(attr "cn=totp,uid=dave,ou=people,$suffix" oathTOTPLastTimeStep)
+[ -n "$dave_step" ] && [ $((dave_step - $(step_now))) -le 1 ] && [ $(($(step_now) - dave_step)) -le 1 ] &&
+    ok || bad "the confirming code's step is the first watermark: '$dave_step'"
+is "$(login login dave "$(code_at_step "$dave_secret" "$dave_step")")" "Authentication failure" \
+    "the confirming code cannot log in"
+A ldapmodify >/dev/null <<EOF
+dn: uid=dave,ou=people,$suffix
+changetype: modify
+delete: oathTOTPToken
+-
+delete: objectClass
+objectClass: oathTOTPUser
+EOF
+A ldapdelete "cn=totp,uid=dave,ou=people,$suffix"
+
+# ---- PAM logins ---------------------------------------------------------------------------
+s0=$(step_now)
+code=$(code_at_step "$alice_secret" "$s0")
+is "$(login login alice "$code")" "login accepted" "alice logs in with the current code"
+is "$(attr "$token" oathTOTPLastTimeStep)" "$s0" "the watermark is the code's step"
+is "$(login login alice "$code")" "Authentication failure" "the same code again (replay)"
+is "$(login login alice 000000)" "Authentication failure" "a wrong code"
+is "$(attr "$token" oathTOTPLastTimeStep)" "$s0" "a failure leaves the watermark"
+is "$(login login dave "$code")" "Authentication failure" "dave has no token"
+is "$(login nullok dave "")" "login accepted" "nullok lets an unenrolled user through"
+is "$(login login '*' "$code")" "Authentication failure" "user '*' matches nobody (escaped)"
+
+# ---- one watermark with slapo-otp (password followed by the code, in a simple bind) --------
+c1=$(code_at_step "$alice_secret" $((s0 + 1)))
+is "$(login login alice "$c1")" "login accepted" "PAM takes step +1"
+ldapwhoami -x -H "$uri" -D "uid=alice,ou=people,$suffix" -w "alice-password$c1" >/dev/null 2>&1
+is "$?" 49 "slapo-otp refuses the code PAM used"
+c2=$(code_at_step "$alice_secret" $((s0 + 2)))
+ldapwhoami -x -H "$uri" -D "uid=alice,ou=people,$suffix" -w "alice-password$c2" >/dev/null 2>&1
+is "$?" 0 "slapo-otp takes step +2"
+is "$(attr "$token" oathTOTPLastTimeStep)" "$((s0 + 2))" "slapo-otp moved the same watermark"
+is "$(login login alice "$c2")" "Authentication failure" "PAM refuses the code slapo-otp used"
+c3=$(code_at_step "$alice_secret" $((s0 + 3)))
+is "$(login login alice "$c3")" "login accepted" "PAM after slapo-otp: step +3"
+
+# ---- many hosts, one code: exactly one accept ---------------------------------------------
+out=$(T enroll -u bob --no-confirm --json 2>"$work/err")
+is "$?" 0 "enroll bob: $(cat "$work/err")"
+bob_secret=$(printf '%s' "$out" | jq -r .secret)
+is "$(attr "cn=totp,uid=bob,ou=people,$suffix" oathTOTPParams)" "cn=totp-SHA1-6-30s-w1,$suffix" \
+    "the site window (3) is +-1 step"
+for round in 1 2 3; do
+    code=$(code_at_step "$bob_secret" $(($(step_now) + round - 2)))
+    for i in $(seq 40); do login login bob "$code" >"$work/race.$i" & done
+    wait
+    accepted=$(cat "$work"/race.* | grep -c "login accepted")
+    is "$accepted" 1 "race $round: 40 logins with one code"
+    is "$(cat "$work"/race.* | grep -c "Authentication failure")" 39 "race $round: the rest denied"
+    rm -f "$work"/race.*
+done
+
+# ---- broken entries: fail closed, name the entry -------------------------------------------
+A ldapadd >/dev/null <<EOF
+dn: cn=totp,uid=carol,ou=people,$suffix
+objectClass: device
+objectClass: oathTOTPToken
+cn: totp
+oathSecret:: $(printf 'short' | base64)
+oathTOTPParams: $params
+EOF
+A ldapmodify >/dev/null <<EOF
+dn: uid=carol,ou=people,$suffix
+changetype: modify
+add: objectClass
+objectClass: oathTOTPUser
+-
+add: oathTOTPToken
+oathTOTPToken: cn=totp,uid=carol,ou=people,$suffix
+EOF
+is "$(login nullok carol 123456)" "Authentication service cannot retrieve authentication info" \
+    "a 5-byte secret: unavailable, even with nullok"
+T status -u carol >/dev/null 2>"$work/err"
+has "$(cat "$work/err")" "cn=totp,uid=carol,ou=people,$suffix: oathSecret is 5 bytes" \
+    "the error names the entry and the reason"
+A ldapmodify >/dev/null <<EOF
+dn: uid=erin,ou=people,$suffix
+changetype: modify
+add: objectClass
+objectClass: oathTOTPUser
+-
+add: oathTOTPToken
+oathTOTPToken: cn=gone,ou=people,$suffix
+EOF
+is "$(login nullok erin 123456)" "Authentication service cannot retrieve authentication info" \
+    "a token DN that does not exist"
+
+# ---- the example ACLs: the PAM account reads secrets and moves the watermark, nothing else --
+P() { "$@" -x -H "$uri" -D "$pam_dn" -w pam-secret; }
+P ldapmodify >/dev/null 2>&1 <<EOF
+dn: $token
+changetype: modify
+replace: oathSecret
+oathSecret: AAAAAAAAAAAAAAAAAAAA
+EOF
+is "$?" 50 "the PAM account cannot change a secret"
+P ldapmodify >/dev/null 2>&1 <<EOF
+dn: uid=alice,ou=people,$suffix
+changetype: modify
+replace: oathTOTPToken
+oathTOTPToken: cn=totp,uid=bob,ou=people,$suffix
+EOF
+is "$?" 50 "the PAM account cannot relink a user"
+is "$(P ldapsearch -LLL -b "uid=bob,ou=people,$suffix" -s base userPassword | grep -c userPassword)" 0 \
+    "the PAM account cannot read passwords"
+is "$(ldapsearch -x -LLL -H "$uri" -b "$token" -s base oathSecret | grep -c oathSecret)" 0 \
+    "anonymous cannot read secrets"
+
+# ---- configuration errors -----------------------------------------------------------------
+write_conf "$work/ratelimit.conf" "$pam_dn" "$work/pam.pw" "rate_limit = 3/30"
+service rl "conf=$work/ratelimit.conf"
+is "$(login rl-svc alice 123456)" "Error in service module" "rate_limit with store=ldap is refused"
+chmod 0644 "$work/pam.pw"
+is "$(login login alice 123456)" "Authentication service cannot retrieve authentication info" \
+    "a password file others can read"
+"$totpctl" --conf "$work/pam.conf" status -u alice >/dev/null 2>"$work/err"
+has "$(cat "$work/err")" "pam.pw: mode 0644 lets others read it" "the password file's mode is named"
+chmod 0600 "$work/pam.pw"
+write_conf "$work/wrongpw.conf" "$pam_dn" "$work/admin.pw"
+service wrongpw "conf=$work/wrongpw.conf"
+is "$(login wrongpw-svc alice 123456)" "Authentication service cannot retrieve authentication info" \
+    "a wrong bind password"
+
+# ---- totpctl: show, status, list, remove --------------------------------------------------
+out=$(T show -u alice --qr none 2>&1)
+has "$out" "secret=$alice_secret" "show gives alice's otpauth URI"
+out=$(T status -u alice --json)
+is "$(printf '%s' "$out" | jq -r .last_step)" "$((s0 + 3))" "status: the watermark"
+is "$(printf '%s' "$out" | jq -r .enrolled)" true "status: enrolled"
+out=$(T status -u alice)
+has "$out" "last code used: step $((s0 + 3))" "status text"
+is "$(T list | tr '\n' ' ')" "alice bob carol erin " "list: users linked to a token"
+out=$(T remove -u bob 2>&1)
+is "$?" 0 "remove bob: $out"
+is "$(attr "uid=bob,ou=people,$suffix" oathTOTPToken)" "" "bob is unlinked"
+A ldapsearch -b "cn=totp,uid=bob,ou=people,$suffix" -s base >/dev/null 2>&1
+is "$?" 32 "bob's token entry is gone"
+is "$(login login bob "$(code_at_step "$bob_secret" "$(step_now)")")" "Authentication failure" \
+    "bob is no longer enrolled"
+is "$(attr "$params" cn)" "totp-SHA1-6-30s-w10" "the shared parameters stay"
+out=$(T enroll -u alice --force --no-confirm --json 2>"$work/err")
+is "$?" 0 "enroll --force replaces alice's token: $(cat "$work/err")"
+new_secret=$(printf '%s' "$out" | jq -r .secret)
+[ "$new_secret" != "$alice_secret" ] && ok || bad "--force made a new secret"
+is "$(login login alice "$(code_at_step "$new_secret" "$(step_now)")")" "login accepted" \
+    "the new secret logs in"
+
+# ---- the directory down or hanging: denied, within the timeout -----------------------------
+code=$(code_at_step "$new_secret" $(($(step_now) + 1)))
+kill -STOP "$slapd_pid"
+t0=$(date +%s%N)
+is "$(login login alice "$code")" "Authentication service cannot retrieve authentication info" \
+    "a hanging directory"
+elapsed=$((($(date +%s%N) - t0) / 1000000))
+[ "$elapsed" -lt 8000 ] && ok || bad "a hanging directory took ${elapsed} ms (ldap_timeout = 2)"
+kill -CONT "$slapd_pid"
+kill "$slapd_pid"
+for _ in $(seq 200); do kill -0 "$slapd_pid" 2>/dev/null || break; sleep 0.05; done
+slapd_pid=
+is "$(login login alice "$code")" "Authentication service cannot retrieve authentication info" \
+    "the directory is down"
+"$totpctl" --conf "$work/pam.conf" status -u alice >/dev/null 2>"$work/err"
+has "$(cat "$work/err")" "$uri" "the error names the directory"
+
+echo "ldap_store: $passed passed, $failed failed"
+[ "$failed" = 0 ]
