@@ -31,17 +31,26 @@ static const char *clean(const char *in, char *out, size_t size)
     return out;
 }
 
+/* The reason and the record's place are ours or the library's, but may quote a directory's
+ * DN or message: no control characters (no forged lines), no quotes (they would confuse a
+ * parser of the line). UTF-8 stays. */
+static const char *text(const char *in, char *out, size_t size)
+{
+    size_t n = 0;
+    for (; in != NULL && in[n] != '\0' && n + 1 < size; n++) {
+        unsigned char c = (unsigned char)in[n];
+        out[n] = c < 0x20 || c == 0x7f ? '?' : c == '"' ? '\'' : (char)c;
+    }
+    out[n] = '\0';
+    return out;
+}
+
 void log_decision(pam_handle_t *pamh, const struct log_context *ctx, int priority,
                   const char *result, const char *reason, const char *record)
 {
-    char user[65], service[65], rhost[129], why[385];
-    /* The reason is ours or the library's; quotes would only confuse a parser of the line. */
-    size_t n = 0;
-    for (; reason != NULL && reason[n] != '\0' && n + 1 < sizeof(why); n++)
-        why[n] = reason[n] == '"' ? '\'' : reason[n];
-    why[n] = '\0';
+    char user[65], service[65], rhost[129], why[385], where[1025];
     pam_syslog(pamh, priority, "%s user=%s service=%s rhost=%s reason=\"%s\"%s%s", result,
                clean(ctx->user, user, sizeof(user)), clean(ctx->service, service, sizeof(service)),
-               clean(ctx->rhost, rhost, sizeof(rhost)), why, record != NULL ? " record=" : "",
-               record != NULL ? record : "");
+               clean(ctx->rhost, rhost, sizeof(rhost)), text(reason, why, sizeof(why)),
+               record != NULL ? " record=" : "", text(record, where, sizeof(where)));
 }
