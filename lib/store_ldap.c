@@ -131,6 +131,8 @@ static int read_params(struct ldap_txn *t, const char *dn, totp_params *p, int *
     uint64_t digits = 0, period = 0, w = 0;
     int rc = search_one(t, dn, LDAP_SCOPE_BASE, "(objectClass=oathTOTPParams)", attrs, &res, &e,
                         "reading", err);
+    if (rc == TOTP_ENOENT && t->token_dn == NULL) /* enrolling: the entry is there */
+        return totpi_fail(err, TOTP_EFORMAT, 0, 0, "%.700s: not an oathTOTPParams entry", dn);
     if (rc == TOTP_ENOENT)
         return totpi_fail(err, TOTP_EFORMAT, 0, 0,
                           "%.700s: no such oathTOTPParams entry (named by %.200s)", dn,

@@ -591,6 +591,35 @@ START_TEST(site_conf_and_rate_limit_floor)
 }
 END_TEST
 
+/* store=ldap with nothing listening: denied with PAM_AUTHINFO_UNAVAIL and one error line naming
+ * the directory, even with nullok and pam_permit after it; a combination the directory cannot
+ * keep is a configuration error. (tests/ldap/ldap_store.sh runs the store against slapd.) */
+START_TEST(ldap_directory_down_is_authinfo_unavail)
+{
+    struct talk t;
+    char code[TOTP_CODE_BUFSIZE];
+    const char *refused = service("auth required @MODULE@ store=ldap ldap_uri=ldap://127.0.0.1:1 "
+                                  "ldap_base=dc=example,dc=com rate_limit=3/30\n");
+    service("auth required @MODULE@ nullok store=ldap ldap_uri=ldap://127.0.0.1:1 "
+            "ldap_base=dc=example,dc=com ldap_timeout=1\nauth required pam_permit.so\n");
+    code_now(code);
+    ck_assert_int_eq(login("alice", code, &t), PAM_AUTHINFO_UNAVAIL);
+    ck_assert_str_eq(t.asked > 0 ? "asked" : "not asked", "asked");
+    const char *line = last_log();
+    ck_assert_msg(strstr(line, "error user=alice") != NULL, "%s", line);
+    ck_assert_msg(strstr(line, "ldap://127.0.0.1:1: searching dc=example,dc=com: Can't contact "
+                               "LDAP server") != NULL,
+                  "%s", line);
+    const char *first = strstr(logbuf, "pam_totp(");
+    ck_assert_msg(first != NULL && strstr(first + 1, "pam_totp(") == NULL, "one line:\n%s", logbuf);
+    assert_log_clean(code);
+    use(refused);
+    loglen = 0;
+    ck_assert_int_eq(login("alice", code, &t), PAM_SERVICE_ERR);
+    assert_log_has("rate_limit cannot be used with store=ldap");
+}
+END_TEST
+
 START_TEST(hotp_record_through_pam)
 {
     char code[TOTP_CODE_BUFSIZE];
@@ -654,6 +683,7 @@ static Suite *pam_suite(void)
     tcase_add_test(tc, wrong_code_refused);
     tcase_add_test(tc, scratch_code_once);
     tcase_add_test(tc, rate_limited_is_maxtries);
+    tcase_add_test(tc, ldap_directory_down_is_authinfo_unavail);
     tcase_add_test(tc, hotp_record_through_pam);
     tcase_add_test(tc, setcred_succeeds);
     suite_add_tcase(s, tc);
