@@ -318,7 +318,7 @@ static int file_begin(totp_store *store, const char *user, int flags, totp_txn *
         totpi_account_clear(&acct);
     if (rc == TOTP_ENOENT)
         totpi_fail(err, TOTP_ENOENT, ENOENT, 0, "no record for user \"%s\"", user);
-    if (rc == TOTP_OK && !create)
+    if (rc == TOTP_OK && !create && !(flags & TOTP_TXN_UNREAD))
         rc = read_record(t, rec, err);
     if (rc != TOTP_OK) {
         txn_free(t);

@@ -285,7 +285,8 @@ static int ldap_begin(totp_store *store, const char *user, int flags, totp_txn *
                   : totpi_fail(err, TOTP_ENOENT, 0, 0, "%s: no oathTOTPToken", t->location);
     if (rc == TOTP_OK && !t->create) {
         set_location(t, t->token_dn);
-        rc = read_token(t, rec, err);
+        if (!(flags & TOTP_TXN_UNREAD))
+            rc = read_token(t, rec, err);
     }
     if (rc != TOTP_OK) {
         txn_free(t);

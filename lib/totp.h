@@ -371,6 +371,9 @@ void totp_store_free(totp_store *store);
     1                     /* begin: prepare a new record where enrollment would put it (root: the  \
                            * system store; a user: ~/.config/totp/secret; or secret_path) */
 #define TOTP_TXN_SYSTEM 2 /* with TOTP_TXN_CREATE: in the system store, whoever we are */
+#define TOTP_TXN_UNREAD                                                                            \
+    4 /* begin: find and lock the record but do not read it, so that a broken one can still be     \
+       * removed or replaced; `*rec` is NULL */
 
 /*
  * Lock and read `user`'s record (the first that exists, in lookup order). TOTP_ENOENT when the

@@ -93,10 +93,12 @@ int cmd_remove(struct cli *c)
     totp_record *rec = NULL;
     totp_error err = {0};
     char where[4096];
-    int rc = cli_begin(c, &txn, &rec);
-    totp_record_free(rec);
-    if (rc != EXIT_OK)
-        return rc;
+    /* Not read: a record too broken to use can still be removed. */
+    int rc = totp_store_begin(c->store, c->user, TOTP_TXN_UNREAD, &txn, &rec, &err);
+    if (rc == TOTP_ENOENT)
+        return cli_fail(EXIT_REJECTED, "%s is not enrolled", c->user);
+    if (rc != TOTP_OK)
+        return cli_error(rc, &err);
     snprintf(where, sizeof(where), "%s", totp_txn_location(txn));
     if ((rc = totp_txn_remove(txn, &err)) != TOTP_OK)
         return cli_error(rc, &err);

@@ -144,6 +144,15 @@ expect 0 "remove" as_alice "$totpctl" --conf "$conf" remove; has "$out" "removed
 expect 1 "status after remove" as_alice "$totpctl" --conf "$conf" status --json
 echo "$out" | jq -e '.enrolled == false' >/dev/null && ok || bad "status JSON after remove: $out"
 expect 1 "verify when not enrolled" as_alice "$totpctl" --conf "$conf" verify 123456; has "$err" "alice is not enrolled" "not enrolled"
+# A record too broken to read is still replaced by enroll --force, and removed by remove.
+broken() { as_alice sh -c 'umask 077; mkdir -p "$(dirname "$1")"; printf "not base32!\n" >"$1"' sh "$alice_rec"; }
+broken
+expect 3 "status of a broken record" as_alice "$totpctl" --conf "$conf" status; has "$err" "$alice_rec: line 1" "the broken line is named"
+expect 0 "enroll --force over a broken record" as_alice "$totpctl" --conf "$conf" enroll --force --no-confirm --qr none
+expect 0 "status after replacing it" as_alice "$totpctl" --conf "$conf" status
+broken
+expect 0 "remove a broken record" as_alice "$totpctl" --conf "$conf" remove; has "$out" "removed $alice_rec" "broken record removed"
+[ ! -e "$alice_rec" ] && ok || bad "the broken record is still there"
 
 # ---- code --at: RFC 6238 Appendix B ------------------------------------------------------------
 while read -r t alg seed want; do
