@@ -21,7 +21,7 @@ static char *trim(char *s)
     return s;
 }
 
-static int check_conf_file(int fd, const char *path, totp_error *err)
+static int check_conf_file(int fd, const char *path, mode_t *mode, totp_error *err)
 {
     struct stat st;
     if (fstat(fd, &st) != 0)
@@ -34,6 +34,7 @@ static int check_conf_file(int fd, const char *path, totp_error *err)
     if (st.st_mode & 022)
         return totpi_fail(err, TOTP_EPERM, 0, 0, "%s: mode %04o lets others change it", path,
                           (unsigned)(st.st_mode & 07777));
+    *mode = st.st_mode & 07777;
     return TOTP_OK;
 }
 
@@ -69,9 +70,10 @@ int totpi_conf_parse(char *text, const char *path,
 
 int totpi_conf_read(const char *path, int optional,
                     int (*apply)(void *ctx, const char *name, const char *value, totp_error *err),
-                    void *ctx, int *was_read, totp_error *err)
+                    void *ctx, int *was_read, mode_t *mode, totp_error *err)
 {
     *was_read = 0;
+    *mode = 0;
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         if (errno == ENOENT && optional)
@@ -82,7 +84,7 @@ int totpi_conf_read(const char *path, int optional,
     }
     char *text = NULL;
     size_t len = 0;
-    int rc = check_conf_file(fd, path, err);
+    int rc = check_conf_file(fd, path, mode, err);
     if (rc == TOTP_OK)
         rc = totpi_read_all(fd, path, &text, &len, err);
     close(fd);

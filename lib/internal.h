@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "totp.h"
 
@@ -47,11 +48,12 @@ int totpi_grace_note(totp_record *rec, const char *rhost, int64_t now);
  * group and others cannot write, at most 64 KiB, opened without following a symlink. Each
  * "name = value" or "name" line (blank lines and lines starting with '#' skipped) goes to
  * `apply` (value NULL for a bare name); its error gets "PATH:LINE: " in front. With
- * `optional`, a missing file is not an error. `*was_read` says whether the file was there.
+ * `optional`, a missing file is not an error. `*was_read` says whether the file was there,
+ * `*mode` its permission bits.
  */
 int totpi_conf_read(const char *path, int optional,
                     int (*apply)(void *ctx, const char *name, const char *value, totp_error *err),
-                    void *ctx, int *was_read, totp_error *err);
+                    void *ctx, int *was_read, mode_t *mode, totp_error *err);
 
 /* The line parser of totpi_conf_read(), on text in memory (changed in place). */
 int totpi_conf_parse(char *text, const char *path,

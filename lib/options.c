@@ -323,10 +323,18 @@ int totp_options_load(totp_options *opt, int argc, const char **argv, totp_error
     }
     const char *path = conf != NULL ? conf : TOTP_CONF_DEFAULT;
     int was_read = 0;
+    mode_t mode = 0;
     /* The default file is optional; one that conf= names must be there. */
-    int rc = totpi_conf_read(path, conf == NULL, totpi_options_conf_line, opt, &was_read, err);
+    int rc =
+        totpi_conf_read(path, conf == NULL, totpi_options_conf_line, opt, &was_read, &mode, err);
     if (rc != TOTP_OK)
         return rc;
+    /* A site file that points at the directory's password is root's to read, as the password. */
+    if (was_read && opt->ldap.bind_pw_file != NULL && (mode & 004))
+        return totpi_fail(err, TOTP_EPERM, 0, 0,
+                          "%s: names ldap_bind_pw_file, so others must not read it (mode %04o; "
+                          "use 0640 or 0600)",
+                          path, (unsigned)mode);
     if (was_read && (opt->conf = own(opt, SLOT_CONF, path)) == NULL)
         return totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
     for (int i = 0; i < argc; i++) {

@@ -122,6 +122,7 @@ write_conf() { # write_conf FILE BIND_DN PWFILE [more lines]
     shift 3
     printf '%s\n' "store = ldap" "ldap_uri = $uri" "ldap_base = $suffix" "ldap_bind_dn = $dn" \
         "ldap_bind_pw_file = $pw" "ldap_timeout = 2" "$@" >"$f"
+    chmod 0600 "$f" # it names a password file
 }
 write_conf "$work/pam.conf" "$pam_dn" "$work/pam.pw"
 write_conf "$work/admin.conf" "$admin_dn" "$work/admin.pw"
@@ -313,6 +314,12 @@ is "$(ldapsearch -x -LLL -H "$uri" -b "$token" -s base oathSecret | grep -c oath
 write_conf "$work/ratelimit.conf" "$pam_dn" "$work/pam.pw" "rate_limit = 3/30"
 service rl "conf=$work/ratelimit.conf"
 is "$(login rl-svc alice 123456)" "Error in service module" "rate_limit with store=ldap is refused"
+chmod 0644 "$work/pam.conf"
+is "$(login login alice 123456)" "Error in service module" "a site file naming a password, readable by others"
+"$totpctl" --conf "$work/pam.conf" status -u alice >/dev/null 2>"$work/err"
+has "$(cat "$work/err")" "pam.conf: names ldap_bind_pw_file, so others must not read it (mode 0644" \
+    "the site file's mode is named"
+chmod 0600 "$work/pam.conf"
 chmod 0644 "$work/pam.pw"
 is "$(login login alice 123456)" "Authentication service cannot retrieve authentication info" \
     "a password file others can read"
