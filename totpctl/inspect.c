@@ -205,7 +205,7 @@ int cmd_list(struct cli *c)
 {
     char **users = NULL;
     totp_error err = {0};
-    if (!c->is_root)
+    if (!c->is_root && !c->opt.ldap_store)
         return cli_fail(EXIT_ERROR, "list reads the system store: run it as root");
     int rc = totp_store_list(c->store, &users, &err);
     if (rc != TOTP_OK)

@@ -152,7 +152,8 @@ static void usage(FILE *out)
 {
     fputs("usage: totpctl [-u USER] [--file PATH] [--conf FILE] [--json] COMMAND [options]\n\n"
           "Enroll and manage TOTP second factors for pam_totp.\n\n"
-          "  -u, --user USER   act on USER's record (root only; default: yourself)\n"
+          "  -u, --user USER   act on USER's record (root only, but for store=ldap; default: "
+          "yourself)\n"
           "  --file PATH       act on the record at PATH instead of looking one up\n"
           "  --conf FILE       site settings (default /etc/security/pam_totp.conf)\n"
           "  --json            machine-readable output\n\ncommands:\n",
@@ -254,13 +255,14 @@ static int take_option(struct cli *c, int ch, const char *v)
     return rc;
 }
 
-/* Who we act on: -u USER (root only, or yourself), else the invoking user. */
+/* Who we act on: -u USER (root only, or yourself), else the invoking user. With store=ldap
+ * the directory decides, by the bind DN and its access rules. */
 static int resolve_user(struct cli *c)
 {
     struct passwd *pw = getpwuid(getuid());
     const char *self = pw != NULL ? pw->pw_name : NULL;
     if (c->user_arg != NULL) {
-        if (!c->is_root && (self == NULL || strcmp(c->user_arg, self) != 0))
+        if (!c->is_root && !c->opt.ldap_store && (self == NULL || strcmp(c->user_arg, self) != 0))
             return cli_fail(EXIT_ERROR, "-u %s: only root can act on another user", c->user_arg);
         snprintf(c->user, sizeof(c->user), "%s", c->user_arg);
     } else if (self != NULL) {
@@ -339,7 +341,7 @@ static int run(struct cli *c, int argc, char **argv)
     if (argc - optind != cmd->args)
         return cli_fail(EXIT_USAGE, "usage: totpctl %s", cmd->synopsis);
     c->arg = cmd->args > 0 ? argv[optind] : NULL;
-    if ((rc = resolve_user(c)) != EXIT_OK || (rc = open_store(c)) != EXIT_OK)
+    if ((rc = open_store(c)) != EXIT_OK || (rc = resolve_user(c)) != EXIT_OK)
         return rc;
     return cmd->run(c);
 }
