@@ -10,11 +10,9 @@
 
 #include "account.h"
 #include "internal.h"
-#include "ldap_conn.h"
-#include "store.h"
+#include "store_ldap.h"
 
 #define DEFAULT_FILTER "(uid=%u)"
-#define TOKEN_RDN      "cn=totp"
 
 /* RFC 8018's HMAC OIDs, as oathHMACAlgorithm holds them. */
 static const struct {
@@ -26,27 +24,18 @@ static const struct {
     {"1.2.840.113549.2.11", TOTP_SHA512},
 };
 
-struct ldap_store {
-    struct totp_store base;
-    totp_ldap_store_config cfg;
-    char *owned[6];
-    char *first_uri; /* for locations: the first URI of cfg.uri */
-};
-
-struct ldap_txn {
-    struct totp_txn base;
-    struct ldap_store *store;
-    LDAP *ld;
-    char *user_dn, *token_dn;
-    char *last; /* oathTOTPLastTimeStep as read, NULL if absent */
-    int create;
-    struct totpi_sigpipe sigpipe; /* blocked from begin to the end of the transaction */
-    char location[1024];
-};
-
 static const struct totp_store_ops ldap_ops;
 
-static void txn_free(struct ldap_txn *t)
+const char *totpi_ldap_hmac_oid(totp_algorithm alg)
+{
+    for (size_t i = 0; i < sizeof(hmac_oids) / sizeof(hmac_oids[0]); i++) {
+        if (hmac_oids[i].alg == alg)
+            return hmac_oids[i].oid;
+    }
+    return NULL;
+}
+
+void totpi_ldap_txn_free(struct ldap_txn *t)
 {
     if (t == NULL)
         return;
@@ -58,7 +47,7 @@ static void txn_free(struct ldap_txn *t)
     free(t);
 }
 
-static void set_location(struct ldap_txn *t, const char *dn)
+void totpi_ldap_set_location(struct ldap_txn *t, const char *dn)
 {
     snprintf(t->location, sizeof(t->location), "%.200s/%.800s", t->store->first_uri, dn);
 }
@@ -122,8 +111,8 @@ static int get_number(struct ldap_txn *t, LDAPMessage *e, const char *dn, const 
 
 /* The parameters entry: oathOTPLength, oathHMACAlgorithm, oathTOTPTimeStepPeriod and the
  * optional oathTOTPTimeStepWindow (+-steps; -1 when absent). */
-static int read_params(struct ldap_txn *t, const char *dn, totp_params *p, int *window,
-                       totp_error *err)
+int totpi_ldap_read_params(struct ldap_txn *t, const char *dn, totp_params *p, int *window,
+                           totp_error *err)
 {
     char *attrs[] = {"oathOTPLength", "oathHMACAlgorithm", "oathTOTPTimeStepPeriod",
                      "oathTOTPTimeStepWindow", NULL};
@@ -193,7 +182,7 @@ static int read_token(struct ldap_txn *t, totp_record **rec, totp_error *err)
     if (rc == TOTP_OK && params_dn == NULL)
         rc = totpi_fail(err, TOTP_EFORMAT, 0, 0, "%.700s: no oathTOTPParams", t->token_dn);
     if (rc == TOTP_OK)
-        rc = read_params(t, params_dn, &p, &window, err);
+        rc = totpi_ldap_read_params(t, params_dn, &p, &window, err);
 
     struct berval **secret = rc == TOTP_OK ? ldap_get_values_len(t->ld, e, "oathSecret") : NULL;
     if (rc == TOTP_OK && (secret == NULL || secret[0] == NULL))
@@ -250,7 +239,7 @@ static int ldap_begin(totp_store *store, const char *user, int flags, totp_txn *
     t->store = s;
     t->create = (flags & TOTP_TXN_CREATE) != 0;
     totpi_sigpipe_block(&t->sigpipe);
-    set_location(t, s->cfg.base);
+    totpi_ldap_set_location(t, s->cfg.base);
 
     int rc = totpi_ldap_connect(&s->cfg, &t->ld, err);
     if (rc == TOTP_OK)
@@ -266,7 +255,7 @@ static int ldap_begin(totp_store *store, const char *user, int flags, totp_txn *
         rc = totpi_fail(err, TOTP_EIO, 0, 0, "%.200s: an entry without a DN", s->first_uri);
     int hotp = 0;
     if (rc == TOTP_OK) {
-        set_location(t, t->user_dn);
+        totpi_ldap_set_location(t, t->user_dn);
         t->token_dn = totpi_ldap_get_one(t->ld, e, "oathTOTPToken", NULL);
         char *h = totpi_ldap_get_one(t->ld, e, "oathHOTPToken", NULL);
         hotp = h != NULL;
@@ -284,12 +273,12 @@ static int ldap_begin(totp_store *store, const char *user, int flags, totp_txn *
                                t->location)
                   : totpi_fail(err, TOTP_ENOENT, 0, 0, "%s: no oathTOTPToken", t->location);
     if (rc == TOTP_OK && !t->create) {
-        set_location(t, t->token_dn);
+        totpi_ldap_set_location(t, t->token_dn);
         if (!(flags & TOTP_TXN_UNREAD))
             rc = read_token(t, rec, err);
     }
     if (rc != TOTP_OK) {
-        txn_free(t);
+        totpi_ldap_txn_free(t);
         return rc;
     }
     *txn = &t->base;
@@ -297,7 +286,7 @@ static int ldap_begin(totp_store *store, const char *user, int flags, totp_txn *
 }
 
 /* The highest step in the record's DISALLOW_REUSE, or -1. */
-static int64_t record_watermark(const totp_record *rec)
+int64_t totpi_ldap_record_watermark(const totp_record *rec)
 {
     const char *list = totp_record_get(rec, "DISALLOW_REUSE"), *tok;
     size_t len;
@@ -335,21 +324,19 @@ static int move_watermark(struct ldap_txn *t, int64_t step, totp_error *err)
     return totpi_ldap_fail(t->ld, rc, TOTP_EIO, what, err);
 }
 
-static int create_token(struct ldap_txn *t, const totp_record *rec, totp_error *err);
-
 static int ldap_commit(totp_txn *txn, const totp_record *rec, totp_error *err)
 {
     struct ldap_txn *t = (struct ldap_txn *)txn;
     int rc = TOTP_OK;
     if (t->create) {
-        rc = create_token(t, rec, err);
+        rc = totpi_ldap_create_token(t, rec, err);
     } else if (totp_record_scratch_count(rec) > 0) {
         rc = totpi_fail(err, TOTP_EINVAL, 0, 0,
                         "%s: scratch codes cannot be kept in LDAP (OATH-LDAP has no place for "
                         "them)",
                         t->location);
     } else {
-        int64_t old = -1, now = record_watermark(rec);
+        int64_t old = -1, now = totpi_ldap_record_watermark(rec);
         uint64_t v;
         if (t->last != NULL && totpi_parse_uint(t->last, strlen(t->last), INT64_MAX, &v))
             old = (int64_t)v;
@@ -357,184 +344,13 @@ static int ldap_commit(totp_txn *txn, const totp_record *rec, totp_error *err)
         if (now > old)
             rc = move_watermark(t, now, err);
     }
-    txn_free(t);
-    return rc;
-}
-
-/* ---- Enrollment and removal --------------------------------------------------------------- */
-
-/* The shared parameters entry for `p` and `window`, created under the base if missing. */
-static int ensure_params(struct ldap_txn *t, const totp_params *p, unsigned window, char *dn,
-                         size_t dn_size, totp_error *err)
-{
-    const char *oid = NULL, *name = totp_algorithm_name(p->algorithm);
-    for (size_t i = 0; i < sizeof(hmac_oids) / sizeof(hmac_oids[0]); i++)
-        oid = hmac_oids[i].alg == p->algorithm ? hmac_oids[i].oid : oid;
-    char cn[96], digits[16], period[16], win[16];
-    snprintf(cn, sizeof(cn), "totp-%s-%u-%us-w%u", name, p->digits, p->period, window);
-    snprintf(dn, dn_size, "cn=%s,%s", cn, t->store->cfg.base);
-    snprintf(digits, sizeof(digits), "%u", p->digits);
-    snprintf(period, sizeof(period), "%u", p->period);
-    snprintf(win, sizeof(win), "%u", window);
-    char *oc[] = {"applicationProcess", "oathTOTPParams", NULL}, *cnv[] = {cn, NULL};
-    char *len_v[] = {digits, NULL}, *alg_v[] = {(char *)oid, NULL};
-    char *per_v[] = {period, NULL}, *win_v[] = {win, NULL};
-    LDAPMod m[] = {
-        {LDAP_MOD_ADD, "objectClass", {oc}},
-        {LDAP_MOD_ADD, "cn", {cnv}},
-        {LDAP_MOD_ADD, "oathOTPLength", {len_v}},
-        {LDAP_MOD_ADD, "oathHMACAlgorithm", {alg_v}},
-        {LDAP_MOD_ADD, "oathTOTPTimeStepPeriod", {per_v}},
-        {LDAP_MOD_ADD, "oathTOTPTimeStepWindow", {win_v}},
-    };
-    LDAPMod *mods[] = {&m[0], &m[1], &m[2], &m[3], &m[4], &m[5], NULL};
-    int rc = ldap_add_ext_s(t->ld, dn, mods, NULL, NULL);
-    if (rc == LDAP_SUCCESS)
-        return TOTP_OK;
-    char what[1100];
-    if (rc != LDAP_ALREADY_EXISTS) {
-        snprintf(what, sizeof(what), "%.200s: creating %.800s", t->store->first_uri, dn);
-        return totpi_ldap_fail(t->ld, rc, TOTP_EIO, what, err);
-    }
-    /* It exists: make sure it still says what its name does. */
-    totp_params q;
-    int w = -1;
-    rc = read_params(t, dn, &q, &w, err);
-    if (rc == TOTP_OK && (q.algorithm != p->algorithm || q.digits != p->digits ||
-                          q.period != p->period || w != (int)window))
-        rc = totpi_fail(err, TOTP_EFORMAT, 0, 0, "%.800s: exists with other parameters", dn);
-    return rc;
-}
-
-static int create_token(struct ldap_txn *t, const totp_record *rec, totp_error *err)
-{
-    totp_params p;
-    uint8_t key[TOTP_KEY_MAX];
-    size_t key_len = 0;
-    char params_dn[1100], token_dn[1100], what[1200];
-    const char *ws = totp_record_get(rec, "WINDOW_SIZE");
-    unsigned window = ws != NULL ? (unsigned)(atoi(ws) - 1) / 2 : 1;
-    const totp_params defaults = TOTP_PARAMS_DEFAULT;
-    int rc = totp_record_params(rec, &defaults, &p);
-    if (rc == TOTP_OK && totp_record_get(rec, "TOTP_AUTH") == NULL)
-        rc =
-            totpi_fail(err, TOTP_EINVAL, 0, 0, "%s: only TOTP records can go to LDAP", t->location);
-    else if (rc == TOTP_OK && totp_record_scratch_count(rec) > 0)
-        rc = totpi_fail(err, TOTP_EINVAL, 0, 0,
-                        "%s: scratch codes cannot be kept in LDAP (OATH-LDAP has no place for "
-                        "them)",
-                        t->location);
-    if (rc == TOTP_OK)
-        rc = ensure_params(t, &p, window, params_dn, sizeof(params_dn), err);
-    if (rc == TOTP_OK)
-        rc = totp_record_secret(rec, key, &key_len);
-    if (rc != TOTP_OK)
-        return rc;
-
-    snprintf(token_dn, sizeof(token_dn), "%s,%s", TOKEN_RDN, t->user_dn);
-    char *oc[] = {"device", "oathTOTPToken", NULL}, *cnv[] = {"totp", NULL};
-    char *par_v[] = {params_dn, NULL};
-    struct berval secret = {key_len, (char *)key}, *sec_v[] = {&secret, NULL};
-    LDAPMod m[] = {
-        {LDAP_MOD_ADD, "objectClass", {oc}},
-        {LDAP_MOD_ADD, "cn", {cnv}},
-        {LDAP_MOD_ADD, "oathTOTPParams", {par_v}},
-        {LDAP_MOD_ADD | LDAP_MOD_BVALUES, "oathSecret", {.modv_bvals = sec_v}},
-    };
-    /* The code that confirmed the enrollment is used: it must not log in afterwards. */
-    char last[24], *last_v[] = {last, NULL};
-    int64_t watermark = record_watermark(rec);
-    snprintf(last, sizeof(last), "%" PRId64, watermark);
-    LDAPMod wm = {LDAP_MOD_ADD, "oathTOTPLastTimeStep", {last_v}};
-    LDAPMod *mods[] = {&m[0], &m[1], &m[2], &m[3], watermark >= 0 ? &wm : NULL, NULL};
-    rc = ldap_add_ext_s(t->ld, token_dn, mods, NULL, NULL);
-    totp_wipe(key, sizeof(key));
-    if (rc == LDAP_ALREADY_EXISTS)
-        return totpi_fail(err, TOTP_EEXIST, 0, 0,
-                          "%.1000s: exists but no user links to it (an interrupted enrollment?); "
-                          "delete it first",
-                          token_dn);
-    if (rc != LDAP_SUCCESS) {
-        snprintf(what, sizeof(what), "%.200s: creating %.900s", t->store->first_uri, token_dn);
-        return totpi_ldap_fail(t->ld, rc, TOTP_EIO, what, err);
-    }
-
-    /* Link the user last: until then no login sees a half-made enrollment. */
-    char *uoc[] = {"oathTOTPUser", NULL}, *tok_v[] = {token_dn, NULL};
-    LDAPMod u[] = {{LDAP_MOD_ADD, "objectClass", {uoc}}, {LDAP_MOD_ADD, "oathTOTPToken", {tok_v}}};
-    LDAPMod *umods[] = {&u[0], &u[1], NULL};
-    rc = ldap_modify_ext_s(t->ld, t->user_dn, umods, NULL, NULL);
-    if (rc == LDAP_SUCCESS) {
-        set_location(t, token_dn);
-        return TOTP_OK;
-    }
-    int lost = rc == LDAP_TYPE_OR_VALUE_EXISTS || rc == LDAP_CONSTRAINT_VIOLATION;
-    snprintf(what, sizeof(what), "%.300s: linking %.800s", t->location, token_dn);
-    int out = lost ? totpi_fail(err, TOTP_EEXIST, 0, 0, "%s: enrolled meanwhile", t->location)
-                   : totpi_ldap_fail(t->ld, rc, TOTP_EIO, what, err);
-    ldap_delete_ext_s(t->ld, token_dn, NULL, NULL); /* undo; nothing links to it */
-    return out;
-}
-
-/* Whether some user other than ours links to the token (tokens may be shared). */
-static int token_shared(struct ldap_txn *t, int *shared, totp_error *err)
-{
-    char *attrs[] = {"1.1", NULL}, *filter = NULL;
-    struct berval dn = {strlen(t->token_dn), t->token_dn}, esc = {0, NULL};
-    if (ldap_bv2escaped_filter_value(&dn, &esc) != 0)
-        return totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
-    size_t need = esc.bv_len + 32;
-    filter = malloc(need);
-    if (filter == NULL) {
-        ber_memfree(esc.bv_val);
-        return totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
-    }
-    snprintf(filter, need, "(oathTOTPToken=%s)", esc.bv_val);
-    ber_memfree(esc.bv_val);
-    struct timeval tv = {(time_t)(t->store->cfg.timeout > 0 ? t->store->cfg.timeout : 5), 0};
-    LDAPMessage *res = NULL;
-    int rc = ldap_search_ext_s(t->ld, t->store->cfg.base, LDAP_SCOPE_SUBTREE, filter, attrs, 0,
-                               NULL, NULL, &tv, 0, &res);
-    free(filter);
-    *shared = rc == LDAP_SUCCESS && ldap_count_entries(t->ld, res) > 1;
-    ldap_msgfree(res);
-    if (rc != LDAP_SUCCESS && rc != LDAP_NO_SUCH_OBJECT)
-        return totpi_ldap_fail(t->ld, rc, TOTP_EIO, "searching for other users of the token", err);
-    return TOTP_OK;
-}
-
-static int ldap_remove(totp_txn *txn, totp_error *err)
-{
-    struct ldap_txn *t = (struct ldap_txn *)txn;
-    char what[1200];
-    int shared = 0, rc = t->token_dn == NULL ? TOTP_ENOENT : token_shared(t, &shared, err);
-    if (rc == TOTP_OK) {
-        /* Unlink first: a user is unenrolled even if the token cannot be deleted. */
-        char *uoc[] = {"oathTOTPUser", NULL}, *tok_v[] = {t->token_dn, NULL};
-        LDAPMod u[] = {{LDAP_MOD_DELETE, "oathTOTPToken", {tok_v}},
-                       {LDAP_MOD_DELETE, "objectClass", {uoc}}};
-        LDAPMod *umods[] = {&u[0], &u[1], NULL};
-        int lrc = ldap_modify_ext_s(t->ld, t->user_dn, umods, NULL, NULL);
-        if (lrc != LDAP_SUCCESS) {
-            snprintf(what, sizeof(what), "%.1100s: unlinking the token", t->user_dn);
-            rc = totpi_ldap_fail(t->ld, lrc, TOTP_EIO, what, err);
-        }
-    }
-    if (rc == TOTP_OK && !shared && strcmp(t->token_dn, t->user_dn) != 0) {
-        int drc = ldap_delete_ext_s(t->ld, t->token_dn, NULL, NULL);
-        if (drc != LDAP_SUCCESS && drc != LDAP_NO_SUCH_OBJECT) {
-            snprintf(what, sizeof(what), "%.1000s: unlinked from the user, but not deleted",
-                     t->token_dn);
-            rc = totpi_ldap_fail(t->ld, drc, TOTP_EIO, what, err);
-        }
-    }
-    txn_free(t);
+    totpi_ldap_txn_free(t);
     return rc;
 }
 
 static void ldap_abort(totp_txn *txn)
 {
-    txn_free((struct ldap_txn *)txn);
+    totpi_ldap_txn_free((struct ldap_txn *)txn);
 }
 
 static const char *ldap_location(const totp_txn *txn)
@@ -619,7 +435,8 @@ static void ldap_store_free(totp_store *store)
 }
 
 static const struct totp_store_ops ldap_ops = {
-    ldap_begin, ldap_commit, ldap_remove, ldap_abort, ldap_location, ldap_list, ldap_store_free,
+    ldap_begin,    ldap_commit, totpi_ldap_remove, ldap_abort,
+    ldap_location, ldap_list,   ldap_store_free,
 };
 
 int totp_store_ldap_new(const totp_ldap_store_config *config, totp_store **out, totp_error *err)

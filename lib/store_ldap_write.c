@@ -1,0 +1,181 @@
+/* store_ldap_write.c: enrolling users in the directory and removing them: the shared
+ * parameters entry, the token entry, the link from the user, and undoing it. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "store_ldap.h"
+
+#define TOKEN_RDN "cn=totp"
+
+/* The shared parameters entry for `p` and `window`, created under the base if missing. */
+static int ensure_params(struct ldap_txn *t, const totp_params *p, unsigned window, char *dn,
+                         size_t dn_size, totp_error *err)
+{
+    const char *oid = totpi_ldap_hmac_oid(p->algorithm), *name = totp_algorithm_name(p->algorithm);
+    char cn[96], digits[16], period[16], win[16];
+    snprintf(cn, sizeof(cn), "totp-%s-%u-%us-w%u", name, p->digits, p->period, window);
+    snprintf(dn, dn_size, "cn=%s,%s", cn, t->store->cfg.base);
+    snprintf(digits, sizeof(digits), "%u", p->digits);
+    snprintf(period, sizeof(period), "%u", p->period);
+    snprintf(win, sizeof(win), "%u", window);
+    char *oc[] = {"applicationProcess", "oathTOTPParams", NULL}, *cnv[] = {cn, NULL};
+    char *len_v[] = {digits, NULL}, *alg_v[] = {(char *)oid, NULL};
+    char *per_v[] = {period, NULL}, *win_v[] = {win, NULL};
+    LDAPMod m[] = {
+        {LDAP_MOD_ADD, "objectClass", {oc}},
+        {LDAP_MOD_ADD, "cn", {cnv}},
+        {LDAP_MOD_ADD, "oathOTPLength", {len_v}},
+        {LDAP_MOD_ADD, "oathHMACAlgorithm", {alg_v}},
+        {LDAP_MOD_ADD, "oathTOTPTimeStepPeriod", {per_v}},
+        {LDAP_MOD_ADD, "oathTOTPTimeStepWindow", {win_v}},
+    };
+    LDAPMod *mods[] = {&m[0], &m[1], &m[2], &m[3], &m[4], &m[5], NULL};
+    int rc = ldap_add_ext_s(t->ld, dn, mods, NULL, NULL);
+    if (rc == LDAP_SUCCESS)
+        return TOTP_OK;
+    char what[1100];
+    if (rc != LDAP_ALREADY_EXISTS) {
+        snprintf(what, sizeof(what), "%.200s: creating %.800s", t->store->first_uri, dn);
+        return totpi_ldap_fail(t->ld, rc, TOTP_EIO, what, err);
+    }
+    /* It exists: make sure it still says what its name does. */
+    totp_params q;
+    int w = -1;
+    rc = totpi_ldap_read_params(t, dn, &q, &w, err);
+    if (rc == TOTP_OK && (q.algorithm != p->algorithm || q.digits != p->digits ||
+                          q.period != p->period || w != (int)window))
+        rc = totpi_fail(err, TOTP_EFORMAT, 0, 0, "%.800s: exists with other parameters", dn);
+    return rc;
+}
+
+int totpi_ldap_create_token(struct ldap_txn *t, const totp_record *rec, totp_error *err)
+{
+    totp_params p;
+    uint8_t key[TOTP_KEY_MAX];
+    size_t key_len = 0;
+    char params_dn[1100], token_dn[1100], what[1200];
+    const char *ws = totp_record_get(rec, "WINDOW_SIZE");
+    unsigned window = ws != NULL ? (unsigned)(atoi(ws) - 1) / 2 : 1;
+    const totp_params defaults = TOTP_PARAMS_DEFAULT;
+    int rc = totp_record_params(rec, &defaults, &p);
+    if (rc == TOTP_OK && totp_record_get(rec, "TOTP_AUTH") == NULL)
+        rc =
+            totpi_fail(err, TOTP_EINVAL, 0, 0, "%s: only TOTP records can go to LDAP", t->location);
+    else if (rc == TOTP_OK && totp_record_scratch_count(rec) > 0)
+        rc = totpi_fail(err, TOTP_EINVAL, 0, 0,
+                        "%s: scratch codes cannot be kept in LDAP (OATH-LDAP has no place for "
+                        "them)",
+                        t->location);
+    if (rc == TOTP_OK)
+        rc = ensure_params(t, &p, window, params_dn, sizeof(params_dn), err);
+    if (rc == TOTP_OK)
+        rc = totp_record_secret(rec, key, &key_len);
+    if (rc != TOTP_OK)
+        return rc;
+
+    snprintf(token_dn, sizeof(token_dn), "%s,%s", TOKEN_RDN, t->user_dn);
+    char *oc[] = {"device", "oathTOTPToken", NULL}, *cnv[] = {"totp", NULL};
+    char *par_v[] = {params_dn, NULL};
+    struct berval secret = {key_len, (char *)key}, *sec_v[] = {&secret, NULL};
+    LDAPMod m[] = {
+        {LDAP_MOD_ADD, "objectClass", {oc}},
+        {LDAP_MOD_ADD, "cn", {cnv}},
+        {LDAP_MOD_ADD, "oathTOTPParams", {par_v}},
+        {LDAP_MOD_ADD | LDAP_MOD_BVALUES, "oathSecret", {.modv_bvals = sec_v}},
+    };
+    /* The code that confirmed the enrollment is used: it must not log in afterwards. */
+    char last[24], *last_v[] = {last, NULL};
+    int64_t watermark = totpi_ldap_record_watermark(rec);
+    snprintf(last, sizeof(last), "%" PRId64, watermark);
+    LDAPMod wm = {LDAP_MOD_ADD, "oathTOTPLastTimeStep", {last_v}};
+    LDAPMod *mods[] = {&m[0], &m[1], &m[2], &m[3], watermark >= 0 ? &wm : NULL, NULL};
+    rc = ldap_add_ext_s(t->ld, token_dn, mods, NULL, NULL);
+    totp_wipe(key, sizeof(key));
+    if (rc == LDAP_ALREADY_EXISTS)
+        return totpi_fail(err, TOTP_EEXIST, 0, 0,
+                          "%.1000s: exists but no user links to it (an interrupted enrollment?); "
+                          "delete it first",
+                          token_dn);
+    if (rc != LDAP_SUCCESS) {
+        snprintf(what, sizeof(what), "%.200s: creating %.900s", t->store->first_uri, token_dn);
+        return totpi_ldap_fail(t->ld, rc, TOTP_EIO, what, err);
+    }
+
+    /* Link the user last: until then no login sees a half-made enrollment. */
+    char *uoc[] = {"oathTOTPUser", NULL}, *tok_v[] = {token_dn, NULL};
+    LDAPMod u[] = {{LDAP_MOD_ADD, "objectClass", {uoc}}, {LDAP_MOD_ADD, "oathTOTPToken", {tok_v}}};
+    LDAPMod *umods[] = {&u[0], &u[1], NULL};
+    rc = ldap_modify_ext_s(t->ld, t->user_dn, umods, NULL, NULL);
+    if (rc == LDAP_SUCCESS) {
+        totpi_ldap_set_location(t, token_dn);
+        return TOTP_OK;
+    }
+    int lost = rc == LDAP_TYPE_OR_VALUE_EXISTS || rc == LDAP_CONSTRAINT_VIOLATION;
+    snprintf(what, sizeof(what), "%.300s: linking %.800s", t->location, token_dn);
+    int out = lost ? totpi_fail(err, TOTP_EEXIST, 0, 0, "%s: enrolled meanwhile", t->location)
+                   : totpi_ldap_fail(t->ld, rc, TOTP_EIO, what, err);
+    ldap_delete_ext_s(t->ld, token_dn, NULL, NULL); /* undo; nothing links to it */
+    return out;
+}
+
+/* Whether some user other than ours links to the token (tokens may be shared). */
+static int token_shared(struct ldap_txn *t, int *shared, totp_error *err)
+{
+    char *attrs[] = {"1.1", NULL}, *filter = NULL;
+    struct berval dn = {strlen(t->token_dn), t->token_dn}, esc = {0, NULL};
+    if (ldap_bv2escaped_filter_value(&dn, &esc) != 0)
+        return totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
+    size_t need = esc.bv_len + 32;
+    filter = malloc(need);
+    if (filter == NULL) {
+        ber_memfree(esc.bv_val);
+        return totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
+    }
+    snprintf(filter, need, "(oathTOTPToken=%s)", esc.bv_val);
+    ber_memfree(esc.bv_val);
+    struct timeval tv = {(time_t)(t->store->cfg.timeout > 0 ? t->store->cfg.timeout : 5), 0};
+    LDAPMessage *res = NULL;
+    int rc = ldap_search_ext_s(t->ld, t->store->cfg.base, LDAP_SCOPE_SUBTREE, filter, attrs, 0,
+                               NULL, NULL, &tv, 0, &res);
+    free(filter);
+    *shared = rc == LDAP_SUCCESS && ldap_count_entries(t->ld, res) > 1;
+    ldap_msgfree(res);
+    if (rc != LDAP_SUCCESS && rc != LDAP_NO_SUCH_OBJECT)
+        return totpi_ldap_fail(t->ld, rc, TOTP_EIO, "searching for other users of the token", err);
+    return TOTP_OK;
+}
+
+int totpi_ldap_remove(totp_txn *txn, totp_error *err)
+{
+    struct ldap_txn *t = (struct ldap_txn *)txn;
+    char what[1200];
+    int shared = 0, rc = t->token_dn == NULL ? TOTP_ENOENT : token_shared(t, &shared, err);
+    if (rc == TOTP_OK) {
+        /* Unlink first: a user is unenrolled even if the token cannot be deleted. */
+        char *uoc[] = {"oathTOTPUser", NULL}, *tok_v[] = {t->token_dn, NULL};
+        LDAPMod u[] = {{LDAP_MOD_DELETE, "oathTOTPToken", {tok_v}},
+                       {LDAP_MOD_DELETE, "objectClass", {uoc}}};
+        LDAPMod *umods[] = {&u[0], &u[1], NULL};
+        int lrc = ldap_modify_ext_s(t->ld, t->user_dn, umods, NULL, NULL);
+        if (lrc != LDAP_SUCCESS) {
+            snprintf(what, sizeof(what), "%.1100s: unlinking the token", t->user_dn);
+            rc = totpi_ldap_fail(t->ld, lrc, TOTP_EIO, what, err);
+        }
+    }
+    if (rc == TOTP_OK && !shared && strcmp(t->token_dn, t->user_dn) != 0) {
+        int drc = ldap_delete_ext_s(t->ld, t->token_dn, NULL, NULL);
+        if (drc != LDAP_SUCCESS && drc != LDAP_NO_SUCH_OBJECT) {
+            snprintf(what, sizeof(what), "%.1000s: unlinked from the user, but not deleted",
+                     t->token_dn);
+            rc = totpi_ldap_fail(t->ld, drc, TOTP_EIO, what, err);
+        }
+    }
+    totpi_ldap_txn_free(t);
+    return rc;
+}
