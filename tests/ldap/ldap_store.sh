@@ -193,15 +193,7 @@ dave_step=$(attr "cn=totp,uid=dave,ou=people,$suffix" oathTOTPLastTimeStep)
     ok || bad "the confirming code's step is the first watermark: '$dave_step'"
 is "$(login login dave "$(code_at_step "$dave_secret" "$dave_step")")" "Authentication failure" \
     "the confirming code cannot log in"
-A ldapmodify >/dev/null <<EOF
-dn: uid=dave,ou=people,$suffix
-changetype: modify
-delete: oathTOTPToken
--
-delete: objectClass
-objectClass: oathTOTPUser
-EOF
-A ldapdelete "cn=totp,uid=dave,ou=people,$suffix"
+T remove -u dave >/dev/null || bad "removing dave again"
 
 # ---- PAM logins ---------------------------------------------------------------------------
 s0=$(step_now)
@@ -245,6 +237,17 @@ for round in 1 2 3; do
 done
 
 # ---- broken entries: fail closed, name the entry -------------------------------------------
+link_token() { # link_token USER TOKEN_DN: as another tool would enroll USER
+    A ldapmodify >/dev/null <<EOF
+dn: uid=$1,ou=people,$suffix
+changetype: modify
+add: objectClass
+objectClass: oathTOTPUser
+-
+add: oathTOTPToken
+oathTOTPToken: $2
+EOF
+}
 A ldapadd >/dev/null <<EOF
 dn: cn=totp,uid=carol,ou=people,$suffix
 objectClass: device
@@ -253,29 +256,13 @@ cn: totp
 oathSecret:: $(printf 'short' | base64)
 oathTOTPParams: $params
 EOF
-A ldapmodify >/dev/null <<EOF
-dn: uid=carol,ou=people,$suffix
-changetype: modify
-add: objectClass
-objectClass: oathTOTPUser
--
-add: oathTOTPToken
-oathTOTPToken: cn=totp,uid=carol,ou=people,$suffix
-EOF
+link_token carol "cn=totp,uid=carol,ou=people,$suffix"
 is "$(login nullok carol 123456)" "Authentication service cannot retrieve authentication info" \
     "a 5-byte secret: unavailable, even with nullok"
 T status -u carol >/dev/null 2>"$work/err"
 has "$(cat "$work/err")" "cn=totp,uid=carol,ou=people,$suffix: oathSecret is 5 bytes" \
     "the error names the entry and the reason"
-A ldapmodify >/dev/null <<EOF
-dn: uid=erin,ou=people,$suffix
-changetype: modify
-add: objectClass
-objectClass: oathTOTPUser
--
-add: oathTOTPToken
-oathTOTPToken: cn=gone,ou=people,$suffix
-EOF
+link_token erin "cn=gone,ou=people,$suffix"
 is "$(login nullok erin 123456)" "Authentication service cannot retrieve authentication info" \
     "a token DN that does not exist"
 
