@@ -344,6 +344,13 @@ int totp_options_load(totp_options *opt, int argc, const char **argv, totp_error
         if (rc != TOTP_OK)
             return rc;
     }
+    if (opt->ldap_store) {
+        /* The directory keeps no skew samples (so do not search 3001 steps for nothing), and a
+         * failed HOTP code must not move a counter that every host and slapo-otp share: anyone
+         * could push it beyond the user's device with wrong codes. */
+        opt->policy.noskewadj = 1;
+        opt->policy.no_increment_hotp = 1;
+    }
     return TOTP_OK;
 }
 

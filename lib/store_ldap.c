@@ -26,6 +26,27 @@ static const struct {
 
 static const struct totp_store_ops ldap_ops;
 
+const struct totpi_oath_kind totpi_oath_totp = {
+    0,
+    "oathTOTPToken",
+    "oathTOTPUser",
+    "oathTOTPToken",
+    "oathTOTPParams",
+    "oathTOTPParams",
+    "oathTOTPLastTimeStep",
+    "oathTOTPTimeStepWindow",
+};
+const struct totpi_oath_kind totpi_oath_hotp = {
+    1,
+    "oathHOTPToken",
+    "oathHOTPUser",
+    "oathHOTPToken",
+    "oathHOTPParams",
+    "oathHOTPParams",
+    "oathHOTPCounter",
+    "oathHOTPLookAhead",
+};
+
 const char *totpi_ldap_hmac_oid(totp_algorithm alg)
 {
     for (size_t i = 0; i < sizeof(hmac_oids) / sizeof(hmac_oids[0]); i++) {
@@ -114,26 +135,28 @@ static int get_number(struct ldap_txn *t, LDAPMessage *e, const char *dn, const 
 int totpi_ldap_read_params(struct ldap_txn *t, const char *dn, totp_params *p, int *window,
                            totp_error *err)
 {
+    const struct totpi_oath_kind *k = t->kind;
     char *attrs[] = {"oathOTPLength", "oathHMACAlgorithm", "oathTOTPTimeStepPeriod",
-                     "oathTOTPTimeStepWindow", NULL};
+                     (char *)k->window_attr, NULL};
+    char filter[64];
     LDAPMessage *res, *e;
-    uint64_t digits = 0, period = 0, w = 0;
-    int rc = search_one(t, dn, LDAP_SCOPE_BASE, "(objectClass=oathTOTPParams)", attrs, &res, &e,
-                        "reading", err);
+    uint64_t digits = 0, period = 30, w = 0;
+    snprintf(filter, sizeof(filter), "(objectClass=%s)", k->params_class);
+    int rc = search_one(t, dn, LDAP_SCOPE_BASE, filter, attrs, &res, &e, "reading", err);
     if (rc == TOTP_ENOENT && t->token_dn == NULL) /* enrolling: the entry is there */
-        return totpi_fail(err, TOTP_EFORMAT, 0, 0, "%.700s: not an oathTOTPParams entry", dn);
+        return totpi_fail(err, TOTP_EFORMAT, 0, 0, "%.700s: not an %s entry", dn, k->params_class);
     if (rc == TOTP_ENOENT)
-        return totpi_fail(err, TOTP_EFORMAT, 0, 0,
-                          "%.700s: no such oathTOTPParams entry (named by %.200s)", dn,
-                          t->token_dn);
+        return totpi_fail(err, TOTP_EFORMAT, 0, 0, "%.700s: no such %s entry (named by %.200s)", dn,
+                          k->params_class, t->token_dn);
     if (rc != TOTP_OK)
         return rc;
     rc = get_number(t, e, dn, "oathOTPLength", TOTP_DIGITS_MIN, TOTP_DIGITS_MAX, 1, &digits, err);
-    if (rc == TOTP_OK)
+    if (rc == TOTP_OK && !k->hotp)
         rc = get_number(t, e, dn, "oathTOTPTimeStepPeriod", TOTP_PERIOD_MIN, TOTP_PERIOD_MAX, 1,
                         &period, err);
     if (rc == TOTP_OK) {
-        rc = get_number(t, e, dn, "oathTOTPTimeStepWindow", 0, 49, 0, &w, err);
+        /* The record's WINDOW_SIZE is at most 100: +-49 steps, or a look-ahead of 99. */
+        rc = get_number(t, e, dn, k->window_attr, 0, k->hotp ? 99 : 49, k->hotp, &w, err);
         *window = rc == TOTP_OK ? (int)w : -1;
         rc = rc == TOTP_ENOENT ? TOTP_OK : rc;
     }
@@ -156,31 +179,59 @@ int totpi_ldap_read_params(struct ldap_txn *t, const char *dn, totp_params *p, i
     return rc;
 }
 
-/* The token entry, as a record: the secret, the parameters, the window and the watermark. */
+/* The token as a record of its kind (TOTP: the step watermark in DISALLOW_REUSE; HOTP: the next
+ * counter in HOTP_COUNTER), with its parameters' window. */
+static int set_state(struct ldap_txn *t, totp_record *rec, uint64_t last, int window)
+{
+    char buf[24];
+    int rc = TOTP_OK;
+    if (t->kind->hotp) {
+        /* slapo-otp's first code is counter 0; a record counts from 1, so a token never used
+         * starts at 1 here (its first code is skipped, the look-ahead covers it). */
+        rc = totp_record_unset(rec, "TOTP_AUTH");
+        if (rc == TOTP_OK)
+            rc = totp_record_unset(rec, "DISALLOW_REUSE");
+        snprintf(buf, sizeof(buf), "%" PRIu64, t->last != NULL ? last + 1 : 1);
+        if (rc == TOTP_OK)
+            rc = totp_record_set(rec, "HOTP_COUNTER", buf);
+        snprintf(buf, sizeof(buf), "%d", window + 1); /* last+1 .. last+1+look-ahead */
+    } else {
+        if (t->last != NULL) {
+            snprintf(buf, sizeof(buf), "%" PRIu64, last);
+            rc = totp_record_set(rec, "DISALLOW_REUSE", buf);
+        }
+        snprintf(buf, sizeof(buf), "%d", 2 * window + 1); /* +-window steps */
+    }
+    if (rc == TOTP_OK && window >= 0)
+        rc = totp_record_set(rec, "WINDOW_SIZE", buf);
+    return rc;
+}
+
 static int read_token(struct ldap_txn *t, totp_record **rec, totp_error *err)
 {
-    char *attrs[] = {"oathSecret", "oathTOTPParams", "oathTOTPLastTimeStep", NULL};
+    const struct totpi_oath_kind *k = t->kind;
+    char *attrs[] = {"oathSecret", (char *)k->params_attr, (char *)k->state_attr, NULL};
+    char filter[64];
     LDAPMessage *res, *e;
     totp_params p;
     int window = -1;
     uint64_t last = 0;
-    int rc = search_one(t, t->token_dn, LDAP_SCOPE_BASE, "(objectClass=oathTOTPToken)", attrs, &res,
-                        &e, "reading", err);
+    snprintf(filter, sizeof(filter), "(objectClass=%s)", k->token_class);
+    int rc = search_one(t, t->token_dn, LDAP_SCOPE_BASE, filter, attrs, &res, &e, "reading", err);
     if (rc == TOTP_ENOENT)
-        return totpi_fail(err, TOTP_EFORMAT, 0, 0,
-                          "%.700s: no such oathTOTPToken entry (named by %.200s)", t->token_dn,
-                          t->user_dn);
+        return totpi_fail(err, TOTP_EFORMAT, 0, 0, "%.700s: no such %s entry (named by %.200s)",
+                          t->token_dn, k->token_class, t->user_dn);
     if (rc != TOTP_OK)
         return rc;
 
-    char *params_dn = totpi_ldap_get_one(t->ld, e, "oathTOTPParams", NULL);
-    rc = get_number(t, e, t->token_dn, "oathTOTPLastTimeStep", 0, INT64_MAX, 0, &last, err);
+    char *params_dn = totpi_ldap_get_one(t->ld, e, k->params_attr, NULL);
+    rc = get_number(t, e, t->token_dn, k->state_attr, 0, INT64_MAX - 1, 0, &last, err);
     if (rc == TOTP_OK)
-        t->last = totpi_ldap_get_one(t->ld, e, "oathTOTPLastTimeStep", NULL);
+        t->last = totpi_ldap_get_one(t->ld, e, k->state_attr, NULL);
     else if (rc == TOTP_ENOENT)
         rc = TOTP_OK;
     if (rc == TOTP_OK && params_dn == NULL)
-        rc = totpi_fail(err, TOTP_EFORMAT, 0, 0, "%.700s: no oathTOTPParams", t->token_dn);
+        rc = totpi_fail(err, TOTP_EFORMAT, 0, 0, "%.700s: no %s", t->token_dn, k->params_attr);
     if (rc == TOTP_OK)
         rc = totpi_ldap_read_params(t, params_dn, &p, &window, err);
 
@@ -202,15 +253,8 @@ static int read_token(struct ldap_txn *t, totp_record **rec, totp_error *err)
         totp_wipe(secret[i]->bv_val, secret[i]->bv_len);
     ldap_value_free_len(secret);
 
-    char buf[24];
-    if (rc == TOTP_OK && window >= 0) {
-        snprintf(buf, sizeof(buf), "%d", 2 * window + 1); /* +-window steps */
-        rc = totp_record_set(*rec, "WINDOW_SIZE", buf);
-    }
-    if (rc == TOTP_OK && t->last != NULL) {
-        snprintf(buf, sizeof(buf), "%" PRIu64, last);
-        rc = totp_record_set(*rec, "DISALLOW_REUSE", buf);
-    }
+    if (rc == TOTP_OK && (rc = set_state(t, *rec, last, window)) != TOTP_OK)
+        totpi_fail(err, rc, 0, 0, "%.700s: %s", t->token_dn, totp_strerror(rc));
     if (rc != TOTP_OK && *rec != NULL) {
         totp_record_free(*rec);
         *rec = NULL;
@@ -228,7 +272,7 @@ static int ldap_begin(totp_store *store, const char *user, int flags, totp_txn *
     struct ldap_store *s = (struct ldap_store *)store;
     char *attrs[] = {"oathTOTPToken", "oathHOTPToken", NULL};
     char *filter = NULL;
-    LDAPMessage *res = NULL, *e;
+    LDAPMessage *res = NULL, *e = NULL;
 
     if (!totpi_user_name_ok(user))
         return totpi_fail(err, TOTP_EUSER, 0, 0, "unusable user name");
@@ -253,25 +297,29 @@ static int ldap_begin(totp_store *store, const char *user, int flags, totp_txn *
     free(filter);
     if (rc == TOTP_OK && (t->user_dn = ldap_get_dn(t->ld, e)) == NULL)
         rc = totpi_fail(err, TOTP_EIO, 0, 0, "%.200s: an entry without a DN", s->first_uri);
-    int hotp = 0;
+    char *hotp_dn = NULL;
     if (rc == TOTP_OK) {
         totpi_ldap_set_location(t, t->user_dn);
         t->token_dn = totpi_ldap_get_one(t->ld, e, "oathTOTPToken", NULL);
-        char *h = totpi_ldap_get_one(t->ld, e, "oathHOTPToken", NULL);
-        hotp = h != NULL;
-        free(h);
+        hotp_dn = totpi_ldap_get_one(t->ld, e, "oathHOTPToken", NULL);
     }
     ldap_msgfree(res);
+    /* As slapo-otp: the TOTP token if there is one, else the HOTP token. */
+    t->kind = t->token_dn != NULL || hotp_dn == NULL ? &totpi_oath_totp : &totpi_oath_hotp;
+    if (t->token_dn == NULL) {
+        t->token_dn = hotp_dn;
+        hotp_dn = NULL;
+    }
+    free(hotp_dn);
 
-    if (rc == TOTP_OK && t->create && (t->token_dn != NULL || hotp))
-        rc = totpi_fail(err, TOTP_EEXIST, 0, 0, "%s: already has %s", t->location,
-                        hotp ? "an oathHOTPToken" : "an oathTOTPToken");
+    if (rc == TOTP_OK && t->create && t->token_dn != NULL)
+        rc = totpi_fail(err, TOTP_EEXIST, 0, 0, "%s: already has an %s", t->location,
+                        t->kind->token_attr);
     else if (rc == TOTP_OK && !t->create && t->token_dn == NULL)
-        /* An HOTP-only user must not pass as "not enrolled" (nullok): fail closed. */
-        rc = hotp ? totpi_fail(err, TOTP_EFORMAT, 0, 0,
-                               "%s: has only an oathHOTPToken; this store reads TOTP tokens",
-                               t->location)
-                  : totpi_fail(err, TOTP_ENOENT, 0, 0, "%s: no oathTOTPToken", t->location);
+        rc = totpi_fail(err, TOTP_ENOENT, 0, 0, "%s: no oathTOTPToken or oathHOTPToken",
+                        t->location);
+    if (t->create)
+        t->kind = &totpi_oath_totp; /* enrollment makes TOTP tokens */
     if (rc == TOTP_OK && !t->create) {
         totpi_ldap_set_location(t, t->token_dn);
         if (!(flags & TOTP_TXN_UNREAD))
@@ -304,24 +352,35 @@ int64_t totpi_ldap_record_watermark(const totp_record *rec)
  * so does the whole modify. */
 static int move_watermark(struct ldap_txn *t, int64_t step, totp_error *err)
 {
+    const char *attr = t->kind->state_attr;
     char value[24];
     snprintf(value, sizeof(value), "%" PRId64, step);
     char *old_vals[] = {t->last, NULL}, *new_vals[] = {value, NULL};
-    LDAPMod del = {LDAP_MOD_DELETE, "oathTOTPLastTimeStep", {old_vals}};
-    LDAPMod add = {LDAP_MOD_ADD, "oathTOTPLastTimeStep", {new_vals}};
+    LDAPMod del = {LDAP_MOD_DELETE, (char *)attr, {old_vals}};
+    LDAPMod add = {LDAP_MOD_ADD, (char *)attr, {new_vals}};
     LDAPMod *mods[] = {&del, &add, NULL};
     int rc = ldap_modify_ext_s(t->ld, t->token_dn, t->last != NULL ? mods : mods + 1, NULL, NULL);
     if (rc == LDAP_SUCCESS)
         return TOTP_OK;
     if (rc == LDAP_NO_SUCH_ATTRIBUTE || rc == LDAP_TYPE_OR_VALUE_EXISTS ||
         rc == LDAP_CONSTRAINT_VIOLATION)
-        return totpi_fail(
-            err, TOTP_EREPLAY, 0, 0,
-            "%s: oathTOTPLastTimeStep changed meanwhile (the code was used elsewhere)",
-            t->location);
+        return totpi_fail(err, TOTP_EREPLAY, 0, 0,
+                          "%s: %s changed meanwhile (the code was used elsewhere)", t->location,
+                          attr);
     char what[1100];
-    snprintf(what, sizeof(what), "%s: updating oathTOTPLastTimeStep", t->location);
+    snprintf(what, sizeof(what), "%s: updating %s", t->location, attr);
     return totpi_ldap_fail(t->ld, rc, TOTP_EIO, what, err);
+}
+
+/* What the record says was used last: the highest TOTP step, or the HOTP counter before the
+ * next one. -1: nothing. */
+static int64_t used_last(const struct ldap_txn *t, const totp_record *rec)
+{
+    if (!t->kind->hotp)
+        return totpi_ldap_record_watermark(rec);
+    const char *v = totp_record_get(rec, "HOTP_COUNTER");
+    uint64_t next;
+    return v != NULL && totpi_parse_uint(v, strlen(v), INT64_MAX, &next) ? (int64_t)next - 1 : -1;
 }
 
 static int ldap_commit(totp_txn *txn, const totp_record *rec, totp_error *err)
@@ -336,7 +395,9 @@ static int ldap_commit(totp_txn *txn, const totp_record *rec, totp_error *err)
                         "them)",
                         t->location);
     } else {
-        int64_t old = -1, now = totpi_ldap_record_watermark(rec);
+        /* A TOTP token never used has nothing below its first step; an HOTP token never used
+         * was read as having used counter 0 (see set_state). */
+        int64_t old = t->kind->hotp ? 0 : -1, now = used_last(t, rec);
         uint64_t v;
         if (t->last != NULL && totpi_parse_uint(t->last, strlen(t->last), INT64_MAX, &v))
             old = (int64_t)v;
@@ -380,11 +441,12 @@ static int ldap_list(totp_store *store, char ***users, totp_error *err)
     int rc = totpi_ldap_connect(&s->cfg, &t.ld, err);
     if (rc == TOTP_OK)
         rc = totpi_ldap_filter(s->cfg.filter, NULL, &filter, err);
-    size_t need = filter != NULL ? strlen(filter) + 40 : 0;
+    size_t need = filter != NULL ? strlen(filter) + 64 : 0;
     if (rc == TOTP_OK && (full = malloc(need)) == NULL)
         rc = totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
     if (rc == TOTP_OK) {
-        snprintf(full, need, "(&(objectClass=oathTOTPUser)%s)", filter);
+        snprintf(full, need, "(&(|(objectClass=oathTOTPUser)(objectClass=oathHOTPUser))%s)",
+                 filter);
         char *attrs[] = {attr, NULL};
         struct timeval tv = {(time_t)(s->cfg.timeout > 0 ? s->cfg.timeout : 5), 0};
         int lrc = ldap_search_ext_s(t.ld, s->cfg.base, LDAP_SCOPE_SUBTREE, full, attrs, 0, NULL,

@@ -5,6 +5,19 @@
 #include "ldap_conn.h"
 #include "store.h"
 
+/* The names of one kind of OATH token, TOTP or HOTP, in the schema. */
+struct totpi_oath_kind {
+    int hotp;
+    const char *token_attr;   /* on the user: the token's DN */
+    const char *user_class;   /* the user's auxiliary class */
+    const char *token_class;  /* the token's class */
+    const char *params_attr;  /* on the token: the parameters entry's DN */
+    const char *params_class; /* the parameters entry's class */
+    const char *state_attr;   /* on the token: the last step or counter used */
+    const char *window_attr;  /* on the parameters: the window or look-ahead */
+};
+extern const struct totpi_oath_kind totpi_oath_totp, totpi_oath_hotp;
+
 struct ldap_store {
     struct totp_store base;
     totp_ldap_store_config cfg;
@@ -17,7 +30,8 @@ struct ldap_txn {
     struct ldap_store *store;
     LDAP *ld;
     char *user_dn, *token_dn;
-    char *last; /* oathTOTPLastTimeStep as read, NULL if absent */
+    const struct totpi_oath_kind *kind; /* the user's token: TOTP, else HOTP */
+    char *last;                         /* the state attribute as read, NULL if absent */
     int create;
     struct totpi_sigpipe sigpipe; /* blocked from begin to the end of the transaction */
     char location[1024];
@@ -26,8 +40,8 @@ struct ldap_txn {
 /* "URI/DN" in t->location, for messages and logs. */
 void totpi_ldap_set_location(struct ldap_txn *t, const char *dn);
 
-/* The parameters entry `dn`: algorithm, digits, period, and the window in +-steps (-1 when the
- * entry has none). */
+/* The parameters entry `dn` of t->kind: algorithm, digits, period (TOTP), and the window
+ * attribute's value (-1 when the entry has none). */
 int totpi_ldap_read_params(struct ldap_txn *t, const char *dn, totp_params *p, int *window,
                            totp_error *err);
 

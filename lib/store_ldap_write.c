@@ -131,13 +131,13 @@ static int token_shared(struct ldap_txn *t, int *shared, totp_error *err)
     struct berval dn = {strlen(t->token_dn), t->token_dn}, esc = {0, NULL};
     if (ldap_bv2escaped_filter_value(&dn, &esc) != 0)
         return totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
-    size_t need = esc.bv_len + 32;
+    size_t need = esc.bv_len + 40;
     filter = malloc(need);
     if (filter == NULL) {
         ber_memfree(esc.bv_val);
         return totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
     }
-    snprintf(filter, need, "(oathTOTPToken=%s)", esc.bv_val);
+    snprintf(filter, need, "(%s=%s)", t->kind->token_attr, esc.bv_val);
     ber_memfree(esc.bv_val);
     struct timeval tv = {(time_t)(t->store->cfg.timeout > 0 ? t->store->cfg.timeout : 5), 0};
     LDAPMessage *res = NULL;
@@ -158,11 +158,15 @@ int totpi_ldap_remove(totp_txn *txn, totp_error *err)
     int shared = 0, rc = t->token_dn == NULL ? TOTP_ENOENT : token_shared(t, &shared, err);
     if (rc == TOTP_OK) {
         /* Unlink first: a user is unenrolled even if the token cannot be deleted. */
-        char *uoc[] = {"oathTOTPUser", NULL}, *tok_v[] = {t->token_dn, NULL};
-        LDAPMod u[] = {{LDAP_MOD_DELETE, "oathTOTPToken", {tok_v}},
+        char *uoc[] = {(char *)t->kind->user_class, NULL}, *tok_v[] = {t->token_dn, NULL};
+        LDAPMod u[] = {{LDAP_MOD_DELETE, (char *)t->kind->token_attr, {tok_v}},
                        {LDAP_MOD_DELETE, "objectClass", {uoc}}};
         LDAPMod *umods[] = {&u[0], &u[1], NULL};
         int lrc = ldap_modify_ext_s(t->ld, t->user_dn, umods, NULL, NULL);
+        if (lrc == LDAP_NO_SUCH_ATTRIBUTE) { /* linked without the class (extensibleObject) */
+            umods[1] = NULL;
+            lrc = ldap_modify_ext_s(t->ld, t->user_dn, umods, NULL, NULL);
+        }
         if (lrc != LDAP_SUCCESS) {
             snprintf(what, sizeof(what), "%.1100s: unlinking the token", t->user_dn);
             rc = totpi_ldap_fail(t->ld, lrc, TOTP_EIO, what, err);

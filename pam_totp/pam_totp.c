@@ -242,8 +242,6 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
     l.policy = opt.policy;
     l.policy.rhost = l.log.rhost;
     l.now = (int64_t)time(NULL);
-    /* The directory keeps no skew samples: do not search 3001 steps for nothing. */
-    l.policy.noskewadj |= opt.ldap_store;
     rc = totp_options_store(&opt, &l.store, &err);
     if (rc != TOTP_OK) {
         log_decision(pamh, &l.log, LOG_ERR, "error", err.message, NULL);

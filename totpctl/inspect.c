@@ -121,8 +121,10 @@ static void status_text(const struct cli *c, const totp_record *rec, const totp_
     } else if (!c->opt.ldap_store) {
         printf("last success:   never\n");
     }
-    int64_t step = number_of(rec, "DISALLOW_REUSE", 0);
-    if (step >= 0 && totp_record_get(rec, "HOTP_COUNTER") == NULL) {
+    int64_t step = number_of(rec, "DISALLOW_REUSE", 0), next = number_of(rec, "HOTP_COUNTER", 0);
+    if (next >= 0) {
+        printf("next counter:   %lld\n", (long long)next);
+    } else if (step >= 0) {
         time_t t = (time_t)(step * (int64_t)p->period);
         strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %Z", localtime(&t));
         printf("last code used: step %lld (%s)\n", (long long)step, when);
@@ -187,6 +189,10 @@ int cmd_status(struct cli *c)
             json_int(&j, "last_step", v);
         else
             json_null(&j, "last_step");
+        if ((v = number_of(rec, "HOTP_COUNTER", 0)) >= 0)
+            json_int(&j, "next_counter", v);
+        else
+            json_null(&j, "next_counter");
         if (c->opt.ldap_store)
             json_null(&j, "failures");
         else

@@ -102,7 +102,7 @@ objectClass: simpleSecurityObject
 cn: pam_totp
 userPassword: pam-secret
 EOF
-for u in alice bob carol dave erin '*'; do
+for u in alice bob carol dave erin frank '*'; do
     A ldapadd >/dev/null <<EOF
 dn: uid=$(printf '%s' "$u" | sed 's/\*/star/'),ou=people,$suffix
 objectClass: inetOrgPerson
@@ -220,6 +220,59 @@ is "$(login login alice "$c2")" "Authentication failure" "PAM refuses the code s
 c3=$(code_at_step "$alice_secret" $((s0 + 3)))
 is "$(login login alice "$c3")" "login accepted" "PAM after slapo-otp: step +3"
 
+# ---- an HOTP token another tool made: one counter with slapo-otp --------------------------
+# RFC 4226's key and codes (counter 0 to 9).
+rfc4226=(755224 287082 359152 969429 338314 254676 287922 162583 399871 520489)
+A ldapadd >/dev/null <<EOF
+dn: cn=hotp-params,$suffix
+objectClass: applicationProcess
+objectClass: oathHOTPParams
+cn: hotp-params
+oathOTPLength: 6
+oathHMACAlgorithm: 1.2.840.113549.2.7
+oathHOTPLookAhead: 3
+
+dn: cn=hotp,uid=frank,ou=people,$suffix
+objectClass: device
+objectClass: oathHOTPToken
+cn: hotp
+oathSecret:: $(printf '12345678901234567890' | base64)
+oathHOTPParams: cn=hotp-params,$suffix
+EOF
+A ldapmodify >/dev/null <<EOF
+dn: uid=frank,ou=people,$suffix
+changetype: modify
+add: objectClass
+objectClass: oathHOTPUser
+-
+add: oathHOTPToken
+oathHOTPToken: cn=hotp,uid=frank,ou=people,$suffix
+EOF
+hotp_token=cn=hotp,uid=frank,ou=people,$suffix
+frank_bind() { ldapwhoami -x -H "$uri" -D "uid=frank,ou=people,$suffix" -w "frank-password$1" >/dev/null 2>&1; }
+is "$(login login frank "${rfc4226[0]}")" "Authentication failure" \
+    "HOTP: counter 0 of a token never used is taken as used"
+is "$(attr "$hotp_token" oathHOTPCounter)" "" "a refused code moves no counter"
+is "$(login login frank "${rfc4226[1]}")" "login accepted" "HOTP: counter 1"
+is "$(attr "$hotp_token" oathHOTPCounter)" 1 "oathHOTPCounter is the counter used"
+is "$(login login frank "${rfc4226[1]}")" "Authentication failure" "HOTP: counter 1 again"
+frank_bind "${rfc4226[2]}"
+is "$?" 0 "slapo-otp takes counter 2"
+is "$(login login frank "${rfc4226[2]}")" "Authentication failure" "PAM refuses the counter slapo-otp used"
+is "$(login login frank "${rfc4226[4]}")" "login accepted" "HOTP: counter 4, within the look-ahead"
+frank_bind "${rfc4226[3]}"
+is "$?" 49 "slapo-otp refuses counter 3, below the one PAM used"
+is "$(login login frank 000000)" "Authentication failure" "HOTP: a wrong code"
+is "$(attr "$hotp_token" oathHOTPCounter)" 4 "a wrong code burns no counter (anyone could send one)"
+is "$(login login frank "${rfc4226[9]}")" "Authentication failure" "HOTP: counter 9, beyond the look-ahead"
+for i in $(seq 20); do login login frank "${rfc4226[5]}" >"$work/race.$i" & done
+wait
+is "$(cat "$work"/race.* | grep -c "login accepted")" 1 "HOTP: 20 logins with counter 5, one accepted"
+rm -f "$work"/race.*
+out=$(T status -u frank --json)
+is "$(printf '%s' "$out" | jq -r '.type + " " + (.next_counter | tostring)')" "hotp 6" \
+    "status: an HOTP token and its next counter"
+
 # ---- many hosts, one code: exactly one accept ---------------------------------------------
 out=$(T enroll -u bob --no-confirm --json 2>"$work/err")
 is "$?" 0 "enroll bob: $(cat "$work/err")"
@@ -326,7 +379,10 @@ is "$(printf '%s' "$out" | jq -r .last_step)" "$((s0 + 3))" "status: the waterma
 is "$(printf '%s' "$out" | jq -r .enrolled)" true "status: enrolled"
 out=$(T status -u alice)
 has "$out" "last code used: step $((s0 + 3))" "status text"
-is "$(T list | tr '\n' ' ')" "alice bob carol " "list: users linked to a token"
+is "$(T list | tr '\n' ' ')" "alice bob carol frank " "list: users linked to a token"
+out=$(T remove -u frank 2>&1)
+is "$?" 0 "remove frank's HOTP token: $out"
+is "$(attr "uid=frank,ou=people,$suffix" oathHOTPToken)" "" "frank is unlinked"
 out=$(T remove -u bob 2>&1)
 is "$?" 0 "remove bob: $out"
 is "$(attr "uid=bob,ou=people,$suffix" oathTOTPToken)" "" "bob is unlinked"
