@@ -351,7 +351,8 @@ int totp_store_file_new(const totp_file_store_config *config, totp_store **out);
  * DN; the token has oathSecret, oathTOTPParams (the DN of the shared parameters entry) and the
  * replay watermark oathTOTPLastTimeStep, which a commit moves with one compare-and-swap modify
  * (delete the old value, add the new): a transaction that loses the race fails with
- * TOTP_EREPLAY. See totp(5).
+ * TOTP_EREPLAY. A user with only an oathHOTPToken gets an HOTP record, its oathHOTPCounter moved
+ * the same way. Enrollment (TOTP_TXN_CREATE) makes TOTP tokens. See totp(5).
  */
 typedef struct totp_ldap_store_config {
     const char *uri;          /* ldap_uri: ldap://, ldaps:// or ldapi:// URIs, space-separated */
