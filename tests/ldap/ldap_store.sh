@@ -220,6 +220,23 @@ is "$(login login alice "$c2")" "Authentication failure" "PAM refuses the code s
 c3=$(code_at_step "$alice_secret" $((s0 + 3)))
 is "$(login login alice "$c3")" "login accepted" "PAM after slapo-otp: step +3"
 
+# ---- the compare-and-swap itself: a login that read the watermark before another one moved it
+# loses at its commit, though its code was right when it looked (no timing luck needed).
+code=$(code_at_step "$alice_secret" $((s0 + 4)))
+mkfifo "$work/go"
+"$tools/ldap-txn" "$work/pam.conf" alice "$code" <"$work/go" >"$work/txn.out" 2>&1 &
+txn=$!
+exec 7>"$work/go"
+for _ in $(seq 200); do grep -q . "$work/txn.out" && break; sleep 0.05; done # until it has read
+is "$(head -n 1 "$work/txn.out")" begun "the slow login read the token"
+is "$(login login alice "$code")" "login accepted" "a fast login with the same code"
+echo go >&7
+exec 7>&-
+wait "$txn"
+is "$?" 1 "the slow login is refused at its commit"
+has "$(cat "$work/txn.out")" "oathTOTPLastTimeStep changed meanwhile" "and says why"
+is "$(attr "$token" oathTOTPLastTimeStep)" "$((s0 + 4))" "the watermark is the fast login's"
+
 # ---- an HOTP token another tool made: one counter with slapo-otp --------------------------
 # RFC 4226's key and codes (counter 0 to 9).
 rfc4226=(755224 287082 359152 969429 338314 254676 287922 162583 399871 520489)
@@ -375,10 +392,10 @@ is "$(login wrongpw-svc alice 123456)" "Authentication service cannot retrieve a
 out=$(T show -u alice --qr none 2>&1)
 has "$out" "secret=$alice_secret" "show gives alice's otpauth URI"
 out=$(T status -u alice --json)
-is "$(printf '%s' "$out" | jq -r .last_step)" "$((s0 + 3))" "status: the watermark"
+is "$(printf '%s' "$out" | jq -r .last_step)" "$((s0 + 4))" "status: the watermark"
 is "$(printf '%s' "$out" | jq -r .enrolled)" true "status: enrolled"
 out=$(T status -u alice)
-has "$out" "last code used: step $((s0 + 3))" "status text"
+has "$out" "last code used: step $((s0 + 4))" "status text"
 is "$(T list | tr '\n' ' ')" "alice bob carol frank " "list: users linked to a token"
 out=$(T remove -u frank 2>&1)
 is "$?" 0 "remove frank's HOTP token: $out"
