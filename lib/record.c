@@ -506,6 +506,24 @@ int totp_record_uri(const totp_record *rec, const totp_params *defaults, const c
     return totp_uri_build(&u, uri);
 }
 
+int totp_record_last_step(const totp_record *rec, uint64_t *step)
+{
+    if (rec == NULL || step == NULL)
+        return TOTP_EINVAL;
+    const char *list = totp_record_get(rec, "DISALLOW_REUSE"), *tok;
+    size_t len;
+    uint64_t v;
+    int found = 0;
+    *step = 0;
+    for (; list != NULL && (tok = totpi_next_token(list, &len)) != NULL; list = tok + len) {
+        if (totpi_parse_uint(tok, len, INT64_MAX, &v) && (!found || v > *step)) {
+            *step = v;
+            found = 1;
+        }
+    }
+    return found ? TOTP_OK : TOTP_ENOENT;
+}
+
 int totp_record_expected_code(const totp_record *rec, const totp_params *defaults, int64_t now,
                               char code[TOTP_CODE_BUFSIZE], uint64_t *step)
 {

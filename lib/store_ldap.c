@@ -333,20 +333,6 @@ static int ldap_begin(totp_store *store, const char *user, int flags, totp_txn *
     return TOTP_OK;
 }
 
-/* The highest step in the record's DISALLOW_REUSE, or -1. */
-int64_t totpi_ldap_record_watermark(const totp_record *rec)
-{
-    const char *list = totp_record_get(rec, "DISALLOW_REUSE"), *tok;
-    size_t len;
-    uint64_t v;
-    int64_t best = -1;
-    for (; list != NULL && (tok = totpi_next_token(list, &len)) != NULL; list = tok + len) {
-        if (totpi_parse_uint(tok, len, INT64_MAX, &v) && (int64_t)v > best)
-            best = (int64_t)v;
-    }
-    return best;
-}
-
 /* Move the watermark from t->last to `step` in one modify: delete the value we read and add the
  * new one. If anyone (another host, a slapo-otp bind) moved it meanwhile, the delete fails and
  * so does the whole modify. */
@@ -376,10 +362,10 @@ static int move_watermark(struct ldap_txn *t, int64_t step, totp_error *err)
  * next one. -1: nothing. */
 static int64_t used_last(const struct ldap_txn *t, const totp_record *rec)
 {
+    uint64_t step, next;
     if (!t->kind->hotp)
-        return totpi_ldap_record_watermark(rec);
+        return totp_record_last_step(rec, &step) == TOTP_OK ? (int64_t)step : -1;
     const char *v = totp_record_get(rec, "HOTP_COUNTER");
-    uint64_t next;
     return v != NULL && totpi_parse_uint(v, strlen(v), INT64_MAX, &next) ? (int64_t)next - 1 : -1;
 }
 

@@ -48,9 +48,6 @@ int totpi_ldap_read_params(struct ldap_txn *t, const char *dn, totp_params *p, i
 /* The oathHMACAlgorithm OID of `alg`. */
 const char *totpi_ldap_hmac_oid(totp_algorithm alg);
 
-/* The highest step in the record's DISALLOW_REUSE, or -1. */
-int64_t totpi_ldap_record_watermark(const totp_record *rec);
-
 /* Close the connection, restore SIGPIPE, free. */
 void totpi_ldap_txn_free(struct ldap_txn *t);
 

@@ -91,10 +91,11 @@ int totpi_ldap_create_token(struct ldap_txn *t, const totp_record *rec, totp_err
     };
     /* The code that confirmed the enrollment is used: it must not log in afterwards. */
     char last[24], *last_v[] = {last, NULL};
-    int64_t watermark = totpi_ldap_record_watermark(rec);
-    snprintf(last, sizeof(last), "%" PRId64, watermark);
+    uint64_t step;
+    int used = totp_record_last_step(rec, &step) == TOTP_OK;
+    snprintf(last, sizeof(last), "%" PRIu64, step);
     LDAPMod wm = {LDAP_MOD_ADD, "oathTOTPLastTimeStep", {last_v}};
-    LDAPMod *mods[] = {&m[0], &m[1], &m[2], &m[3], watermark >= 0 ? &wm : NULL, NULL};
+    LDAPMod *mods[] = {&m[0], &m[1], &m[2], &m[3], used ? &wm : NULL, NULL};
     rc = ldap_add_ext_s(t->ld, token_dn, mods, NULL, NULL);
     totp_wipe(key, sizeof(key));
     if (rc == LDAP_ALREADY_EXISTS)

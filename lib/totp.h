@@ -261,6 +261,10 @@ int totp_record_set_scratch(totp_record *rec, const uint32_t *codes, size_t n);
 int totp_record_uri(const totp_record *rec, const totp_params *defaults, const char *issuer,
                     const char *account, char **uri);
 
+/* The replay watermark of a TOTP record: the highest time step in DISALLOW_REUSE, the last one
+ * a code was accepted for. TOTP_ENOENT if there is none yet. */
+int totp_record_last_step(const totp_record *rec, uint64_t *step);
+
 /* The code the record expects at `now`: for TOTP at now's step plus TIME_SKEW, for HOTP at
  * HOTP_COUNTER. `*step` (if not NULL) receives that step or counter. */
 int totp_record_expected_code(const totp_record *rec, const totp_params *defaults, int64_t now,

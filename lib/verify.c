@@ -124,23 +124,6 @@ static int rate_limit(totp_record *rec, int64_t now, const totp_policy *policy, 
 
 /* ---- Time-based codes --------------------------------------------------------------------- */
 
-/* The replay watermark of a TOTP record: the highest step in DISALLOW_REUSE. */
-static int totp_watermark(const totp_record *rec, uint64_t *watermark)
-{
-    const char *list = totp_record_get(rec, "DISALLOW_REUSE"), *tok;
-    size_t len;
-    uint64_t v;
-    int found = 0;
-    *watermark = 0;
-    for (; list != NULL && (tok = totpi_next_token(list, &len)) != NULL; list = tok + len) {
-        if (totpi_parse_uint(tok, len, INT64_MAX, &v) && (!found || v > *watermark)) {
-            *watermark = v;
-            found = 1;
-        }
-    }
-    return found;
-}
-
 static int64_t record_skew(const totp_record *rec)
 {
     const char *v = totp_record_get(rec, "TIME_SKEW");
@@ -219,7 +202,7 @@ static int check_totp(totp_record *rec, const totp_key *key, const totp_params *
     if (rc != TOTP_OK)
         return rc;
     int64_t skew = record_skew(rec);
-    int has_watermark = totp_watermark(rec, &watermark);
+    int has_watermark = totp_record_last_step(rec, &watermark) == TOTP_OK;
     uint64_t center = skew < 0 && (uint64_t)-skew > step ? 0 : step + (uint64_t)skew;
 
     totp_window w = {center, (window - 1) / 2, window / 2, has_watermark, watermark};

@@ -121,11 +121,12 @@ static void status_text(const struct cli *c, const totp_record *rec, const totp_
     } else if (!c->opt.ldap_store) {
         printf("last success:   never\n");
     }
-    int64_t step = number_of(rec, "DISALLOW_REUSE", 0), next = number_of(rec, "HOTP_COUNTER", 0);
+    int64_t next = number_of(rec, "HOTP_COUNTER", 0);
+    uint64_t step;
     if (next >= 0) {
         printf("next counter:   %lld\n", (long long)next);
-    } else if (step >= 0) {
-        time_t t = (time_t)(step * (int64_t)p->period);
+    } else if (totp_record_last_step(rec, &step) == TOTP_OK) {
+        time_t t = (time_t)(step * p->period);
         strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %Z", localtime(&t));
         printf("last code used: step %lld (%s)\n", (long long)step, when);
     } else if (c->opt.ldap_store) {
@@ -185,8 +186,9 @@ int cmd_status(struct cli *c)
             json_int(&j, "last_success", v);
         else
             json_null(&j, "last_success");
-        if ((v = number_of(rec, "DISALLOW_REUSE", 0)) >= 0)
-            json_int(&j, "last_step", v);
+        uint64_t step;
+        if (totp_record_last_step(rec, &step) == TOTP_OK)
+            json_int(&j, "last_step", (int64_t)step);
         else
             json_null(&j, "last_step");
         if ((v = number_of(rec, "HOTP_COUNTER", 0)) >= 0)

@@ -367,6 +367,33 @@ START_TEST(record_key_computes_rfc_codes)
 }
 END_TEST
 
+/* The watermark is the highest step listed, wherever it stands, not the first one. */
+START_TEST(last_step_is_the_highest_listed)
+{
+    static const struct {
+        const char *text;
+        int rc;
+        uint64_t step;
+    } cases[] = {
+        {"JBSWY3DPEHPK3PXP\n\" TOTP_AUTH\n\" DISALLOW_REUSE 59858851 59858850\n", TOTP_OK,
+         59858851},
+        {"JBSWY3DPEHPK3PXP\n\" TOTP_AUTH\n\" DISALLOW_REUSE 7\n", TOTP_OK, 7},
+        {"JBSWY3DPEHPK3PXP\n\" TOTP_AUTH\n\" DISALLOW_REUSE\n", TOTP_ENOENT, 0},
+        {"JBSWY3DPEHPK3PXP\n\" TOTP_AUTH\n", TOTP_ENOENT, 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        totp_record *rec = NULL;
+        uint64_t step = 1;
+        ck_assert_int_eq(totp_record_parse(cases[i].text, strlen(cases[i].text), &rec, NULL),
+                         TOTP_OK);
+        ck_assert_int_eq(totp_record_last_step(rec, &step), cases[i].rc);
+        ck_assert_uint_eq(step, cases[i].step);
+        totp_record_free(rec);
+    }
+    ck_assert_int_eq(totp_record_last_step(NULL, NULL), TOTP_EINVAL);
+}
+END_TEST
+
 static Suite *record_suite(void)
 {
     Suite *s = suite_create("record");
@@ -393,6 +420,7 @@ static Suite *record_suite(void)
     tcase_add_test(tc, scratch_codes_replaced_as_a_set);
     tcase_add_test(tc, serialize_refuses_oversized_record);
     tcase_add_test(tc, record_key_computes_rfc_codes);
+    tcase_add_test(tc, last_step_is_the_highest_listed);
     suite_add_tcase(s, tc);
     return s;
 }
