@@ -117,7 +117,7 @@ int totpi_ldap_connect(const totp_ldap_store_config *cfg, LDAP **out, totp_error
                           ldap_err2string(rc));
 
     int version = LDAP_VERSION3, demand = LDAP_OPT_X_TLS_DEMAND, zero = 0;
-    struct timeval tv = {(time_t)(cfg->timeout > 0 ? cfg->timeout : 5), 0};
+    struct timeval tv = {(time_t)cfg->timeout, 0};
     int ok = ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version) == LDAP_OPT_SUCCESS &&
              ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &tv) == LDAP_OPT_SUCCESS &&
              ldap_set_option(ld, LDAP_OPT_TIMEOUT, &tv) == LDAP_OPT_SUCCESS &&
@@ -146,10 +146,6 @@ int totpi_ldap_connect(const totp_ldap_store_config *cfg, LDAP **out, totp_error
     if (cfg->bind_dn != NULL) {
         char pw[PASSWORD_MAX] = {0};
         size_t len = 0;
-        if (cfg->bind_pw_file == NULL) {
-            ldap_unbind_ext_s(ld, NULL, NULL);
-            return totpi_fail(err, TOTP_EINVAL, 0, 0, "ldap_bind_dn needs ldap_bind_pw_file");
-        }
         rc = read_password(cfg->bind_pw_file, pw, sizeof(pw), &len, err);
         if (rc != TOTP_OK) {
             ldap_unbind_ext_s(ld, NULL, NULL);

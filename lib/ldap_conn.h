@@ -8,8 +8,9 @@
 
 #include "totp.h"
 
-/* Connect to config->uri within config->timeout, StartTLS if asked, bind (simple with the
- * password file, else anonymously). On failure `err` names the URI and the reason. */
+/* Connect to config->uri within config->timeout (seconds, > 0), StartTLS if asked, bind (simple
+ * with the password file, which a bind DN needs, else anonymously). On failure `err` names the
+ * URI and the reason. */
 int totpi_ldap_connect(const totp_ldap_store_config *config, LDAP **ld, totp_error *err);
 
 /* Close a connection; NULL is allowed. */

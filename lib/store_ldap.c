@@ -65,6 +65,7 @@ void totpi_ldap_txn_free(struct ldap_txn *t)
     free(t->token_dn);
     free(t->last);
     totpi_sigpipe_restore(&t->sigpipe);
+    totp_wipe(t->key, sizeof(t->key));
     free(t);
 }
 
@@ -80,7 +81,7 @@ static int search_one(struct ldap_txn *t, const char *base, int scope, const cha
                       char **attrs, LDAPMessage **res, LDAPMessage **entry, const char *what,
                       totp_error *err)
 {
-    struct timeval tv = {(time_t)(t->store->cfg.timeout > 0 ? t->store->cfg.timeout : 5), 0};
+    struct timeval tv = {(time_t)t->store->cfg.timeout, 0};
     char msg[1100];
     *res = NULL;
     *entry = NULL;
@@ -248,6 +249,9 @@ static int read_token(struct ldap_txn *t, totp_record **rec, totp_error *err)
         rc = totp_record_new((const uint8_t *)secret[0]->bv_val, secret[0]->bv_len, &p, rec);
         if (rc != TOTP_OK)
             totpi_fail(err, rc, 0, 0, "%.700s: %s", t->token_dn, totp_strerror(rc));
+        memcpy(t->key, secret[0]->bv_val, secret[0]->bv_len);
+        t->key_len = secret[0]->bv_len;
+        t->params = p;
     }
     for (size_t i = 0; secret != NULL && secret[i] != NULL; i++)
         totp_wipe(secret[i]->bv_val, secret[i]->bv_len);
@@ -322,7 +326,8 @@ static int ldap_begin(totp_store *store, const char *user, int flags, totp_txn *
         t->kind = &totpi_oath_totp; /* enrollment makes TOTP tokens */
     if (rc == TOTP_OK && !t->create) {
         totpi_ldap_set_location(t, t->token_dn);
-        if (!(flags & TOTP_TXN_UNREAD))
+        t->unread = (flags & TOTP_TXN_UNREAD) != 0;
+        if (!t->unread)
             rc = read_token(t, rec, err);
     }
     if (rc != TOTP_OK) {
@@ -369,12 +374,33 @@ static int64_t used_last(const struct ldap_txn *t, const totp_record *rec)
     return v != NULL && totpi_parse_uint(v, strlen(v), INT64_MAX, &next) ? (int64_t)next - 1 : -1;
 }
 
+/* Whether the record is another token than the one read: a new secret, other parameters, or
+ * one written over a token that was not read. A login never changes these. */
+static int new_secret(const struct ldap_txn *t, const totp_record *rec)
+{
+    const totp_params defaults = TOTP_PARAMS_DEFAULT;
+    totp_params p;
+    uint8_t key[TOTP_KEY_MAX];
+    size_t len = 0;
+    if (t->unread || totp_record_secret(rec, key, &len) != TOTP_OK ||
+        totp_record_params(rec, &defaults, &p) != TOTP_OK)
+        return 1;
+    int differs = len != t->key_len || memcmp(key, t->key, len) != 0 ||
+                  p.algorithm != t->params.algorithm || p.digits != t->params.digits ||
+                  (!t->kind->hotp && p.period != t->params.period) ||
+                  t->kind->hotp != (totp_record_get(rec, "HOTP_COUNTER") != NULL);
+    totp_wipe(key, sizeof(key));
+    return differs;
+}
+
 static int ldap_commit(totp_txn *txn, const totp_record *rec, totp_error *err)
 {
     struct ldap_txn *t = (struct ldap_txn *)txn;
     int rc = TOTP_OK;
     if (t->create) {
         rc = totpi_ldap_create_token(t, rec, err);
+    } else if (new_secret(t, rec)) { /* enroll --force, import --force */
+        rc = totpi_ldap_replace_token(t, rec, err);
     } else if (totp_record_scratch_count(rec) > 0) {
         rc = totpi_fail(err, TOTP_EINVAL, 0, 0,
                         "%s: scratch codes cannot be kept in LDAP (OATH-LDAP has no place for "
@@ -434,7 +460,7 @@ static int ldap_list(totp_store *store, char ***users, totp_error *err)
         snprintf(full, need, "(&(|(objectClass=oathTOTPUser)(objectClass=oathHOTPUser))%s)",
                  filter);
         char *attrs[] = {attr, NULL};
-        struct timeval tv = {(time_t)(s->cfg.timeout > 0 ? s->cfg.timeout : 5), 0};
+        struct timeval tv = {(time_t)s->cfg.timeout, 0};
         int lrc = ldap_search_ext_s(t.ld, s->cfg.base, LDAP_SCOPE_SUBTREE, full, attrs, 0, NULL,
                                     NULL, &tv, 0, &res);
         if (lrc != LDAP_SUCCESS) {
@@ -511,6 +537,7 @@ int totp_store_ldap_new(const totp_ldap_store_config *config, totp_store **out, 
     const char **fields[] = {&s->cfg.uri,     &s->cfg.base,         &s->cfg.filter,
                              &s->cfg.bind_dn, &s->cfg.bind_pw_file, &s->cfg.ca_file};
     s->cfg.filter = filter;
+    s->cfg.timeout = config->timeout > 0 ? config->timeout : 5;
     int ok = 1;
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
         if (*fields[i] != NULL) {

@@ -33,6 +33,10 @@ struct ldap_txn {
     const struct totpi_oath_kind *kind; /* the user's token: TOTP, else HOTP */
     char *last;                         /* the state attribute as read, NULL if absent */
     int create;
+    int unread;                /* begun with TOTP_TXN_UNREAD: a commit replaces the secret */
+    uint8_t key[TOTP_KEY_MAX]; /* the token as read, to tell a new secret from a login */
+    size_t key_len;
+    totp_params params;
     struct totpi_sigpipe sigpipe; /* blocked from begin to the end of the transaction */
     char location[1024];
 };
@@ -53,6 +57,9 @@ void totpi_ldap_txn_free(struct ldap_txn *t);
 
 /* Enrollment: the parameters entry if missing, the token, then the link from the user. */
 int totpi_ldap_create_token(struct ldap_txn *t, const totp_record *rec, totp_error *err);
+
+/* A new secret and parameters on the user's own TOTP token, in one modify. */
+int totpi_ldap_replace_token(struct ldap_txn *t, const totp_record *rec, totp_error *err);
 
 /* The store's remove: unlink the user, then delete the token unless another user links it. */
 int totpi_ldap_remove(totp_txn *txn, totp_error *err);

@@ -54,15 +54,22 @@ static int ensure_params(struct ldap_txn *t, const totp_params *p, unsigned wind
     return rc;
 }
 
-int totpi_ldap_create_token(struct ldap_txn *t, const totp_record *rec, totp_error *err)
+/* What a TOTP record puts on its token: checked, with its parameters entry made sure of. */
+struct token_values {
+    char params_dn[1100];
+    uint8_t key[TOTP_KEY_MAX];
+    size_t key_len;
+    char last[24]; /* the watermark, "" if the record has none */
+};
+
+static int token_values(struct ldap_txn *t, const totp_record *rec, struct token_values *v,
+                        totp_error *err)
 {
     totp_params p;
-    uint8_t key[TOTP_KEY_MAX];
-    size_t key_len = 0;
-    char params_dn[1100], token_dn[1100], what[1200];
+    const totp_params defaults = TOTP_PARAMS_DEFAULT;
     const char *ws = totp_record_get(rec, "WINDOW_SIZE");
     unsigned window = ws != NULL ? (unsigned)(atoi(ws) - 1) / 2 : 1;
-    const totp_params defaults = TOTP_PARAMS_DEFAULT;
+    uint64_t step;
     int rc = totp_record_params(rec, &defaults, &p);
     if (rc == TOTP_OK && totp_record_get(rec, "TOTP_AUTH") == NULL)
         rc =
@@ -73,31 +80,39 @@ int totpi_ldap_create_token(struct ldap_txn *t, const totp_record *rec, totp_err
                         "them)",
                         t->location);
     if (rc == TOTP_OK)
-        rc = ensure_params(t, &p, window, params_dn, sizeof(params_dn), err);
+        rc = ensure_params(t, &p, window, v->params_dn, sizeof(v->params_dn), err);
     if (rc == TOTP_OK)
-        rc = totp_record_secret(rec, key, &key_len);
-    if (rc != TOTP_OK)
-        return rc;
+        rc = totp_record_secret(rec, v->key, &v->key_len);
+    /* The code that confirmed an enrollment is used: it must not log in afterwards. */
+    v->last[0] = '\0';
+    if (rc == TOTP_OK && totp_record_last_step(rec, &step) == TOTP_OK)
+        snprintf(v->last, sizeof(v->last), "%" PRIu64, step);
+    return rc;
+}
 
+int totpi_ldap_create_token(struct ldap_txn *t, const totp_record *rec, totp_error *err)
+{
+    struct token_values v;
+    char token_dn[1100], what[1200];
+    int rc = token_values(t, rec, &v, err);
+    if (rc != TOTP_OK) {
+        totp_wipe(&v, sizeof(v));
+        return rc;
+    }
     snprintf(token_dn, sizeof(token_dn), "%s,%s", TOKEN_RDN, t->user_dn);
     char *oc[] = {"device", "oathTOTPToken", NULL}, *cnv[] = {"totp", NULL};
-    char *par_v[] = {params_dn, NULL};
-    struct berval secret = {key_len, (char *)key}, *sec_v[] = {&secret, NULL};
+    char *par_v[] = {v.params_dn, NULL}, *last_v[] = {v.last, NULL};
+    struct berval secret = {v.key_len, (char *)v.key}, *sec_v[] = {&secret, NULL};
     LDAPMod m[] = {
         {LDAP_MOD_ADD, "objectClass", {oc}},
         {LDAP_MOD_ADD, "cn", {cnv}},
         {LDAP_MOD_ADD, "oathTOTPParams", {par_v}},
         {LDAP_MOD_ADD | LDAP_MOD_BVALUES, "oathSecret", {.modv_bvals = sec_v}},
+        {LDAP_MOD_ADD, "oathTOTPLastTimeStep", {last_v}},
     };
-    /* The code that confirmed the enrollment is used: it must not log in afterwards. */
-    char last[24], *last_v[] = {last, NULL};
-    uint64_t step;
-    int used = totp_record_last_step(rec, &step) == TOTP_OK;
-    snprintf(last, sizeof(last), "%" PRIu64, step);
-    LDAPMod wm = {LDAP_MOD_ADD, "oathTOTPLastTimeStep", {last_v}};
-    LDAPMod *mods[] = {&m[0], &m[1], &m[2], &m[3], used ? &wm : NULL, NULL};
+    LDAPMod *mods[] = {&m[0], &m[1], &m[2], &m[3], v.last[0] != '\0' ? &m[4] : NULL, NULL};
     rc = ldap_add_ext_s(t->ld, token_dn, mods, NULL, NULL);
-    totp_wipe(key, sizeof(key));
+    totp_wipe(&v, sizeof(v));
     if (rc == LDAP_ALREADY_EXISTS)
         return totpi_fail(err, TOTP_EEXIST, 0, 0,
                           "%.1000s: exists but no user links to it (an interrupted enrollment?); "
@@ -128,27 +143,54 @@ int totpi_ldap_create_token(struct ldap_txn *t, const totp_record *rec, totp_err
 /* Whether some user other than ours links to the token (tokens may be shared). */
 static int token_shared(struct ldap_txn *t, int *shared, totp_error *err)
 {
-    char *attrs[] = {"1.1", NULL}, *filter = NULL;
-    struct berval dn = {strlen(t->token_dn), t->token_dn}, esc = {0, NULL};
-    if (ldap_bv2escaped_filter_value(&dn, &esc) != 0)
-        return totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
-    size_t need = esc.bv_len + 40;
-    filter = malloc(need);
-    if (filter == NULL) {
-        ber_memfree(esc.bv_val);
-        return totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
-    }
-    snprintf(filter, need, "(%s=%s)", t->kind->token_attr, esc.bv_val);
-    ber_memfree(esc.bv_val);
-    struct timeval tv = {(time_t)(t->store->cfg.timeout > 0 ? t->store->cfg.timeout : 5), 0};
+    char *attrs[] = {"1.1", NULL}, template[48], *filter = NULL;
+    snprintf(template, sizeof(template), "(%s=%%u)", t->kind->token_attr);
+    int rc = totpi_ldap_filter(template, t->token_dn, &filter, err);
+    if (rc != TOTP_OK)
+        return rc;
+    struct timeval tv = {(time_t)t->store->cfg.timeout, 0};
     LDAPMessage *res = NULL;
-    int rc = ldap_search_ext_s(t->ld, t->store->cfg.base, LDAP_SCOPE_SUBTREE, filter, attrs, 0,
-                               NULL, NULL, &tv, 0, &res);
+    rc = ldap_search_ext_s(t->ld, t->store->cfg.base, LDAP_SCOPE_SUBTREE, filter, attrs, 0, NULL,
+                           NULL, &tv, 0, &res);
     free(filter);
     *shared = rc == LDAP_SUCCESS && ldap_count_entries(t->ld, res) > 1;
     ldap_msgfree(res);
     if (rc != LDAP_SUCCESS && rc != LDAP_NO_SUCH_OBJECT)
         return totpi_ldap_fail(t->ld, rc, TOTP_EIO, "searching for other users of the token", err);
+    return TOTP_OK;
+}
+
+/* A new secret (and parameters) for the user's TOTP token, in one modify of the token: logins see
+ * the old token or the new one, never none. A shared token, or an HOTP one, is left to
+ * remove-then-enroll. */
+int totpi_ldap_replace_token(struct ldap_txn *t, const totp_record *rec, totp_error *err)
+{
+    int shared = 0, rc = token_shared(t, &shared, err);
+    if (rc == TOTP_OK && (shared || t->kind->hotp))
+        rc = totpi_fail(err, TOTP_EEXIST, 0, 0,
+                        "%s: %s; remove it first (totpctl remove), then enroll", t->location,
+                        shared ? "other users share this token" : "an HOTP token is not replaced");
+    struct token_values v;
+    if (rc == TOTP_OK)
+        rc = token_values(t, rec, &v, err);
+    if (rc != TOTP_OK)
+        return rc;
+    char *par_v[] = {v.params_dn, NULL}, *last_v[] = {v.last, NULL};
+    struct berval secret = {v.key_len, (char *)v.key}, *sec_v[] = {&secret, NULL};
+    LDAPMod m[] = {
+        {LDAP_MOD_REPLACE | LDAP_MOD_BVALUES, "oathSecret", {.modv_bvals = sec_v}},
+        {LDAP_MOD_REPLACE, "oathTOTPParams", {par_v}},
+        /* the new watermark, or none: the old one belongs to the old secret */
+        {LDAP_MOD_REPLACE, "oathTOTPLastTimeStep", {v.last[0] != '\0' ? last_v : NULL}},
+    };
+    LDAPMod *mods[] = {&m[0], &m[1], &m[2], NULL};
+    int lrc = ldap_modify_ext_s(t->ld, t->token_dn, mods, NULL, NULL);
+    totp_wipe(&v, sizeof(v));
+    if (lrc != LDAP_SUCCESS) {
+        char what[1100];
+        snprintf(what, sizeof(what), "%s: replacing the secret", t->location);
+        return totpi_ldap_fail(t->ld, lrc, TOTP_EIO, what, err);
+    }
     return TOTP_OK;
 }
 

@@ -356,7 +356,9 @@ int totp_store_file_new(const totp_file_store_config *config, totp_store **out);
  * replay watermark oathTOTPLastTimeStep, which a commit moves with one compare-and-swap modify
  * (delete the old value, add the new): a transaction that loses the race fails with
  * TOTP_EREPLAY. A user with only an oathHOTPToken gets an HOTP record, its oathHOTPCounter moved
- * the same way. Enrollment (TOTP_TXN_CREATE) makes TOTP tokens. See totp(5).
+ * the same way. Enrollment (TOTP_TXN_CREATE) makes TOTP tokens; committing a record with another
+ * secret or parameters (or over a TOTP_TXN_UNREAD begin) replaces them on the token in one
+ * modify. See totp(5).
  */
 typedef struct totp_ldap_store_config {
     const char *uri;          /* ldap_uri: ldap://, ldaps:// or ldapi:// URIs, space-separated */

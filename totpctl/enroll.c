@@ -159,16 +159,8 @@ static int save(struct cli *c, struct enrollment *e, char *where, size_t size)
     int flags = TOTP_TXN_CREATE | (c->is_root ? TOTP_TXN_SYSTEM : 0);
     int rc = totp_store_begin(c->store, c->user, flags, &txn, &old, &err);
     /* --force: the old record is not read, so a broken one is replaced too. */
-    if (rc == TOTP_EEXIST && c->force && c->opt.ldap_store) {
-        /* The directory's commit moves only the watermark: remove the old token, then create. */
+    if (rc == TOTP_EEXIST && c->force)
         rc = totp_store_begin(c->store, c->user, TOTP_TXN_UNREAD, &txn, &old, &err);
-        if (rc == TOTP_OK)
-            rc = totp_txn_remove(txn, &err);
-        if (rc == TOTP_OK)
-            rc = totp_store_begin(c->store, c->user, flags, &txn, &old, &err);
-    } else if (rc == TOTP_EEXIST && c->force) {
-        rc = totp_store_begin(c->store, c->user, TOTP_TXN_UNREAD, &txn, &old, &err);
-    }
     totp_record_free(old);
     if (rc == TOTP_OK) {
         snprintf(where, size, "%s", totp_txn_location(txn));
