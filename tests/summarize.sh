@@ -9,9 +9,9 @@ for log in $(find "$dir/tests" -name '*.log' ! -name test-suite.log 2>/dev/null)
     trs=${log%.log}.trs
     [ -f "$trs" ] || continue
     line=$(grep -E '^[0-9]+%: Checks: ' "$log" | tail -n 1)
-    plain=$(grep -E '^[a-z0-9]+: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+    plain=$(grep -E '^[a-z0-9_]+: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
     if [ -n "$plain" ] && grep -q '^:test-result: \(PASS\|FAIL\|ERROR\)' "$trs"; then
-        set -- $(echo "$plain" | sed -E 's/^[a-z0-9]+: ([0-9]+) passed, ([0-9]+) failed.*/\1 \2/')
+        set -- $(echo "$plain" | sed -E 's/^[a-z0-9_]+: ([0-9]+) passed, ([0-9]+) failed.*/\1 \2/')
         passed=$((passed + $1))
         failed=$((failed + $2))
         grep -q '^:test-result: PASS' "$trs" || failed=$((failed + 1))
