@@ -21,21 +21,38 @@ static char *trim(char *s)
     return s;
 }
 
-static int check_conf_file(int fd, const char *path, mode_t *mode, totp_error *err)
+int totpi_read_root_file(const char *path, const char *label, mode_t forbidden, int optional,
+                         char **text, size_t *len, mode_t *mode, totp_error *err)
 {
     struct stat st;
+    *text = NULL;
+    *len = 0;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        if (errno == ENOENT && optional)
+            return TOTP_OK;
+        return totpi_fail(err, errno == ENOENT ? TOTP_ENOENT : TOTP_EPERM, errno, 0,
+                          "%s%s: cannot open: %s", label, path,
+                          errno == ELOOP ? "is a symbolic link" : strerror(errno));
+    }
+    int rc = TOTP_OK;
     if (fstat(fd, &st) != 0)
-        return totpi_fail(err, TOTP_EIO, errno, 0, "%s: cannot stat: %s", path, strerror(errno));
-    if (!S_ISREG(st.st_mode))
-        return totpi_fail(err, TOTP_EPERM, 0, 0, "%s: not a regular file", path);
-    if (st.st_uid != 0 && st.st_uid != geteuid())
-        return totpi_fail(err, TOTP_EPERM, 0, 0, "%s: owned by uid %u, must be owned by root", path,
-                          (unsigned)st.st_uid);
-    if (st.st_mode & 022)
-        return totpi_fail(err, TOTP_EPERM, 0, 0, "%s: mode %04o lets others change it", path,
-                          (unsigned)(st.st_mode & 07777));
-    *mode = st.st_mode & 07777;
-    return TOTP_OK;
+        rc = totpi_fail(err, TOTP_EIO, errno, 0, "%s%s: cannot stat: %s", label, path,
+                        strerror(errno));
+    else if (!S_ISREG(st.st_mode))
+        rc = totpi_fail(err, TOTP_EPERM, 0, 0, "%s%s: not a regular file", label, path);
+    else if (st.st_uid != 0 && st.st_uid != geteuid())
+        rc = totpi_fail(err, TOTP_EPERM, 0, 0, "%s%s: owned by uid %u, must be owned by root",
+                        label, path, (unsigned)st.st_uid);
+    else if (st.st_mode & forbidden)
+        rc = totpi_fail(err, TOTP_EPERM, 0, 0, "%s%s: mode %04o lets others %s it", label, path,
+                        (unsigned)(st.st_mode & 07777), forbidden & 044 ? "read" : "change");
+    if (rc == TOTP_OK)
+        rc = totpi_read_all(fd, path, text, len, err);
+    close(fd);
+    if (rc == TOTP_OK && mode != NULL)
+        *mode = st.st_mode & 07777;
+    return rc;
 }
 
 int totpi_conf_parse(char *text, const char *path,
@@ -72,23 +89,12 @@ int totpi_conf_read(const char *path, int optional,
                     int (*apply)(void *ctx, const char *name, const char *value, totp_error *err),
                     void *ctx, int *was_read, mode_t *mode, totp_error *err)
 {
-    *was_read = 0;
-    *mode = 0;
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0) {
-        if (errno == ENOENT && optional)
-            return TOTP_OK;
-        return totpi_fail(err, errno == ENOENT ? TOTP_ENOENT : TOTP_EPERM, errno, 0,
-                          "%s: cannot open: %s", path,
-                          errno == ELOOP ? "is a symbolic link" : strerror(errno));
-    }
     char *text = NULL;
     size_t len = 0;
-    int rc = check_conf_file(fd, path, mode, err);
-    if (rc == TOTP_OK)
-        rc = totpi_read_all(fd, path, &text, &len, err);
-    close(fd);
-    if (rc != TOTP_OK)
+    *was_read = 0;
+    *mode = 0;
+    int rc = totpi_read_root_file(path, "", 022, optional, &text, &len, mode, err);
+    if (rc != TOTP_OK || text == NULL)
         return rc;
     if (memchr(text, '\0', len) != NULL)
         rc = totpi_fail(err, TOTP_EINVAL, 0, 0, "%s: contains a NUL byte", path);

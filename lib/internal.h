@@ -44,6 +44,15 @@ int totpi_record_take_scratch(totp_record *rec, const char *code);
 int totpi_grace_note(totp_record *rec, const char *rhost, int64_t now);
 
 /*
+ * Read a file of root's: opened without following a symlink, a regular file owned by root (or by
+ * our effective uid), with none of the `forbidden` permission bits (022: others may not change
+ * it; 077: nor read it), at most 64 KiB. `*text` is malloc'ed and NUL-terminated; wipe it. With
+ * `optional`, a missing file is TOTP_OK with `*text` NULL. Messages start with `label` + path.
+ */
+int totpi_read_root_file(const char *path, const char *label, mode_t forbidden, int optional,
+                         char **text, size_t *len, mode_t *mode, totp_error *err);
+
+/*
  * Read a site configuration file: a regular file owned by root (or by our effective uid) that
  * group and others cannot write, at most 64 KiB, opened without following a symlink. Each
  * "name = value" or "name" line (blank lines and lines starting with '#' skipped) goes to

@@ -14,60 +14,25 @@
 #include "internal.h"
 #include "ldap_conn.h"
 
-#define PASSWORD_MAX 1024
-
-/* The bind password: the first line of a regular file that only root (or we) may read. */
-static int read_password(const char *path, char *pw, size_t size, size_t *len, totp_error *err)
+/* The bind password: the first line of a file that only root (or we) may read; wipe it. */
+static int read_password(const char *path, char **pw, size_t *len, totp_error *err)
 {
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0)
-        return totpi_fail(err, errno == ENOENT ? TOTP_ENOENT : TOTP_EPERM, errno, 0,
-                          "ldap_bind_pw_file %s: cannot open: %s", path,
-                          errno == ELOOP ? "is a symbolic link" : strerror(errno));
-    struct stat st;
-    int rc = TOTP_OK;
-    if (fstat(fd, &st) != 0)
-        rc = totpi_fail(err, TOTP_EIO, errno, 0, "ldap_bind_pw_file %s: cannot stat: %s", path,
-                        strerror(errno));
-    else if (!S_ISREG(st.st_mode))
-        rc = totpi_fail(err, TOTP_EPERM, 0, 0, "ldap_bind_pw_file %s: not a regular file", path);
-    else if (st.st_uid != 0 && st.st_uid != geteuid())
-        rc = totpi_fail(err, TOTP_EPERM, 0, 0,
-                        "ldap_bind_pw_file %s: owned by uid %u, must be owned by root", path,
-                        (unsigned)st.st_uid);
-    else if (st.st_mode & 077)
-        rc = totpi_fail(err, TOTP_EPERM, 0, 0,
-                        "ldap_bind_pw_file %s: mode %04o lets others read it (use 0600)", path,
-                        (unsigned)(st.st_mode & 07777));
-    ssize_t n = 0;
-    if (rc == TOTP_OK) {
-        do
-            n = read(fd, pw, size);
-        while (n < 0 && errno == EINTR);
-        if (n < 0)
-            rc = totpi_fail(err, TOTP_EIO, errno, 0, "ldap_bind_pw_file %s: cannot read: %s", path,
-                            strerror(errno));
-        else if ((size_t)n == size)
-            rc = totpi_fail(err, TOTP_EINVAL, 0, 0, "ldap_bind_pw_file %s: longer than %zu bytes",
-                            path, size - 1);
-    }
-    close(fd);
-    if (rc != TOTP_OK) {
-        totp_wipe(pw, size);
+    int rc = totpi_read_root_file(path, "ldap_bind_pw_file ", 077, 0, pw, len, NULL, err);
+    if (rc != TOTP_OK)
         return rc;
+    size_t n = *len, l = strcspn(*pw, "\r\n"); /* stops at a NUL too */
+    const char *why = l == 0 ? "the first line is empty" : NULL;
+    if (l < n && (*pw)[l] == '\0')
+        why = "contains a NUL byte";
+    if (why == NULL) {
+        totp_wipe(*pw + l, n - l);
+        *len = l;
+        return TOTP_OK;
     }
-    size_t l = 0; /* the first line */
-    while (l < (size_t)n && pw[l] != '\n' && pw[l] != '\r' && pw[l] != '\0')
-        l++;
-    int has_nul = l < (size_t)n && pw[l] == '\0';
-    totp_wipe(pw + l, size - l);
-    if (l == 0 || has_nul) {
-        totp_wipe(pw, size);
-        return totpi_fail(err, TOTP_EINVAL, 0, 0, "ldap_bind_pw_file %s: %s", path,
-                          has_nul ? "contains a NUL byte" : "the first line is empty");
-    }
-    *len = l;
-    return TOTP_OK;
+    totp_wipe(*pw, n);
+    free(*pw);
+    *pw = NULL;
+    return totpi_fail(err, TOTP_EINVAL, 0, 0, "ldap_bind_pw_file %s: %s", path, why);
 }
 
 int totpi_ldap_fail(LDAP *ld, int rc, int code, const char *what, totp_error *err)
@@ -144,16 +109,16 @@ int totpi_ldap_connect(const totp_ldap_store_config *cfg, LDAP **out, totp_error
         }
     }
     if (cfg->bind_dn != NULL) {
-        char pw[PASSWORD_MAX] = {0};
+        char *pw = NULL;
         size_t len = 0;
-        rc = read_password(cfg->bind_pw_file, pw, sizeof(pw), &len, err);
+        rc = read_password(cfg->bind_pw_file, &pw, &len, err);
         if (rc != TOTP_OK) {
             ldap_unbind_ext_s(ld, NULL, NULL);
             return rc;
         }
         struct berval cred = {len, pw};
         rc = ldap_sasl_bind_s(ld, cfg->bind_dn, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
-        totp_wipe(pw, sizeof(pw));
+        totp_wipe_string(pw);
         if (rc != LDAP_SUCCESS) {
             snprintf(what, sizeof(what), "%.300s: bind as %.200s", cfg->uri, cfg->bind_dn);
             rc = totpi_ldap_fail(ld, rc, TOTP_EIO, what, err);
@@ -271,15 +236,10 @@ char *totpi_ldap_filter_attr(const char *filter)
     return strndup(start, (size_t)(at - start));
 }
 
-char *totpi_ldap_get_one(LDAP *ld, LDAPMessage *e, const char *attr, int *count)
+char *totpi_ldap_get_one(LDAP *ld, LDAPMessage *e, const char *attr)
 {
     struct berval **vals = ldap_get_values_len(ld, e, attr);
-    int n = vals != NULL ? ldap_count_values_len(vals) : 0;
-    char *s = NULL;
-    if (count != NULL)
-        *count = n;
-    if (n > 0)
-        s = strndup(vals[0]->bv_val, vals[0]->bv_len);
+    char *s = vals != NULL && vals[0] != NULL ? strndup(vals[0]->bv_val, vals[0]->bv_len) : NULL;
     ldap_value_free_len(vals);
     return s;
 }

@@ -40,8 +40,8 @@ char *totpi_ldap_filter_attr(const char *filter);
  * timeouts are TOTP_EIO, missing rights TOTP_EPERM, anything else `code`. */
 int totpi_ldap_fail(LDAP *ld, int rc, int code, const char *what, totp_error *err);
 
-/* The single value of `attr` in `e` as a NUL-terminated string (malloc'ed), or NULL if the
- * attribute is absent. *count (if not NULL) receives how many values it has. */
-char *totpi_ldap_get_one(LDAP *ld, LDAPMessage *e, const char *attr, int *count);
+/* The (first) value of `attr` in `e` as a NUL-terminated string (malloc'ed), or NULL if the
+ * attribute is absent. */
+char *totpi_ldap_get_one(LDAP *ld, LDAPMessage *e, const char *attr);
 
 #endif /* TOTP_LDAP_CONN_H */

@@ -30,21 +30,12 @@ const struct totpi_oath_kind totpi_oath_totp = {
     0,
     "oathTOTPToken",
     "oathTOTPUser",
-    "oathTOTPToken",
-    "oathTOTPParams",
     "oathTOTPParams",
     "oathTOTPLastTimeStep",
     "oathTOTPTimeStepWindow",
 };
 const struct totpi_oath_kind totpi_oath_hotp = {
-    1,
-    "oathHOTPToken",
-    "oathHOTPUser",
-    "oathHOTPToken",
-    "oathHOTPParams",
-    "oathHOTPParams",
-    "oathHOTPCounter",
-    "oathHOTPLookAhead",
+    1, "oathHOTPToken", "oathHOTPUser", "oathHOTPParams", "oathHOTPCounter", "oathHOTPLookAhead",
 };
 
 const char *totpi_ldap_hmac_oid(totp_algorithm alg)
@@ -117,7 +108,7 @@ static int search_one(struct ldap_txn *t, const char *base, int scope, const cha
 static int get_number(struct ldap_txn *t, LDAPMessage *e, const char *dn, const char *attr,
                       uint64_t min, uint64_t max, int required, uint64_t *v, totp_error *err)
 {
-    char *s = totpi_ldap_get_one(t->ld, e, attr, NULL);
+    char *s = totpi_ldap_get_one(t->ld, e, attr);
     if (s == NULL) {
         if (!required)
             return TOTP_ENOENT;
@@ -142,13 +133,13 @@ int totpi_ldap_read_params(struct ldap_txn *t, const char *dn, totp_params *p, i
     char filter[64];
     LDAPMessage *res, *e;
     uint64_t digits = 0, period = 30, w = 0;
-    snprintf(filter, sizeof(filter), "(objectClass=%s)", k->params_class);
+    snprintf(filter, sizeof(filter), "(objectClass=%s)", k->params);
     int rc = search_one(t, dn, LDAP_SCOPE_BASE, filter, attrs, &res, &e, "reading", err);
     if (rc == TOTP_ENOENT && t->token_dn == NULL) /* enrolling: the entry is there */
-        return totpi_fail(err, TOTP_EFORMAT, 0, 0, "%.700s: not an %s entry", dn, k->params_class);
+        return totpi_fail(err, TOTP_EFORMAT, 0, 0, "%.700s: not an %s entry", dn, k->params);
     if (rc == TOTP_ENOENT)
         return totpi_fail(err, TOTP_EFORMAT, 0, 0, "%.700s: no such %s entry (named by %.200s)", dn,
-                          k->params_class, t->token_dn);
+                          k->params, t->token_dn);
     if (rc != TOTP_OK)
         return rc;
     rc = get_number(t, e, dn, "oathOTPLength", TOTP_DIGITS_MIN, TOTP_DIGITS_MAX, 1, &digits, err);
@@ -161,7 +152,7 @@ int totpi_ldap_read_params(struct ldap_txn *t, const char *dn, totp_params *p, i
         *window = rc == TOTP_OK ? (int)w : -1;
         rc = rc == TOTP_ENOENT ? TOTP_OK : rc;
     }
-    char *oid = rc == TOTP_OK ? totpi_ldap_get_one(t->ld, e, "oathHMACAlgorithm", NULL) : NULL;
+    char *oid = rc == TOTP_OK ? totpi_ldap_get_one(t->ld, e, "oathHMACAlgorithm") : NULL;
     if (rc == TOTP_OK) {
         rc = totpi_fail(err, TOTP_EFORMAT, 0, 0, "%.700s: oathHMACAlgorithm %.40s: %s", dn,
                         oid != NULL ? oid : "(none)",
@@ -211,28 +202,28 @@ static int set_state(struct ldap_txn *t, totp_record *rec, uint64_t last, int wi
 static int read_token(struct ldap_txn *t, totp_record **rec, totp_error *err)
 {
     const struct totpi_oath_kind *k = t->kind;
-    char *attrs[] = {"oathSecret", (char *)k->params_attr, (char *)k->state_attr, NULL};
+    char *attrs[] = {"oathSecret", (char *)k->params, (char *)k->state_attr, NULL};
     char filter[64];
     LDAPMessage *res, *e;
     totp_params p;
     int window = -1;
     uint64_t last = 0;
-    snprintf(filter, sizeof(filter), "(objectClass=%s)", k->token_class);
+    snprintf(filter, sizeof(filter), "(objectClass=%s)", k->token);
     int rc = search_one(t, t->token_dn, LDAP_SCOPE_BASE, filter, attrs, &res, &e, "reading", err);
     if (rc == TOTP_ENOENT)
         return totpi_fail(err, TOTP_EFORMAT, 0, 0, "%.700s: no such %s entry (named by %.200s)",
-                          t->token_dn, k->token_class, t->user_dn);
+                          t->token_dn, k->token, t->user_dn);
     if (rc != TOTP_OK)
         return rc;
 
-    char *params_dn = totpi_ldap_get_one(t->ld, e, k->params_attr, NULL);
+    char *params_dn = totpi_ldap_get_one(t->ld, e, k->params);
     rc = get_number(t, e, t->token_dn, k->state_attr, 0, INT64_MAX - 1, 0, &last, err);
     if (rc == TOTP_OK)
-        t->last = totpi_ldap_get_one(t->ld, e, k->state_attr, NULL);
+        t->last = totpi_ldap_get_one(t->ld, e, k->state_attr);
     else if (rc == TOTP_ENOENT)
         rc = TOTP_OK;
     if (rc == TOTP_OK && params_dn == NULL)
-        rc = totpi_fail(err, TOTP_EFORMAT, 0, 0, "%.700s: no %s", t->token_dn, k->params_attr);
+        rc = totpi_fail(err, TOTP_EFORMAT, 0, 0, "%.700s: no %s", t->token_dn, k->params);
     if (rc == TOTP_OK)
         rc = totpi_ldap_read_params(t, params_dn, &p, &window, err);
 
@@ -304,8 +295,8 @@ static int ldap_begin(totp_store *store, const char *user, int flags, totp_txn *
     char *hotp_dn = NULL;
     if (rc == TOTP_OK) {
         totpi_ldap_set_location(t, t->user_dn);
-        t->token_dn = totpi_ldap_get_one(t->ld, e, "oathTOTPToken", NULL);
-        hotp_dn = totpi_ldap_get_one(t->ld, e, "oathHOTPToken", NULL);
+        t->token_dn = totpi_ldap_get_one(t->ld, e, "oathTOTPToken");
+        hotp_dn = totpi_ldap_get_one(t->ld, e, "oathHOTPToken");
     }
     ldap_msgfree(res);
     /* As slapo-otp: the TOTP token if there is one, else the HOTP token. */
@@ -318,7 +309,7 @@ static int ldap_begin(totp_store *store, const char *user, int flags, totp_txn *
 
     if (rc == TOTP_OK && t->create && t->token_dn != NULL)
         rc = totpi_fail(err, TOTP_EEXIST, 0, 0, "%s: already has an %s", t->location,
-                        t->kind->token_attr);
+                        t->kind->token);
     else if (rc == TOTP_OK && !t->create && t->token_dn == NULL)
         rc = totpi_fail(err, TOTP_ENOENT, 0, 0, "%s: no oathTOTPToken or oathHOTPToken",
                         t->location);
@@ -475,7 +466,7 @@ static int ldap_list(totp_store *store, char ***users, totp_error *err)
         rc = totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
     for (LDAPMessage *e = rc == TOTP_OK ? ldap_first_entry(t.ld, res) : NULL; e != NULL;
          e = ldap_next_entry(t.ld, e)) {
-        char *name = totpi_ldap_get_one(t.ld, e, attr, NULL);
+        char *name = totpi_ldap_get_one(t.ld, e, attr);
         if (name != NULL && n + 1 < cap)
             names[n++] = name;
         else

@@ -5,16 +5,16 @@
 #include "ldap_conn.h"
 #include "store.h"
 
-/* The names of one kind of OATH token, TOTP or HOTP, in the schema. */
+/* The names of one kind of OATH token, TOTP or HOTP, in the schema. The schema names the link
+ * attribute and the class it points at alike: oathTOTPToken on the user names an oathTOTPToken
+ * entry, whose oathTOTPParams names an oathTOTPParams entry. */
 struct totpi_oath_kind {
     int hotp;
-    const char *token_attr;   /* on the user: the token's DN */
-    const char *user_class;   /* the user's auxiliary class */
-    const char *token_class;  /* the token's class */
-    const char *params_attr;  /* on the token: the parameters entry's DN */
-    const char *params_class; /* the parameters entry's class */
-    const char *state_attr;   /* on the token: the last step or counter used */
-    const char *window_attr;  /* on the parameters: the window or look-ahead */
+    const char *token;       /* on the user: the token's DN; the token's class */
+    const char *user_class;  /* the user's auxiliary class */
+    const char *params;      /* on the token: the parameters' DN; the parameters' class */
+    const char *state_attr;  /* on the token: the last step or counter used */
+    const char *window_attr; /* on the parameters: the window or look-ahead */
 };
 extern const struct totpi_oath_kind totpi_oath_totp, totpi_oath_hotp;
 

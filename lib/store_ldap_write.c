@@ -144,7 +144,7 @@ int totpi_ldap_create_token(struct ldap_txn *t, const totp_record *rec, totp_err
 static int token_shared(struct ldap_txn *t, int *shared, totp_error *err)
 {
     char *attrs[] = {"1.1", NULL}, template[48], *filter = NULL;
-    snprintf(template, sizeof(template), "(%s=%%u)", t->kind->token_attr);
+    snprintf(template, sizeof(template), "(%s=%%u)", t->kind->token);
     int rc = totpi_ldap_filter(template, t->token_dn, &filter, err);
     if (rc != TOTP_OK)
         return rc;
@@ -202,7 +202,7 @@ int totpi_ldap_remove(totp_txn *txn, totp_error *err)
     if (rc == TOTP_OK) {
         /* Unlink first: a user is unenrolled even if the token cannot be deleted. */
         char *uoc[] = {(char *)t->kind->user_class, NULL}, *tok_v[] = {t->token_dn, NULL};
-        LDAPMod u[] = {{LDAP_MOD_DELETE, (char *)t->kind->token_attr, {tok_v}},
+        LDAPMod u[] = {{LDAP_MOD_DELETE, (char *)t->kind->token, {tok_v}},
                        {LDAP_MOD_DELETE, "objectClass", {uoc}}};
         LDAPMod *umods[] = {&u[0], &u[1], NULL};
         int lrc = ldap_modify_ext_s(t->ld, t->user_dn, umods, NULL, NULL);
