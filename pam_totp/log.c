@@ -32,14 +32,14 @@ static const char *clean(const char *in, char *out, size_t size)
 }
 
 /* The reason and the record's place are ours or the library's, but may quote a directory's
- * DN or message: no control characters (no forged lines), no quotes (they would confuse a
- * parser of the line). UTF-8 stays. */
-static const char *text(const char *in, char *out, size_t size)
+ * DN or message: no control characters (no forged lines), and inside reason="..." no double
+ * quotes (they would confuse a parser of the line). UTF-8 stays. */
+static const char *text(const char *in, char *out, size_t size, int in_quotes)
 {
     size_t n = 0;
     for (; in != NULL && in[n] != '\0' && n + 1 < size; n++) {
         unsigned char c = (unsigned char)in[n];
-        out[n] = c < 0x20 || c == 0x7f ? '?' : c == '"' ? '\'' : (char)c;
+        out[n] = c < 0x20 || c == 0x7f ? '?' : c == '"' && in_quotes ? '\'' : (char)c;
     }
     out[n] = '\0';
     return out;
@@ -51,6 +51,12 @@ void log_decision(pam_handle_t *pamh, const struct log_context *ctx, int priorit
     char user[65], service[65], rhost[129], why[385], where[1025];
     pam_syslog(pamh, priority, "%s user=%s service=%s rhost=%s reason=\"%s\"%s%s", result,
                clean(ctx->user, user, sizeof(user)), clean(ctx->service, service, sizeof(service)),
-               clean(ctx->rhost, rhost, sizeof(rhost)), text(reason, why, sizeof(why)),
-               record != NULL ? " record=" : "", text(record, where, sizeof(where)));
+               clean(ctx->rhost, rhost, sizeof(rhost)), text(reason, why, sizeof(why), 1),
+               record != NULL ? " record=" : "", text(record, where, sizeof(where), 0));
+}
+
+void log_note(pam_handle_t *pamh, int priority, const char *prefix, const char *message)
+{
+    char line[1025];
+    pam_syslog(pamh, priority, "%s%s", prefix, text(message, line, sizeof(line), 0));
 }

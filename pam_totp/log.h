@@ -20,4 +20,8 @@ void log_context_init(pam_handle_t *pamh, struct log_context *ctx, const char *u
 void log_decision(pam_handle_t *pamh, const struct log_context *ctx, int priority,
                   const char *result, const char *reason, const char *record);
 
+/* "PREFIX MESSAGE" at `priority`, MESSAGE (the library's, which may quote a file name or a
+ * directory's DN) without control characters. */
+void log_note(pam_handle_t *pamh, int priority, const char *prefix, const char *message);
+
 #endif /* PAM_TOTP_LOG_H */

@@ -177,7 +177,7 @@ static int authenticate(struct login *l)
         return PAM_IGNORE;
     }
     if (l->opt->debug && found != TOTP_OK)
-        pam_syslog(l->pamh, LOG_DEBUG, "debug: record lookup: %s", lookerr.message);
+        log_note(l->pamh, LOG_DEBUG, "debug: record lookup: ", lookerr.message);
 
     /* Everyone is asked, enrolled or not, so that the prompt tells nothing. */
     char *input = NULL;
@@ -228,7 +228,7 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
     l.opt = &opt;
     totp_options_init(&opt);
     if (totp_options_load(&opt, argc, argv, &err) != TOTP_OK) {
-        pam_syslog(pamh, LOG_ERR, "configuration error, refusing every login: %s", err.message);
+        log_note(pamh, LOG_ERR, "configuration error, refusing every login: ", err.message);
         totp_options_clear(&opt);
         return PAM_SERVICE_ERR;
     }
@@ -248,7 +248,7 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
         rc = rc == TOTP_ENOMEM ? PAM_BUF_ERR : PAM_SERVICE_ERR;
     } else {
         if (opt.debug && opt.conf != NULL)
-            pam_syslog(pamh, LOG_DEBUG, "debug: site configuration from %s", opt.conf);
+            log_note(pamh, LOG_DEBUG, "debug: site configuration from ", opt.conf);
         rc = authenticate(&l);
     }
     totp_store_free(l.store);

@@ -620,6 +620,24 @@ START_TEST(ldap_directory_down_is_authinfo_unavail)
 }
 END_TEST
 
+/* What the library says reaches syslog without control characters: no forged lines. */
+START_TEST(log_lines_carry_no_control_characters)
+{
+    char conf[4300], line[4500];
+    struct talk t;
+    snprintf(conf, sizeof(conf), "%s/pam_totp.conf", tu_root());
+    FILE *f = fopen(conf, "w");
+    fputs("window = 1\001\033[2J\n", f);
+    fclose(f);
+    chmod(conf, 0644);
+    snprintf(line, sizeof(line), "auth required @MODULE@ conf=%s\n", conf);
+    service(line);
+    ck_assert_int_eq(login("alice", "123456", &t), PAM_SERVICE_ERR);
+    assert_log_has("window=1??[2J: must be 1 to 100");
+    ck_assert_msg(strchr(logbuf, '\001') == NULL && strchr(logbuf, '\033') == NULL, "%s", logbuf);
+}
+END_TEST
+
 START_TEST(hotp_record_through_pam)
 {
     char code[TOTP_CODE_BUFSIZE];
@@ -684,6 +702,7 @@ static Suite *pam_suite(void)
     tcase_add_test(tc, scratch_code_once);
     tcase_add_test(tc, rate_limited_is_maxtries);
     tcase_add_test(tc, ldap_directory_down_is_authinfo_unavail);
+    tcase_add_test(tc, log_lines_carry_no_control_characters);
     tcase_add_test(tc, hotp_record_through_pam);
     tcase_add_test(tc, setcred_succeeds);
     suite_add_tcase(s, tc);
