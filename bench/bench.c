@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench.c: make bench: logins through libpam as sshd makes them (pam_start, pam_authenticate,
  * pam_end), against pam_permit (the floor), pam_totp and, when installed,
  * pam_google_authenticator; and libtotp's window scan against one-shot HMACs. Run as root: it

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # demo.sh: a real enrollment and real PAM logins in a sandbox: a temporary home, a fake user
 # (nss_wrapper) and a private PAM service (pam_wrapper). Nothing in /etc is touched.
 set -eu

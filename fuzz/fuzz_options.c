@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_options.c: module arguments (one per line) and the site file's line parser. */
 #include "config.h"
 

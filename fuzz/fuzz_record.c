@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_record.c: the record parser. Whatever parses must serialize, parse again, and give the
  * same text (a rewrite never loses or changes anything); nothing may crash or leak. */
 #include "config.h"

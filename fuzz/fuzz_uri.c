@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_uri.c: base32 and otpauth URIs. A decoded secret re-encodes to something that decodes
  * to the same bytes; a parsed URI builds and parses back to the same fields. */
 #include "config.h"

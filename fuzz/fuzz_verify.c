@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_verify.c: a whole verification on a fuzzed record, code, time and policy. Whatever
  * state the policy writes must serialize to a record that parses again. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* account.c: passwd lookups and per-thread filesystem identity switching for home directories. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* account.h: who a user is (passwd and groups) and acting as them on the filesystem. */
 #ifndef TOTP_ACCOUNT_H
 #define TOTP_ACCOUNT_H

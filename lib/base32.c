@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* base32.c: RFC 4648 base32 encoding and a tolerant-but-strict decoder for secrets. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* common.c: error strings, algorithm names, parameter checks and memory wiping. */
 #include "config.h"
 

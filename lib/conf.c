@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* conf.c: reading the site configuration file safely, line by line. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fileio.c: O_NOFOLLOW opens, fd-based checks, flock with a timeout, crash-safe replacement. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fileio.h: safe, locked, durable file primitives for the file store (all relative to a dirfd). */
 #ifndef TOTP_FILEIO_H
 #define TOTP_FILEIO_H

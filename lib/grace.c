@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* grace.c: google-authenticator's grace period: the last code login per remote host (LASTn). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* internal.h: helpers shared inside libtotp; never installed, never exported. */
 #ifndef TOTP_INTERNAL_H
 #define TOTP_INTERNAL_H

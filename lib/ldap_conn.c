@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ldap_conn.c: connecting and binding to the directory, filters, values and LDAP errors. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ldap_conn.h: connecting to the directory for the LDAP store, and the small LDAP helpers it
  * needs (filters, single values, error messages). */
 #ifndef TOTP_LDAP_CONN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* options.c: the options of pam_totp, shared by module arguments, pam_totp.conf and totpctl. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* otp.c: HOTP (RFC 4226) and TOTP (RFC 6238) codes and the window scan, over OpenSSL EVP_MAC. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* random.c: new secrets and scratch codes from the OpenSSL CSPRNG. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* record.c: the record text format (google-authenticator's, plus our keys): parse, validate, write.
  */
 #include "config.h"

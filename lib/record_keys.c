@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* record_keys.c: the record keys we know and the values each may take. */
 #include "config.h"
 

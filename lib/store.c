@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* store.c: the store interface's dispatch, and the whole login decision over any store. */
 #include "config.h"
 

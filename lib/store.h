@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* store.h: the store interface behind totp_store_* (files now, a directory server later). */
 #ifndef TOTP_STORE_H
 #define TOTP_STORE_H

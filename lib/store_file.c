@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* store_file.c: the file store: lookup order, secret= templates, acting as the user, transactions.
  */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* store_ldap.c: the LDAP store: OATH-LDAP entries (as slapo-otp reads them) turned into records,
  * and the replay watermark moved with a compare-and-swap modify. */
 #include "config.h"

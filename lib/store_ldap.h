@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* store_ldap.h: what the LDAP store's two files share: its structures and entry helpers. */
 #ifndef TOTP_STORE_LDAP_H
 #define TOTP_STORE_LDAP_H

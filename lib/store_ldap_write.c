@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* store_ldap_write.c: enrolling users in the directory and removing them: the shared
  * parameters entry, the token entry, the link from the user, and undoing it. */
 #include "config.h"

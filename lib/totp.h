@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* totp.h: the public API of libtotp (HOTP/TOTP, base32, otpauth URIs, secrets). */
 #ifndef TOTP_H
 #define TOTP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* uri.c: build and parse otpauth:// Key URIs with RFC 3986 percent-encoding. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* verify.c: the login policy: rate limit, scratch codes, TOTP/HOTP windows, replay, clock skew. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* conv.c: asking the user through the PAM conversation, and earlier modules' passwords. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* conv.h: asking the user through the PAM conversation. */
 #ifndef PAM_TOTP_CONV_H
 #define PAM_TOTP_CONV_H

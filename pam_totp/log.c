@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* log.c: the one syslog line per decision (pam_syslog, LOG_AUTHPRIV), with safe fields. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* log.h: one syslog line per decision, with nothing secret in it. */
 #ifndef PAM_TOTP_LOG_H
 #define PAM_TOTP_LOG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* pam_totp.c: the PAM module: options, the prompt, the library's decision, the return code. */
 #include "config.h"
 

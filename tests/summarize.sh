@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # summarize.sh: one closing line for a test run: Check cases plus the other automake tests.
 # Usage: tests/summarize.sh LABEL BUILDDIR
 label=$1

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* change.c: commands that change a record: verify, scratch, remove, import. */
 #include "config.h"
 

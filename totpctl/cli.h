@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cli.h: what every totpctl command gets: the parsed command line and the resolved context. */
 #ifndef TOTPCTL_CLI_H
 #define TOTPCTL_CLI_H

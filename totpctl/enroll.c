@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* enroll.c: totpctl enroll: a new secret and scratch codes, the QR code, confirmation with a
  * code from the app, and only then the record. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* inspect.c: commands that read a record: show, code, status, list. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* json.c: a small streaming JSON writer: RFC 8259 string escaping, no allocation. */
 #include "config.h"
 

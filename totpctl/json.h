@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* json.h: a small streaming JSON writer for --json output (objects, arrays, escaped strings). */
 #ifndef TOTPCTL_JSON_H
 #define TOTPCTL_JSON_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* main.c: totpctl's command line: options, --help, the user acted on, dispatch, exit status. */
 #include "config.h"
 

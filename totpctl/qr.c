@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* qr.c: QR codes for otpauth URIs with libqrencode: terminal (UTF-8 half blocks or ANSI
  * colours, black on white with a quiet zone, so dark and light terminals both work), PNG, SVG. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* qr.h: the otpauth URI as a QR code: on a terminal, and as PNG or SVG files. */
 #ifndef TOTPCTL_QR_H
 #define TOTPCTL_QR_H

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # totpctl.sh: every totpctl command and error path, with fake users (nss_wrapper), logins
 # through the real PAM module (pam_wrapper), JSON checked with jq and QR images decoded with
 # zbarimg. As root, the fake users are uid 65534 and the root-only paths run too.

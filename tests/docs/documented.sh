@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # documented.sh: what the code accepts and what the man pages document are the same: every
 # module option, every totpctl command and option, both ways; every man page has its sections.
 set -u

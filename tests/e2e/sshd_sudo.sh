@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # sshd_sudo.sh: real OpenSSH and sudo logins through pam_totp, with the shipped examples/ files
 # (as root). A throwaway user, its own sshd on loopback (own config, host key, pid file, PAM
 # service), sudo with its own PAM service (sudoers' pam_service). Everything is removed on exit.

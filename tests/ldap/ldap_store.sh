@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # ldap_store.sh: the LDAP store against a real slapd (Debian's, back_mdb and the otp overlay) on
 # a loopback port, with its own configuration and database in a temporary directory: enrollment
 # with totpctl, PAM logins through pam_totp.so (pam_wrapper), the watermark shared with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* check_pam.c: pam_totp.so through the real libpam with pam_wrapper (private service files),
  * nss_wrapper (fake users) and syslog captured: options, prompts, return codes, hand-offs, logs. */
 #include "config.h"

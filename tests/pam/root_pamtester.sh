@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # root_pamtester.sh: pam_totp.so in a real /etc/pam.d service, driven by pamtester (as root):
 # the RFC 6238 Appendix B vectors at faked times (libfaketime), fail-closed stacks, and
 # google-authenticator-libpam swapped for pam_totp and back on one enrollment.

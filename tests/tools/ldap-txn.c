@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ldap-txn.c: test helper: one login decision with a pause between reading the record and
  * committing it, so that a test can change the store in between.
  * Usage: ldap-txn CONF USER CODE. Prints "begun" once the record is read, waits for a line on

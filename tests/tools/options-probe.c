@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* options-probe.c: test helper: for each argument, print "ok", "unknown" or "bad-value" as the
  * module's option parser sees it (tests/docs compares that with the man page). */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* pam-login.c: test and demo helper: one pam_authenticate, answering every prompt with ANSWER.
  * Usage: pam-login SERVICE USER ANSWER. Prints the PAM result; exits 0 only on PAM_SUCCESS. */
 #include "config.h"

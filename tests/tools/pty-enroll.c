@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* pty-enroll.c: test helper: run `totpctl ... enroll` on a pseudo-terminal and answer its
  * question as a person with an authenticator app would: read the secret it prints, type the
  * current code (or, with --wrong, a wrong one every time). Exits with totpctl's status.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* totp-code.c: test helper: print the code for a base32 secret, as an authenticator app would.
  * Usage: totp-code SECRET [UNIXTIME [SHA1|SHA256|SHA512 [DIGITS [PERIOD]]]] */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* check_base32.c: RFC 4648 base32 vectors, the tolerant decoder and its errors. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* check_concurrency.c: many processes present one code (or one scratch code) at the same
  * moment: exactly one is accepted, round after round, and the record stays valid. */
 #include "config.h"

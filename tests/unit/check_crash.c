@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* check_crash.c: logins killed with SIGKILL at every system call of a commit, and at random
  * moments in a loop: the record always parses with its secret and scratch codes, no lock
  * outlives its holder, and the next login works. */

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # check_exports.sh: libtotp.so has a versioned soname and exports only the public totp_* API.
 set -eu
 lib="${top_builddir:-.}/lib/.libs/libtotp.so"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* check_faults.c: every system call of a login failing in turn (EIO, ENOSPC, EROFS, EACCES,
  * EINTR): the login is denied (or, where a retry is correct, succeeds), the record stays whole,
  * the error is clear, and no temporary file is left behind. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* check_ldap.c: the LDAP store's pieces that need no server: filters (RFC 4515 escaping), the
  * ldap_* options and what store=ldap refuses. The store against a real slapd is
  * tests/ldap/ldap_store.sh. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* check_options.c: module arguments and pam_totp.conf: every option, bad values, precedence. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* check_otp.c: HOTP/TOTP against the RFC 4226 and RFC 6238 vectors, and the window scan. */
 #include "config.h"
 

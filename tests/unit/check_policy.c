@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* check_policy.c: the verification policy: window, replay watermark, scratch codes, rate limits,
  * HOTP, clock-skew learning, and the RFC 6238 vectors through the whole decision. */
 #include "config.h"

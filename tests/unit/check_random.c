@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* check_random.c: secrets and scratch codes: sizes, ranges, uniqueness and wiping. */
 #include "config.h"
 

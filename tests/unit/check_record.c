@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* check_record.c: the record format: GA files round-trip, extensions, and every malformed case. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* check_store.c: the file store: lookup order, templates, file checks, durable commits, locks,
  * and (as root) acting as the user. Fake users come from nss_wrapper (see testutil.c). */
 #include "config.h"

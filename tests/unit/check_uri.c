@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* check_uri.c: otpauth Key URIs: exact output, percent-encoding, parsing and every refusal. */
 #include "config.h"
 

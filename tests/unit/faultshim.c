@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* faultshim.c: interposes libc's file calls for the fault and crash tests (linked into them). */
 #include "config.h"
 

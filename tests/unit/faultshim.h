@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* faultshim.h: make the Nth call of one system call fail, or kill the process there. */
 #ifndef FAULTSHIM_H
 #define FAULTSHIM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* testutil.c: temp trees, files and fake users (nss_wrapper) for the unit tests. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* testutil.h: helpers for the store, policy and crash tests: temp trees, files, fake users. */
 #ifndef TESTUTIL_H
 #define TESTUTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* unit.h: the common main() of the Check unit-test programs. */
 #ifndef UNIT_H
 #define UNIT_H
