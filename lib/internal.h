@@ -41,6 +41,13 @@ int totpi_record_key_with(const totp_record *rec, const totp_params *params, tot
  * are compared in constant time. */
 int totpi_record_take_scratch(totp_record *rec, const char *code);
 
+/* Judge a time-based `code` at `now` (skew.c): the window around now plus TIME_SKEW, replay
+ * (DISALLOW_REUSE) and, unless `noskewadj`, clock-skew learning. Sets res->method and
+ * res->changed; returns TOTP_OK or why not. */
+int totpi_check_totp(totp_record *rec, const totp_key *key, const totp_params *params,
+                     unsigned window, const char *code, int64_t now, int noskewadj,
+                     totp_result *res);
+
 /* Remember `rhost` (if it can be stored) as the host of a code login at `now` (LASTn). */
 int totpi_grace_note(totp_record *rec, const char *rhost, int64_t now);
 
