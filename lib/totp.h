@@ -139,8 +139,9 @@ typedef struct totp_window {
 /*
  * Verify `code` against every step of `window`. The HMAC key is set up once; each candidate is
  * compared in constant time and the scan never stops early. On TOTP_OK, `*matched` (if not NULL)
- * is the lowest matching step above the watermark, which the caller must record as the new
- * watermark. Returns TOTP_ECODE for a malformed code, TOTP_EMISMATCH or TOTP_EREPLAY otherwise.
+ * is the matching step above the watermark nearest `center` (the earlier of two as near), which
+ * the caller must record as the new watermark. Returns TOTP_ECODE for a malformed code,
+ * TOTP_EMISMATCH or TOTP_EREPLAY otherwise.
  */
 int totp_verify(const totp_key *key, const char *code, const totp_window *window,
                 uint64_t *matched);
