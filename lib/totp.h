@@ -284,11 +284,18 @@ typedef struct totp_policy {
     int no_increment_hotp;  /* a failed HOTP attempt does not advance HOTP_COUNTER */
     unsigned grace_period;  /* seconds; > 0: remember the host of each code login (LASTn) */
     const char *rhost;      /* the remote host of this login, or NULL */
+    unsigned skew_max;      /* seconds TIME_SKEW and its learning may reach; 0: the default */
 } totp_policy;
+
+/* How far a phone's clock may be off and still be learned (and TIME_SKEW honoured), in
+ * seconds, unless the policy says: phones that keep network time are seconds off; a clock set
+ * by hand, minutes. At most TOTP_SKEW_MAX_SECONDS. */
+#define TOTP_SKEW_MAX_DEFAULT 300
+#define TOTP_SKEW_MAX_SECONDS 45000
 
 #define TOTP_POLICY_DEFAULT                                                                        \
     {                                                                                              \
-        TOTP_PARAMS_DEFAULT, 3, 0, 0, 0, 0, 0, NULL                                                \
+        TOTP_PARAMS_DEFAULT, 3, 0, 0, 0, 0, 0, NULL, 0                                             \
     }
 
 typedef enum {

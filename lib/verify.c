@@ -228,7 +228,7 @@ static int judge(totp_record *rec, const char *input, int flags, int64_t now,
     if (rc == TOTP_OK && totp_record_get(rec, "HOTP_COUNTER") != NULL)
         rc = check_hotp(rec, key, window, digits, policy->no_increment_hotp, res);
     else if (rc == TOTP_OK && totp_record_get(rec, "TOTP_AUTH") != NULL)
-        rc = totpi_check_totp(rec, key, &params, window, digits, now, policy->noskewadj, res);
+        rc = totpi_check_totp(rec, key, &params, window, digits, now, policy, res);
     else if (rc == TOTP_OK)
         rc = TOTP_EMISMATCH; /* neither TOTP nor HOTP: scratch codes only, as GA */
     totp_key_free(key);
