@@ -55,7 +55,8 @@ int totpi_verify_used(const totp_key *key, const char *code, const totp_window *
 
 /* Judge a time-based `code` at `now` (skew.c): the window around now plus TIME_SKEW, replay
  * (DISALLOW_REUSE) and, unless policy->noskewadj, clock-skew learning within
- * policy->skew_max. Sets res->method and res->changed; returns TOTP_OK or why not. */
+ * policy->skew_max. Sets res->method, res->changed and the clock hint; returns TOTP_OK or why
+ * not. */
 int totpi_check_totp(totp_record *rec, const totp_key *key, const totp_params *params,
                      unsigned window, const char *code, int64_t now, const totp_policy *policy,
                      totp_result *res);

@@ -14,6 +14,8 @@
 #define SKEW_SAMPLES 3
 /* The most steps one scan searches each way (TOTP_WINDOW_MAX). */
 #define SCAN_MAX 1500
+/* A wrong code that is the code of a step this close to the expected one means clock trouble. */
+#define HINT_SECONDS 3600
 /* Accepted steps DISALLOW_REUSE lists above its floor; more only with a wide skew_max. */
 #define USED_KEEP 32
 
@@ -135,6 +137,21 @@ static int used_add(totp_record *rec, const struct used_steps *used, uint64_t st
     return totp_record_set(rec, "DISALLOW_REUSE", buf);
 }
 
+/* A wrong code that is the code of a step near the expected one (`center`): how far, for the
+ * log. Whether that step was used does not matter; the nearest one counts. */
+static void clock_hint(const totp_key *key, const char *code, uint64_t center, unsigned period,
+                       totp_result *res)
+{
+    uint64_t reach = HINT_SECONDS / period, at = 0;
+    if (reach > SCAN_MAX)
+        reach = SCAN_MAX;
+    totp_window near = {center, (unsigned)reach, (unsigned)reach, 0, 0};
+    if (totpi_verify_used(key, code, &near, NULL, &at) == TOTP_OK && at != center) {
+        res->clock_hint = 1;
+        res->off_by = ((int64_t)at - (int64_t)center) * (int64_t)period;
+    }
+}
+
 /*
  * GA's clock-skew learning: a code that matches `skew` steps away from now is remembered in
  * RESETTING_TIME_SKEW; three such codes in consecutive steps with a steady skew set TIME_SKEW,
@@ -242,6 +259,8 @@ int totpi_check_totp(totp_record *rec, const totp_key *key, const totp_params *p
      * cannot run ahead of real time and lock the user out. */
     if (rc == TOTP_OK && matched > step + bound + window / 2)
         rc = TOTP_EMISMATCH;
+    if (rc == TOTP_EMISMATCH)
+        clock_hint(key, code, center, params->period, res);
     if (rc == TOTP_OK) {
         /* Replay protection is always on: the accepted step is never accepted again. */
         rc = used_add(rec, &used, step, bound + (window - 1) / 2, matched);

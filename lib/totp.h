@@ -312,6 +312,8 @@ typedef struct totp_result {
     int changed;         /* the record holds new state that must be committed */
     size_t scratch_left; /* scratch codes left afterwards */
     size_t code_len;     /* TOTP_INPUT_SUFFIX: how many trailing characters were the code */
+    int clock_hint;      /* a wrong time-based code is the code of a step within an hour... */
+    int64_t off_by;      /* ...this many seconds from the expected one: check the clocks */
 } totp_result;
 
 /* Input flag: the code is at the end of the input, after a password (forward_pass). The last

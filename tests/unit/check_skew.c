@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* check_skew.c: clock-skew learning within its bound, the watermark, corrected phones, and a
- * property test that no code is ever accepted twice (time injected). */
+/* check_skew.c: clock-skew learning within its bound, the watermark, corrected phones, the
+ * clock hint, and a property test that no code is ever accepted twice (time injected). */
 #include "config.h"
 
 #include <inttypes.h>
@@ -135,10 +135,12 @@ START_TEST(corrected_phone_gets_in_within_three_codes)
     ck_assert_int_eq(rc, TOTP_OK);
     ck_assert_str_eq(totp_record_get(rec, "TIME_SKEW"), "8");
     ck_assert_int_eq(type_at(rec, T0 + ahead + 90, T0 + 90, &res), TOTP_OK);
-    /* Its clock is corrected a minute later. The first two codes are refused; the third
-     * relearns the skew and logs in. */
+    /* Its clock is corrected a minute later. The first two codes are refused (and logged as
+     * clock trouble); the third relearns the skew and logs in. */
     const int64_t t1 = T0 + 150;
     ck_assert_int_eq(type_at(rec, t1, t1, &res), TOTP_EMISMATCH);
+    ck_assert_int_eq(res.clock_hint, 1);
+    ck_assert_int_eq(res.off_by, -240);
     ck_assert_int_eq(type_at(rec, t1 + 30, t1 + 30, &res), TOTP_EMISMATCH);
     ck_assert_int_eq(type_at(rec, t1 + 60, t1 + 60, &res), TOTP_OK);
     ck_assert_int_eq(res.method, TOTP_BY_SKEW);
@@ -177,6 +179,31 @@ START_TEST(watermark_never_passes_now_plus_bound_and_window)
         }
         totp_record_free(rec);
     }
+}
+END_TEST
+
+START_TEST(clock_hint_says_how_far_off)
+{
+    totp_record *rec = parse("\" TOTP_AUTH\n");
+    totp_policy policy = TOTP_POLICY_DEFAULT;
+    policy.noskewadj = 1;
+    totp_result res;
+    char code[TOTP_CODE_BUFSIZE];
+    tu_code_at(T0 + 600, 6, code);
+    ck_assert_int_eq(totp_policy_check(rec, code, 0, T0, &policy, &res), TOTP_EMISMATCH);
+    ck_assert_int_eq(res.clock_hint, 1);
+    ck_assert_int_eq(res.off_by, 600);
+    tu_code_at(T0 - 3570, 6, code);
+    ck_assert_int_eq(totp_policy_check(rec, code, 0, T0, &policy, &res), TOTP_EMISMATCH);
+    ck_assert_int_eq(res.clock_hint, 1);
+    ck_assert_int_eq(res.off_by, -3570);
+    /* Beyond an hour it is just a wrong code. */
+    tu_code_at(T0 + 2 * 3600, 6, code);
+    ck_assert_int_eq(totp_policy_check(rec, code, 0, T0, &policy, &res), TOTP_EMISMATCH);
+    ck_assert_int_eq(res.clock_hint, 0);
+    ck_assert_int_eq(totp_policy_check(rec, "000000", 0, T0, &policy, &res), TOTP_EMISMATCH);
+    ck_assert_int_eq(res.clock_hint, 0);
+    totp_record_free(rec);
 }
 END_TEST
 
@@ -272,6 +299,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, time_skew_beyond_the_bound_is_clamped);
     tcase_add_test(tc, corrected_phone_gets_in_within_three_codes);
     tcase_add_test(tc, watermark_never_passes_now_plus_bound_and_window);
+    tcase_add_test(tc, clock_hint_says_how_far_off);
     tcase_add_loop_test(tc, no_code_is_ever_accepted_twice, 0, 4);
     suite_add_tcase(s, tc);
     return s;
