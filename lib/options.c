@@ -174,6 +174,13 @@ static int set_valued(totp_options *opt, const char *name, const char *v, const 
         opt->policy.window = (unsigned)n;
         return 1;
     }
+    if (strcmp(name, "skew_max") == 0) {
+        *why = "1 to 45000 seconds";
+        if (!number(v, 1, TOTP_SKEW_MAX_SECONDS, &n))
+            return 0;
+        opt->policy.skew_max = (unsigned)n;
+        return 1;
+    }
     if (strcmp(name, "digits") == 0) {
         *why = "6, 7 or 8";
         if (!number(v, 6, 8, &n))

@@ -139,8 +139,9 @@ typedef struct totp_window {
 /*
  * Verify `code` against every step of `window`. The HMAC key is set up once; each candidate is
  * compared in constant time and the scan never stops early. On TOTP_OK, `*matched` (if not NULL)
- * is the lowest matching step above the watermark, which the caller must record as the new
- * watermark. Returns TOTP_ECODE for a malformed code, TOTP_EMISMATCH or TOTP_EREPLAY otherwise.
+ * is the matching step above the watermark nearest `center` (the earlier of two as near), which
+ * the caller must record as the new watermark. Returns TOTP_ECODE for a malformed code,
+ * TOTP_EMISMATCH or TOTP_EREPLAY otherwise.
  */
 int totp_verify(const totp_key *key, const char *code, const totp_window *window,
                 uint64_t *matched);
@@ -283,11 +284,18 @@ typedef struct totp_policy {
     int no_increment_hotp;  /* a failed HOTP attempt does not advance HOTP_COUNTER */
     unsigned grace_period;  /* seconds; > 0: remember the host of each code login (LASTn) */
     const char *rhost;      /* the remote host of this login, or NULL */
+    unsigned skew_max;      /* seconds TIME_SKEW and its learning may reach; 0: the default */
 } totp_policy;
+
+/* How far a phone's clock may be off and still be learned (and TIME_SKEW honoured), in
+ * seconds, unless the policy says: phones that keep network time are seconds off; a clock set
+ * by hand, minutes. At most TOTP_SKEW_MAX_SECONDS. */
+#define TOTP_SKEW_MAX_DEFAULT 300
+#define TOTP_SKEW_MAX_SECONDS 45000
 
 #define TOTP_POLICY_DEFAULT                                                                        \
     {                                                                                              \
-        TOTP_PARAMS_DEFAULT, 3, 0, 0, 0, 0, 0, NULL                                                \
+        TOTP_PARAMS_DEFAULT, 3, 0, 0, 0, 0, 0, NULL, 0                                             \
     }
 
 typedef enum {
@@ -304,6 +312,8 @@ typedef struct totp_result {
     int changed;         /* the record holds new state that must be committed */
     size_t scratch_left; /* scratch codes left afterwards */
     size_t code_len;     /* TOTP_INPUT_SUFFIX: how many trailing characters were the code */
+    int clock_hint;      /* a wrong time-based code is the code of a step within an hour... */
+    int64_t off_by;      /* ...this many seconds from the expected one: check the clocks */
 } totp_result;
 
 /* Input flag: the code is at the end of the input, after a password (forward_pass). The last

@@ -93,6 +93,13 @@ static int decide(struct login *l, int rc, const totp_result *res, const totp_er
     if (rc == TOTP_OK) {
         log_decision(l->pamh, &l->log, LOG_INFO, "accepted", accepted_reason(res, buf, sizeof(buf)),
                      record);
+    } else if (rc == TOTP_EMISMATCH && res != NULL && res->clock_hint) {
+        /* Clock trouble, not a wrong code: say how far off, never the code. */
+        char why[96];
+        snprintf(why, sizeof(why), "wrong code (matches a code %lld s %s: check the clocks)",
+                 (long long)(res->off_by < 0 ? -res->off_by : res->off_by),
+                 res->off_by < 0 ? "behind" : "ahead");
+        log_decision(l->pamh, &l->log, LOG_NOTICE, "denied", why, record);
     } else if (denied_reason(rc) != NULL) {
         log_decision(l->pamh, &l->log, LOG_NOTICE, "denied", denied_reason(rc), record);
     } else {

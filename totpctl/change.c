@@ -25,8 +25,20 @@ static const char *verdict_text(int rc, const totp_result *res)
     }
 }
 
+/* The verdict, with the clock hint when a wrong code is another step's code (never the code). */
+static const char *verdict_line(int rc, const totp_result *res, char *buf, size_t size)
+{
+    if (rc != TOTP_EMISMATCH || !res->clock_hint)
+        return verdict_text(rc, res);
+    snprintf(buf, size, "rejected: wrong code (matches a code %lld s %s: check the clocks)",
+             (long long)(res->off_by < 0 ? -res->off_by : res->off_by),
+             res->off_by < 0 ? "behind" : "ahead");
+    return buf;
+}
+
 int cmd_verify(struct cli *c)
 {
+    char line[128];
     totp_result res;
     totp_error err = {0};
     char where[4096];
@@ -41,11 +53,11 @@ int cmd_verify(struct cli *c)
         struct json j;
         cli_json_begin(&j, c, where);
         json_bool(&j, "accepted", rc == TOTP_OK);
-        json_string(&j, "result", verdict_text(rc, &res));
+        json_string(&j, "result", verdict_line(rc, &res, line, sizeof(line)));
         json_int(&j, "scratch_codes_left", (int64_t)res.scratch_left);
         json_end(&j);
     } else {
-        printf("%s\n", verdict_text(rc, &res));
+        printf("%s\n", verdict_line(rc, &res, line, sizeof(line)));
     }
     return rc == TOTP_OK ? EXIT_OK : EXIT_REJECTED;
 }

@@ -273,6 +273,25 @@ START_TEST(wrong_code_refused)
 }
 END_TEST
 
+START_TEST(clock_trouble_is_logged_as_such)
+{
+    /* A phone 20 minutes ahead: beyond what is learned, so refused, but the log says why, and
+     * never the code. */
+    char code[TOTP_CODE_BUFSIZE];
+    struct talk t;
+    service("auth required @MODULE@\n");
+    tu_code_at((int64_t)time(NULL) + 1200, 6, code);
+    ck_assert_int_eq(login("alice", code, &t), PAM_AUTH_ERR);
+    ck_assert_ptr_nonnull(strstr(last_log(), ":auth): denied user=alice"));
+    ck_assert_ptr_nonnull(strstr(last_log(), "reason=\"wrong code (matches a code "));
+    ck_assert_ptr_nonnull(strstr(last_log(), " s ahead: check the clocks)\""));
+    tu_code_at((int64_t)time(NULL) - 1200, 6, code);
+    ck_assert_int_eq(login("alice", code, &t), PAM_AUTH_ERR);
+    ck_assert_ptr_nonnull(strstr(last_log(), " s behind: check the clocks)\""));
+    assert_log_clean(code);
+}
+END_TEST
+
 START_TEST(scratch_code_once)
 {
     struct talk t;
@@ -700,6 +719,7 @@ static Suite *pam_suite(void)
     tcase_add_test(tc, right_code_accepted);
     tcase_add_test(tc, replay_refused);
     tcase_add_test(tc, wrong_code_refused);
+    tcase_add_test(tc, clock_trouble_is_logged_as_such);
     tcase_add_test(tc, scratch_code_once);
     tcase_add_test(tc, rate_limited_is_maxtries);
     tcase_add_test(tc, ldap_directory_down_is_authinfo_unavail);
