@@ -15,6 +15,7 @@
 #include "account.h"
 #include "fileio.h"
 #include "internal.h"
+#include "pathcheck.h"
 #include "store.h"
 
 #define SYSTEM_DIR  "/var/lib/totp"
@@ -28,7 +29,9 @@ struct file_store {
     totp_file_store_config cfg;
 };
 
-enum place { PLACE_SYSTEM, PLACE_HOME };
+/* The system store (root's), a file in or for the user's home (read as the user), or a
+ * system_only secret= file (read as root, root's alone up to /). */
+enum place { PLACE_SYSTEM, PLACE_HOME, PLACE_ROOT_FILE };
 
 struct file_txn {
     struct totp_txn base;
@@ -40,6 +43,7 @@ struct file_txn {
     int dirfd, fd;
     struct stat st;
     int create;
+    int secret; /* the path came from secret= (not the lookup order) */
 };
 
 static const struct totp_store_ops file_ops;
@@ -62,50 +66,6 @@ static int split_path(struct file_txn *t, const char *path, totp_error *err)
     if (t->path == NULL || t->dir == NULL || t->name == NULL)
         return totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
     return TOTP_OK;
-}
-
-/* Append `s` to buf; 0 if it does not fit. */
-static int append(char *buf, size_t size, size_t *len, const char *s, size_t n)
-{
-    if (*len + n >= size)
-        return 0;
-    memcpy(buf + *len, s, n);
-    *len += n;
-    buf[*len] = '\0';
-    return 1;
-}
-
-/* Expand GA's secret= shorthands: a leading ~, ${HOME} and ${USER}. */
-static int expand_template(const char *tmpl, const struct totpi_account *user, char *out,
-                           size_t size, totp_error *err)
-{
-    size_t len = 0;
-    const char *p = tmpl;
-    out[0] = '\0';
-    if (p[0] == '~' && (p[1] == '/' || p[1] == '\0')) {
-        if (!append(out, size, &len, user->home, strlen(user->home)))
-            goto too_long;
-        p++;
-    }
-    while (*p != '\0') {
-        if (strncmp(p, "${HOME}", 7) == 0) {
-            if (!append(out, size, &len, user->home, strlen(user->home)))
-                goto too_long;
-            p += 7;
-        } else if (strncmp(p, "${USER}", 7) == 0) {
-            if (!append(out, size, &len, user->name, strlen(user->name)))
-                goto too_long;
-            p += 7;
-        } else if (p[0] == '$' && p[1] == '{') {
-            return totpi_fail(err, TOTP_EINVAL, 0, 0,
-                              "secret=%s: only ~, ${HOME} and ${USER} can be expanded", tmpl);
-        } else if (!append(out, size, &len, p++, 1)) {
-            goto too_long;
-        }
-    }
-    return TOTP_OK;
-too_long:
-    return totpi_fail(err, TOTP_EINVAL, ENAMETOOLONG, 0, "secret=%s: path too long", tmpl);
 }
 
 /* ---- Transactions ------------------------------------------------------------------------- */
@@ -167,14 +127,100 @@ static int check_system_dir(struct file_txn *t, totp_error *err)
     return TOTP_OK;
 }
 
+/* A directory that must be there (the system store, a configured secret= directory) is an
+ * error when it is missing: only "the store is there and holds nothing" is "not enrolled". */
+static int must_exist(int rc, totp_error *err)
+{
+    if (rc != TOTP_ENOENT)
+        return rc;
+    if (err != NULL)
+        err->code = TOTP_EIO;
+    return TOTP_EIO;
+}
+
+static int split_real(struct file_txn *t, const char *real, int is_dir, totp_error *err)
+{
+    const char *slash = strrchr(real, '/');
+    char *dir = is_dir          ? strdup(real)
+                : slash == real ? strdup("/")
+                                : strndup(real, (size_t)(slash - real));
+    char *name = is_dir ? strdup(t->name) : strdup(slash + 1);
+    if (dir == NULL || name == NULL) {
+        free(dir), free(name);
+        return totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
+    }
+    free(t->dir), free(t->name);
+    t->dir = dir;
+    t->name = name;
+    return TOTP_OK;
+}
+
+/* A home record's directory, as the user: follow the user's own links (that gains the user
+ * nothing), then open the directory the record really is in, checking every directory from
+ * the home down (or from / if it is outside the home) as OpenSSH's StrictModes does. A home
+ * that is missing or unreadable is an error; a missing record below it is "not enrolled". */
+static int open_home_dir(struct file_txn *t, totp_error *err)
+{
+    char *home = NULL, *real = NULL;
+    struct stat st;
+    int rc = totpi_resolve(t->actor.home, &home, err);
+    if (rc != TOTP_OK) {
+        rc = totpi_fail(err,
+                        rc == TOTP_ENOMEM  ? rc
+                        : rc == TOTP_EPERM ? TOTP_EPERM
+                                           : TOTP_EIO,
+                        err != NULL ? err->sys_errno : 0, 0, "home directory %s: %s", t->actor.home,
+                        strerror(err != NULL ? err->sys_errno : EIO));
+        goto out;
+    }
+    if (t->create)
+        rc = totpi_make_dirs(t->dir, err);
+    if (rc == TOTP_OK)
+        rc = totpi_resolve(t->create ? t->dir : t->path, &real, err);
+    if (rc == TOTP_ENOENT) {
+        if (fstatat(AT_FDCWD, t->path, &st, AT_SYMLINK_NOFOLLOW) == 0)
+            rc = totpi_fail(err, TOTP_EIO, ENOENT, 0, "%s: a symbolic link to nothing", t->path);
+        else if (!totpi_path_under(t->path, t->actor.home) && !totpi_path_under(t->path, home))
+            rc = must_exist(totpi_resolve(t->dir, &real, err), err) == TOTP_OK ? TOTP_ENOENT
+                                                                               : TOTP_EIO;
+        goto out;
+    }
+    if (rc == TOTP_OK)
+        rc = split_real(t, real, t->create, err);
+    if (rc != TOTP_OK)
+        goto out;
+    int below_home = totpi_path_under(t->dir, home);
+    if (below_home || !t->secret) {
+        struct totpi_dir_rules rules = {!t->store->cfg.no_strict_owner, t->actor.uid,
+                                        below_home ? strlen(home) : 0,
+                                        "others could replace the record"};
+        rc = totpi_open_dir_strict(t->dir, &rules, &t->dirfd, err);
+    } else {
+        rc = totpi_open_dir(t->dir, &t->dirfd, err); /* secret= elsewhere: the site's choice */
+    }
+    rc = must_exist(rc, err); /* it was there a moment ago */
+out:
+    free(home);
+    free(real);
+    return rc;
+}
+
+/* system_only with secret=: the file and every directory above it must be root's alone. */
+static int open_root_file_dir(struct file_txn *t, totp_error *err)
+{
+    struct totpi_dir_rules rules = {1, t->store->cfg.system_owner, 0,
+                                    "system_only trusts only what the user cannot change"};
+    return must_exist(totpi_open_dir_strict(t->dir, &rules, &t->dirfd, err), err);
+}
+
 /* Open and lock the record at t->path, if it exists. */
 static int open_existing(struct file_txn *t, totp_error *err)
 {
     struct totpi_file_rules rules;
-    if (t->place == PLACE_SYSTEM) {
+    if (t->place == PLACE_SYSTEM || t->place == PLACE_ROOT_FILE) {
         rules.check_owner = 1;
         rules.owner = t->store->cfg.system_owner;
-        rules.allowed_perm = 0600;
+        rules.allowed_perm = t->place == PLACE_SYSTEM ? 0600 : t->store->cfg.allowed_perm;
     } else {
         rules.check_owner = !t->store->cfg.no_strict_owner;
         rules.owner = t->actor.uid;
@@ -184,9 +230,15 @@ static int open_existing(struct file_txn *t, totp_error *err)
     int rc = act(t, &saved, err);
     if (rc != TOTP_OK)
         return rc;
-    rc = totpi_open_dir(t->dir, &t->dirfd, err);
-    if (rc == TOTP_OK && t->place == PLACE_SYSTEM)
-        rc = check_system_dir(t, err);
+    if (t->place == PLACE_HOME) {
+        rc = open_home_dir(t, err);
+    } else if (t->place == PLACE_ROOT_FILE) {
+        rc = open_root_file_dir(t, err);
+    } else {
+        rc = must_exist(totpi_open_dir(t->dir, &t->dirfd, err), err);
+        if (rc == TOTP_OK)
+            rc = check_system_dir(t, err);
+    }
     if (rc == TOTP_OK)
         rc = totpi_open_locked(t->dirfd, t->name, t->path, &rules, t->store->cfg.lock_timeout_ms,
                                &t->fd, &t->st, err);
@@ -202,16 +254,22 @@ static int open_for_create(struct file_txn *t, totp_error *err)
     int rc = act(t, &saved, err);
     if (rc != TOTP_OK)
         return rc;
-    rc = totpi_make_dirs(t->dir, err);
-    if (rc == TOTP_OK)
-        rc = totpi_open_dir(t->dir, &t->dirfd, err);
-    if (rc == TOTP_OK && t->place == PLACE_SYSTEM)
-        rc = check_system_dir(t, err);
+    t->create = 1;
+    if (t->place == PLACE_HOME) {
+        rc = open_home_dir(t, err);
+    } else if (t->place == PLACE_ROOT_FILE) {
+        rc = open_root_file_dir(t, err);
+    } else {
+        rc = totpi_make_dirs(t->dir, err);
+        if (rc == TOTP_OK)
+            rc = totpi_open_dir(t->dir, &t->dirfd, err);
+        if (rc == TOTP_OK)
+            rc = check_system_dir(t, err);
+    }
     if (rc == TOTP_OK)
         rc = totpi_lock(t->dirfd, t->store->cfg.lock_timeout_ms, t->dir, err);
     if (rc == TOTP_OK && fstatat(t->dirfd, t->name, &st, AT_SYMLINK_NOFOLLOW) == 0)
         rc = totpi_fail(err, TOTP_EEXIST, EEXIST, 0, "%s: already exists", t->path);
-    t->create = 1;
     return unact(&saved, rc, err);
 }
 
@@ -266,59 +324,99 @@ static int load_actor(struct file_txn *t, const struct totpi_account *user, totp
     return rc;
 }
 
+/* A system store we may not read, or that is not there, when the caller (a user's own tool)
+ * asked to look past it. */
+static int skippable_system_store(const struct file_txn *t, int rc, const totp_error *local)
+{
+    return t->store->cfg.skip_unreadable_system_store && t->dirfd < 0 &&
+           (rc == TOTP_EPERM || rc == TOTP_EIO) &&
+           (local->sys_errno == EACCES || local->sys_errno == ENOENT);
+}
+
+/* The records in the user's home, in lookup order (or the secret= file). */
+static int try_home(struct file_txn *t, const struct totpi_account *acct, int create,
+                    totp_error *err)
+{
+    struct file_store *s = t->store;
+    char path[4096];
+    int rc = load_actor(t, acct, err);
+    if (rc != TOTP_OK)
+        return rc;
+    if (s->secret_path != NULL) {
+        rc = totpi_expand_secret_path(s->secret_path, acct, path, sizeof(path), err);
+        t->secret = 1;
+        if (rc == TOTP_OK)
+            rc = try_candidate(t, s->cfg.system_only ? PLACE_ROOT_FILE : PLACE_HOME, path, create,
+                               err);
+        return rc;
+    }
+    static const char *const homes[] = {USER_RECORD, GA_RECORD};
+    rc = TOTP_ENOENT;
+    for (size_t i = 0; i < 2 && rc == TOTP_ENOENT; i++) {
+        snprintf(path, sizeof(path), "%s/%s", t->actor.home, homes[i]);
+        rc = try_candidate(t, PLACE_HOME, path, create, err);
+        if (create)
+            break; /* self-enrollment writes ~/.config/totp/secret */
+    }
+    if (rc == TOTP_OK && s->cfg.system_only) {
+        rc = totpi_fail(err, TOTP_EUNTRUSTED, 0, 0,
+                        "%s: the user can write this record, and this line trusts only the "
+                        "system store (system_only)",
+                        t->path);
+    }
+    return rc;
+}
+
 static int file_begin(totp_store *store, const char *user, int flags, totp_txn **txn,
                       totp_record **rec, totp_error *err)
 {
     struct file_store *s = (struct file_store *)store;
     struct totpi_account acct = {0};
-    int create = (flags & TOTP_TXN_CREATE) != 0, have_acct = 0, rc;
+    int create = (flags & TOTP_TXN_CREATE) != 0, rc;
     char path[4096];
 
     if (!totpi_user_name_ok(user))
         return totpi_fail(err, TOTP_EUSER, 0, 0, "unusable user name");
+    /* One account, one name: every path uses the account's own spelling of it (a
+     * case-insensitive account source answers "ALICE" with alice). A record left by an account
+     * that no longer exists is still found (and removable) under the name given. */
+    int known = totpi_account_lookup(user, &acct, err);
+    if (known != TOTP_OK && known != TOTP_EUSER)
+        return known;
+    const char *name = known == TOTP_OK ? acct.name : user;
+    if (!totpi_user_name_ok(name)) {
+        totpi_account_clear(&acct);
+        return totpi_fail(err, TOTP_EUSER, 0, 0, "unusable user name");
+    }
     struct file_txn *t = txn_new(s);
-    if (t == NULL)
+    if (t == NULL) {
+        totpi_account_clear(&acct);
         return totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
+    }
 
     int want_system = s->secret_path == NULL && s->system_dir != NULL &&
                       (!create || (flags & TOTP_TXN_SYSTEM) || geteuid() == 0);
     rc = TOTP_ENOENT;
     if (want_system) {
-        snprintf(path, sizeof(path), "%s/%s", s->system_dir, user);
+        snprintf(path, sizeof(path), "%s/%s", s->system_dir, name);
         totp_error local = {0};
         rc = try_candidate(t, PLACE_SYSTEM, path, create, &local);
         /* Not knowing whether a system record exists is an error, unless the caller (a user's
          * own tool) asked to look past a system store it cannot read. */
-        if (!create && rc == TOTP_EPERM && t->dirfd < 0 && local.sys_errno == EACCES &&
-            s->cfg.skip_unreadable_system_store)
+        if (!create && skippable_system_store(t, rc, &local))
             rc = TOTP_ENOENT;
         if (err != NULL && rc != TOTP_OK && rc != TOTP_ENOENT)
             *err = local;
     }
     if (rc == TOTP_ENOENT && !(create && want_system)) {
-        rc = totpi_account_lookup(user, &acct, err);
-        have_acct = rc == TOTP_OK;
-        if (rc == TOTP_OK)
-            rc = load_actor(t, &acct, err);
-        if (rc == TOTP_OK && s->secret_path != NULL) {
-            rc = expand_template(s->secret_path, &acct, path, sizeof(path), err);
-            if (rc == TOTP_OK)
-                rc = try_candidate(t, PLACE_HOME, path, create, err);
-        } else if (rc == TOTP_OK) {
-            static const char *const homes[] = {USER_RECORD, GA_RECORD};
-            rc = TOTP_ENOENT;
-            for (size_t i = 0; i < 2 && rc == TOTP_ENOENT; i++) {
-                snprintf(path, sizeof(path), "%s/%s", acct.home, homes[i]);
-                rc = try_candidate(t, PLACE_HOME, path, create, err);
-                if (create)
-                    break; /* self-enrollment writes ~/.config/totp/secret */
-            }
-        }
+        if (known != TOTP_OK)
+            rc = totpi_fail(err, TOTP_EUSER, 0, 0, "no such user \"%s\"", user);
+        else
+            rc = try_home(t, &acct, create, err);
     }
-    if (have_acct)
-        totpi_account_clear(&acct);
     if (rc == TOTP_ENOENT)
-        totpi_fail(err, TOTP_ENOENT, ENOENT, 0, "no record for user \"%s\"", user);
+        totpi_fail(err, TOTP_ENOENT, ENOENT, 0, "no record for user \"%s\"", name);
+    totpi_account_clear(&acct);
     if (rc == TOTP_OK && !create && !(flags & TOTP_TXN_UNREAD))
         rc = read_record(t, rec, err);
     if (rc != TOTP_OK) {
@@ -329,6 +427,18 @@ static int file_begin(totp_store *store, const char *user, int flags, totp_txn *
         *rec = NULL;
     *txn = &t->base;
     return TOTP_OK;
+}
+
+int totp_store_hides_system_record(totp_store *store, const char *user, char *path, size_t size)
+{
+    if (store == NULL || store->ops != &file_ops || user == NULL || path == NULL || size == 0)
+        return 0;
+    struct file_store *s = (struct file_store *)store;
+    struct stat st;
+    if (s->secret_path == NULL || s->system_dir == NULL || !totpi_user_name_ok(user))
+        return 0;
+    int n = snprintf(path, size, "%s/%s", s->system_dir, user);
+    return n > 0 && (size_t)n < size && fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 static int file_commit(totp_txn *txn, const totp_record *rec, totp_error *err)
@@ -438,7 +548,7 @@ static const struct totp_store_ops file_ops = {
 
 int totp_store_file_new(const totp_file_store_config *config, totp_store **out)
 {
-    static const totp_file_store_config defaults = {NULL, NULL, 0, 0, 0600, 0, 0, 5000, 0};
+    static const totp_file_store_config defaults = {NULL, NULL, 0, 0, 0600, 0, 0, 5000, 0, 0};
     if (out == NULL)
         return TOTP_EINVAL;
     *out = NULL;

@@ -165,6 +165,15 @@ sudo_as_user "$password" "$code"; check "sudo: password and the right code eleva
 sudo_as_user "$password" "$code"; check "sudo: the same code again is refused" 1 $?
 sudo_as_user "$password" 000000; check "sudo: a wrong code is refused" 1 $?
 [ "$(stat -c %U:%a "$sandbox/system/$user")" = root:600 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: the sudo record is not root's 0600"; }
+# A record the user wrote in their home (what anything running as the user could do) is
+# refused by the shipped sudo line (system_only), even with its right code; the system record
+# works again once root enrolls the user.
+home_secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+"$totpctl" --conf "$conf" -u "$user" remove >/dev/null
+runuser -u "$user" -- sh -c 'umask 077 && mkdir -p "$HOME/.config/totp" && printf "%s\n\" TOTP_AUTH\n" "$1" >"$HOME/.config/totp/secret"' sh "$home_secret"
+sudo_as_user "$password" "$("$code_tool" "$home_secret")"; check "sudo: a record the user wrote is refused with its right code" 1 $?
+secret=$(enroll)
+sudo_as_user "$password" "$("$code_tool" "$secret")"; check "sudo: the system record works beside the user's own" 0 $?
 
 # ---- nothing left behind ----------------------------------------------------------------------
 cleanup
