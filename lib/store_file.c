@@ -289,10 +289,26 @@ static int read_record(struct file_txn *t, totp_record **rec, totp_error *err)
     return TOTP_OK;
 }
 
+/* Tell the debug trace what this place held. */
+static void trace(const struct file_txn *t, const char *path, int rc, const totp_error *local)
+{
+    char line[sizeof(local->message) + 64];
+    if (t->store->cfg.trace == NULL)
+        return;
+    if (rc == TOTP_OK || rc == TOTP_ENOENT)
+        snprintf(line, sizeof(line), "%s: %s", path, rc == TOTP_OK ? "found" : "absent");
+    else if (strncmp(local->message, path, strlen(path)) == 0)
+        snprintf(line, sizeof(line), "%s", local->message);
+    else
+        snprintf(line, sizeof(line), "%s: %s", path, local->message);
+    t->store->cfg.trace(t->store->cfg.trace_ctx, line);
+}
+
 /* Set up t for one candidate path; PLACE_HOME needs the actor. */
 static int try_candidate(struct file_txn *t, enum place place, const char *path, int create,
                          totp_error *err)
 {
+    totp_error local = {0};
     free(t->path), free(t->dir), free(t->name);
     t->path = t->dir = t->name = NULL;
     if (t->fd >= 0)
@@ -300,10 +316,14 @@ static int try_candidate(struct file_txn *t, enum place place, const char *path,
     if (t->dirfd >= 0)
         close(t->dirfd), t->dirfd = -1;
     t->place = place;
-    int rc = split_path(t, path, err);
-    if (rc != TOTP_OK)
-        return rc;
-    return create ? open_for_create(t, err) : open_existing(t, err);
+    int rc = split_path(t, path, &local);
+    if (rc == TOTP_OK)
+        rc = create ? open_for_create(t, &local) : open_existing(t, &local);
+    if (!create)
+        trace(t, path, rc, &local);
+    if (err != NULL)
+        *err = local;
+    return rc;
 }
 
 /* Who reads and owns files in a home directory: the user, or user='s account. */
@@ -359,6 +379,8 @@ static int try_home(struct file_txn *t, const struct totpi_account *acct, int cr
             break; /* self-enrollment writes ~/.config/totp/secret */
     }
     if (rc == TOTP_OK && s->cfg.system_only) {
+        if (s->cfg.trace != NULL)
+            s->cfg.trace(s->cfg.trace_ctx, "that record is the user's: system_only refuses it");
         rc = totpi_fail(err, TOTP_EUNTRUSTED, 0, 0,
                         "%s: the user can write this record, and this line trusts only the "
                         "system store (system_only)",
@@ -548,7 +570,8 @@ static const struct totp_store_ops file_ops = {
 
 int totp_store_file_new(const totp_file_store_config *config, totp_store **out)
 {
-    static const totp_file_store_config defaults = {NULL, NULL, 0, 0, 0600, 0, 0, 5000, 0, 0};
+    static const totp_file_store_config defaults = {NULL, NULL, 0, 0,    0600, 0,
+                                                    0,    5000, 0, NULL, NULL, 0};
     if (out == NULL)
         return TOTP_EINVAL;
     *out = NULL;

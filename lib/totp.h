@@ -352,6 +352,10 @@ typedef struct totp_file_store_config {
     int skip_unreadable_system_store; /* a system store we may not read, or that is missing,
                                        * counts as empty (for users' own tools; otherwise that
                                        * is an error) */
+    /* debug: called once for each place looked at, with "PATH: absent", "PATH: found" or
+     * "PATH: " and why it cannot be used (never anything secret); NULL: silent. */
+    void (*trace)(void *trace_ctx, const char *message);
+    void *trace_ctx;
     int system_only; /* system_only: trust only records the user cannot write (the system
                       * store, a secret= file root's alone); one in the home is
                       * TOTP_EUNTRUSTED */

@@ -235,6 +235,12 @@ static int authenticate(struct login *l)
     return decide(l, rc, &res, &err);
 }
 
+/* debug: one line for each place the store looked at, and what it found there. */
+static void debug_trace(void *ctx, const char *message)
+{
+    log_note(ctx, LOG_DEBUG, "debug: looked for a record: ", message);
+}
+
 /* secret= names the record; a system record the administrator made for the user is then not
  * consulted, which nobody should learn only when it matters. */
 static void warn_hidden_system_record(struct login *l)
@@ -283,6 +289,10 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
     l.policy = opt.policy;
     l.policy.rhost = l.log.rhost;
     l.now = (int64_t)time(NULL);
+    if (opt.debug) {
+        opt.store.trace = debug_trace;
+        opt.store.trace_ctx = pamh;
+    }
     rc = totp_options_store(&opt, &l.store, &err);
     if (rc != TOTP_OK) {
         log_decision(pamh, &l.log, LOG_ERR, "error", err.message, NULL);

@@ -782,6 +782,42 @@ START_TEST(secret_hiding_a_system_record_is_logged)
 }
 END_TEST
 
+/* debug says where records were looked for, one line per place, with what was there. */
+START_TEST(debug_logs_every_place_looked_at)
+{
+    struct talk t;
+    char want[4500], config[4300];
+    const char *quiet = service("auth required @MODULE@\n");
+    service("auth required @MODULE@ debug\n");
+    ck_assert_int_eq(login("bob", "123456", &t), PAM_AUTH_ERR);
+    snprintf(want, sizeof(want),
+             "<7> pam_totp(%s:auth): debug: looked for a record: %s/bob: absent", service_name,
+             tu_system_dir());
+    assert_log_has(want);
+    snprintf(want, sizeof(want), "debug: looked for a record: %s/.config/totp/secret: absent",
+             tu_home("bob"));
+    assert_log_has(want);
+    snprintf(want, sizeof(want), "debug: looked for a record: %s/.google_authenticator: absent",
+             tu_home("bob"));
+    assert_log_has(want);
+    /* A place that cannot be used says why. */
+    snprintf(config, sizeof(config), "%s/.google_authenticator", tu_home("bob"));
+    tu_write(config, GA_TEXT, 0644);
+    loglen = 0;
+    ck_assert_int_eq(login("bob", "123456", &t), PAM_AUTHINFO_UNAVAIL);
+    snprintf(want, sizeof(want),
+             "debug: looked for a record: %s: mode 0644 is more permissive than 0600", config);
+    assert_log_has(want);
+    /* Without debug, no such lines. */
+    use(quiet);
+    unlink(config);
+    loglen = 0;
+    logbuf[0] = '\0';
+    ck_assert_int_eq(login("bob", "123456", &t), PAM_AUTH_ERR);
+    ck_assert_ptr_null(strstr(logbuf, "debug:"));
+}
+END_TEST
+
 /* ---- twice in one transaction ---------------------------------------------------------------- */
 
 START_TEST(twice_in_one_transaction_accepts_one_code_once)
@@ -899,6 +935,7 @@ static Suite *pam_suite(void)
     tcase_add_test(tc, missing_system_store_is_authinfo_unavail);
     tcase_add_test(tc, canonical_account_name_finds_the_system_record);
     tcase_add_test(tc, secret_hiding_a_system_record_is_logged);
+    tcase_add_test(tc, debug_logs_every_place_looked_at);
     tcase_add_test(tc, twice_in_one_transaction_accepts_one_code_once);
     tcase_add_test(tc, system_only_line_reuses_only_a_system_acceptance);
     suite_add_tcase(s, tc);

@@ -295,7 +295,8 @@ START_TEST(wrong_owner_refused)
     ck_assert_msg(strstr(err.message, reason) != NULL, "got \"%s\"", err.message);
     totp_store_free(strict);
     /* no_strict_owner relaxes exactly that. */
-    totp_file_store_config cfg = {tu_system_dir(), NULL, 0, 0, 0644, 1, geteuid(), 2000, 0, 0};
+    totp_file_store_config cfg = {tu_system_dir(), NULL, 0, 0,    0644, 1,
+                                  geteuid(),       2000, 0, NULL, NULL, 0};
     totp_store *store = NULL;
     ck_assert_int_eq(totp_store_file_new(&cfg, &store), TOTP_OK);
     ck_assert_int_eq(begin(store, "carol", NULL, NULL), TOTP_OK);
@@ -310,7 +311,8 @@ START_TEST(group_or_world_access_refused)
     tu_write(home_path("alice", ".google_authenticator"), GA_TEXT, 0604);
     expect_refused("alice", TOTP_EPERM, "mode 0604 is more permissive than 0600");
     /* allowed_perm relaxes it, as in google-authenticator. */
-    totp_file_store_config cfg = {tu_system_dir(), NULL, 0, 0, 0644, 0, geteuid(), 2000, 0, 0};
+    totp_file_store_config cfg = {tu_system_dir(), NULL, 0, 0,    0644, 0,
+                                  geteuid(),       2000, 0, NULL, NULL, 0};
     totp_store *store = NULL;
     ck_assert_int_eq(totp_store_file_new(&cfg, &store), TOTP_OK);
     ck_assert_int_eq(begin(store, "alice", NULL, NULL), TOTP_OK);
@@ -363,7 +365,7 @@ START_TEST(missing_places_are_errors)
     totp_error err = {0};
     totp_store *store = NULL;
     snprintf(missing, sizeof(missing), "%s/not-mounted", tu_root());
-    totp_file_store_config cfg = {missing, NULL, 0, 0, 0, 0, geteuid(), 2000, 0, 0};
+    totp_file_store_config cfg = {missing, NULL, 0, 0, 0, 0, geteuid(), 2000, 0, NULL, NULL, 0};
     ck_assert_int_eq(totp_store_file_new(&cfg, &store), TOTP_OK);
     tu_write(home_path("bob", ".google_authenticator"), GA_TEXT, 0600);
     ck_assert_int_eq(begin(store, "bob", NULL, &err), TOTP_EIO);
@@ -400,7 +402,8 @@ END_TEST
  * TOTP_EUNTRUSTED, not "not enrolled". */
 START_TEST(system_only_trusts_only_root_records)
 {
-    totp_file_store_config cfg = {tu_system_dir(), NULL, 0, 0, 0, 0, geteuid(), 2000, 0, 1};
+    totp_file_store_config cfg = {tu_system_dir(), NULL, 0, 0,    0,    0,
+                                  geteuid(),       2000, 0, NULL, NULL, 1};
     totp_store *store = NULL;
     totp_error err = {0};
     ck_assert_int_eq(totp_store_file_new(&cfg, &store), TOTP_OK);
@@ -458,7 +461,7 @@ END_TEST
  * a child that has become alice does it; otherwise the system store is made unreadable. */
 static int begin_without_system_store(int skip)
 {
-    totp_file_store_config cfg = {tu_system_dir(), NULL, 0, 0, 0, 0, 0, 2000, skip, 0};
+    totp_file_store_config cfg = {tu_system_dir(), NULL, 0, 0, 0, 0, 0, 2000, skip, NULL, NULL, 0};
     pid_t pid = fork();
     if (pid == 0) {
         int was_root = geteuid() == 0;
@@ -627,7 +630,8 @@ START_TEST(lock_held_by_another_process)
     }
     char c;
     ck_assert_int_eq(read(ready[0], &c, 1), 1);
-    totp_file_store_config cfg = {tu_system_dir(), NULL, 0, 0, 0, 0, geteuid(), 200, 0, 0};
+    totp_file_store_config cfg = {tu_system_dir(), NULL, 0, 0,    0,    0,
+                                  geteuid(),       200,  0, NULL, NULL, 0};
     totp_store *store = NULL;
     totp_error err = {0};
     ck_assert_int_eq(totp_store_file_new(&cfg, &store), TOTP_OK);
