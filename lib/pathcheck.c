@@ -27,10 +27,15 @@ static int check_dir(int fd, const char *path, const struct totpi_dir_rules *rul
     struct stat st;
     if (fstat(fd, &st) != 0)
         return totpi_fail(err, TOTP_EIO, errno, 0, "%s: cannot stat: %s", path, strerror(errno));
-    if (rules->check_owner && st.st_uid != 0 && st.st_uid != rules->owner)
+    if (rules->check_owner && st.st_uid != 0 && st.st_uid != rules->owner) {
+        if (rules->owner == 0)
+            return totpi_fail(err, TOTP_EPERM, 0, 0,
+                              "%s: directory owned by uid %u, must be root's (%s)", path,
+                              (unsigned)st.st_uid, rules->why);
         return totpi_fail(err, TOTP_EPERM, 0, 0,
                           "%s: directory owned by uid %u, must be root's or uid %u's (%s)", path,
                           (unsigned)st.st_uid, (unsigned)rules->owner, rules->why);
+    }
     /* A sticky directory of root's (/tmp) is the exception: nobody but an entry's owner (and
      * root) can rename or remove it, and the next directory on the path is checked too. */
     if ((st.st_mode & 022) && !(st.st_uid == 0 && (st.st_mode & S_ISVTX)))

@@ -494,7 +494,9 @@ int totp_options_store(const totp_options *opt, totp_store **out, totp_error *er
 /* ---- Output files ------------------------------------------------------------------------ */
 
 /* Write `len` bytes to `path` (replacing a regular file there, never following a symlink),
- * mode 0600, via a temporary file, fsync and rename: for QR images, which hold the secret. */
+ * mode 0600, via a temporary file, fsync and rename: for QR images, which hold the secret. As
+ * root, no link on the path is followed and every directory on it must be root's and not
+ * writable by others (root's sticky directories such as /tmp excepted). */
 int totp_output_file(const char *path, const void *data, size_t len, totp_error *err);
 
 /* ---- Hygiene ----------------------------------------------------------------------------- */

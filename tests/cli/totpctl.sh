@@ -215,6 +215,21 @@ if [ "$(id -u)" = 0 ]; then
     chmod 0644 "$ga"
     expect 3 "import a file alice does not own" T -u alice import --force "$ga"
     has "$err" "owned by uid 0, must be uid $uid" "import checks the owner"
+    # root's QR images: never through a directory another user controls (here alice made part
+    # of the path a link to a directory of root's), and not into a directory of hers.
+    mkdir -m 0700 "$work/rootdir"
+    ln -s "$work/rootdir" "$work/home/alice/out"
+    expect 3 "root's --qr-png through alice's link" T -u bob enroll --no-confirm --force --qr-png "$work/home/alice/out/passwd"
+    has "$err" "$work/home/alice: directory owned by uid $uid, must be root's" "alice's directory is named"
+    [ -e "$work/rootdir/passwd" ] && bad "root wrote through alice's link" || ok
+    expect 3 "root's --qr-svg into alice's home" T -u bob enroll --no-confirm --force --qr-svg "$work/home/alice/qr-root.svg"
+    [ -e "$work/home/alice/qr-root.svg" ] && bad "root wrote into alice's home" || ok
+    ln -s "$work/rootdir" "$work/rootlink"
+    expect 3 "root's --qr-png through a link" T -u bob enroll --no-confirm --force --qr-png "$work/rootlink/x.png"
+    has "$err" "$work/rootlink: not a directory (symbolic links are not followed here)" "the link is named"
+    expect 0 "root's --qr-png in a directory of root's" T -u bob enroll --no-confirm --force --qr-png "$work/rootdir/bob.png"
+    [ "$(stat -c %a:%U "$work/rootdir/bob.png")" = "600:root" ] && ok || bad "root's QR image mode/owner"
+    rm -rf "$work/rootdir" "$work/rootlink" "$work/home/alice/out"
     expect 0 "root removes bob" T -u bob remove
 else
     echo "SKIP: root-only paths (provisioning, system store, list, import) need root; CI runs them"
