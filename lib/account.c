@@ -162,10 +162,10 @@ int totpi_restore(struct totpi_identity *saved)
         if (syscall(SYS_setgroups, (size_t)saved->ngroups, saved->groups) != 0 ||
             current_fsuid() != saved->fsuid || current_fsgid() != saved->fsgid)
             rc = TOTP_EPERM;
-        /* Only once we are ourselves again: nothing of the user's was read into a process
-         * that a user could then make dump core. */
-        if (saved->dumpable > 0 && prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != saved->dumpable &&
-            prctl(PR_SET_DUMPABLE, saved->dumpable, 0, 0, 0) != 0)
+        /* Only once we are ourselves again. (A process that was not dumpable stays so; the
+         * kernel's "suid_dumpable" value 2 cannot be set with prctl, and need not be.) */
+        if (saved->dumpable == 1 && prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 1 &&
+            prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0)
             rc = TOTP_EPERM;
     }
     free(saved->groups);
