@@ -174,6 +174,14 @@ runuser -u "$user" -- sh -c 'umask 077 && mkdir -p "$HOME/.config/totp" && print
 sudo_as_user "$password" "$("$code_tool" "$home_secret")"; check "sudo: a record the user wrote is refused with its right code" 1 $?
 secret=$(enroll)
 sudo_as_user "$password" "$("$code_tool" "$secret")"; check "sudo: the system record works beside the user's own" 0 $?
+# pam_totp twice in one transaction (a pam-auth-update profile in common-auth, then the
+# example's own line): one code, asked once, is enough; the next sudo refuses it as a replay.
+install_pam "$examples/pam.d/sudo" "$sudo_service"
+sed -i "s|^@include common-auth|&\nauth required $module conf=$conf|" "/etc/pam.d/$sudo_service"
+[ "$(grep -c "$module" "/etc/pam.d/$sudo_service")" = 2 ] || { failed=$((failed + 1)); echo "FAIL: the two-line sudo service was not made"; }
+code=$("$code_tool" "$secret" $(( $(date +%s) + 30 )))
+sudo_as_user "$password" "$code"; check "sudo: pam_totp twice in the stack, one code once" 0 $?
+sudo_as_user "$password" "$code"; check "sudo: that code again, in a new transaction, is refused" 1 $?
 
 # ---- nothing left behind ----------------------------------------------------------------------
 cleanup
