@@ -98,6 +98,8 @@ static int decide(struct login *l, int rc, const totp_result *res, const totp_er
     if (rc == TOTP_OK) {
         log_decision(l->pamh, &l->log, LOG_INFO, "accepted", accepted_reason(res, buf, sizeof(buf)),
                      record);
+    } else if (rc == TOTP_EUNTRUSTED && err != NULL && err->message[0] != '\0') {
+        log_decision(l->pamh, &l->log, LOG_NOTICE, "denied", err->message, NULL); /* names it */
     } else if (denied_reason(rc) != NULL) {
         log_decision(l->pamh, &l->log, LOG_NOTICE, "denied", denied_reason(rc), record);
     } else {
