@@ -162,6 +162,43 @@ static int check(struct login *l, const char *input, int flags, totp_result *res
                              sizeof(l->record), err);
 }
 
+/* A code that was judged and did not get the user in. */
+static int is_miss(int rc)
+{
+    return rc == TOTP_EMISMATCH || rc == TOTP_ECODE || rc == TOTP_EREPLAY;
+}
+
+#define NO_ANSWER 1 /* not a library code: the question after a probe went unanswered */
+
+/* try_first_pass: the earlier password did not match as password+code and, judged as a probe,
+ * cost nothing. Ask. If the answer does not get the user in either, or there is none, the
+ * earlier password is counted after all (judged again, as a real attempt): otherwise anyone
+ * could send password+guess and never answer, for guesses that nothing counts. */
+static int ask_after_probe(struct login *l, char **input, int *flags, totp_result *res,
+                           totp_error *err)
+{
+    char *probe = *input;
+    int rc = NO_ANSWER;
+    *input = ask(l, flags);
+    if (*input != NULL)
+        rc = check(l, *input, *flags, res, err);
+    if (rc == NO_ANSWER || is_miss(rc)) {
+        totp_result counted = {0};
+        totp_error counted_err = {0};
+        int crc = check(l, probe, TOTP_INPUT_SUFFIX, &counted, &counted_err);
+        if (crc == TOTP_OK) { /* a new time step made it password+code after all */
+            totp_wipe_string(*input);
+            *input = probe;
+            *flags = TOTP_INPUT_SUFFIX;
+            *res = counted;
+            *err = counted_err;
+            return crc;
+        }
+    }
+    totp_wipe_string(probe);
+    return rc;
+}
+
 static int authenticate(struct login *l)
 {
     totp_error err = {0}, lookerr = {0};
@@ -219,15 +256,12 @@ static int authenticate(struct login *l)
     }
 
     rc = check(l, input, flags, &res, &err);
-    if (from_first && l->opt->pass_mode == TOTP_PASS_TRY_FIRST &&
-        (rc == TOTP_EMISMATCH || rc == TOTP_ECODE || rc == TOTP_EREPLAY)) {
-        totp_wipe_string(input);
-        input = ask(l, &flags);
-        if (input == NULL) {
+    if (from_first && l->opt->pass_mode == TOTP_PASS_TRY_FIRST && is_miss(rc)) {
+        rc = ask_after_probe(l, &input, &flags, &res, &err);
+        if (rc == NO_ANSWER) {
             log_decision(l->pamh, &l->log, LOG_NOTICE, "denied", "no code given", NULL);
             return PAM_AUTH_ERR;
         }
-        rc = check(l, input, flags, &res, &err);
     }
     if (rc == TOTP_OK && (flags & TOTP_INPUT_SUFFIX) && l->opt->forward_pass)
         rc = forward_password(l, input, res.code_len);

@@ -536,6 +536,30 @@ START_TEST(try_first_pass_spends_no_attempt_on_a_plain_password)
 }
 END_TEST
 
+/* But it is no free guess: when the question after it gets nobody in, or goes unanswered,
+ * the earlier password is counted too. */
+START_TEST(try_first_pass_counts_the_first_pass_when_the_login_fails)
+{
+    char code[TOTP_CODE_BUFSIZE];
+    struct talk t;
+    tu_write(record_path, SEED_B32 "\n\" TOTP_AUTH\n", 0600);
+    service("auth required " SET_ITEMS "\nauth required @MODULE@ try_first_pass\n");
+    setenv("PAM_AUTHTOK", "hunter2-2024-123456", 1);
+    tu_code_at((int64_t)time(NULL) + 30 * 86400, 6, code);
+    ck_assert_int_eq(login("alice", code, &t), PAM_AUTH_ERR); /* a wrong answer */
+    ck_assert_int_eq(t.asked, 1);
+    char *text = tu_read(record_path);
+    ck_assert_msg(strstr(text, "\" FAILURES 2 ") != NULL, "not two failures:\n%s", text);
+    free(text);
+    ck_assert_int_eq(login("alice", NULL, &t), PAM_AUTH_ERR); /* no answer at all */
+    text = tu_read(record_path);
+    ck_assert_msg(strstr(text, "\" FAILURES 3 ") != NULL, "not three failures:\n%s", text);
+    free(text);
+    ck_assert_ptr_nonnull(strstr(last_log(), "no code given"));
+    unsetenv("PAM_AUTHTOK");
+}
+END_TEST
+
 /* ---- google-authenticator's options and ours ------------------------------------------- */
 
 START_TEST(secret_option_and_ga_permissions)
@@ -967,6 +991,7 @@ static Suite *pam_suite(void)
     tcase_add_test(tc, use_first_pass_takes_authtok_and_never_asks);
     tcase_add_test(tc, try_first_pass_falls_back_to_asking);
     tcase_add_test(tc, try_first_pass_spends_no_attempt_on_a_plain_password);
+    tcase_add_test(tc, try_first_pass_counts_the_first_pass_when_the_login_fails);
     tcase_add_test(tc, secret_option_and_ga_permissions);
     tcase_add_test(tc, digits_and_algorithm_defaults);
     tcase_add_test(tc, grace_period_skips_the_question_per_host);
