@@ -3,7 +3,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -17,41 +16,13 @@
 #include "internal.h"
 #include "pathcheck.h"
 #include "store.h"
+#include "store_file.h"
 
 #define SYSTEM_DIR  "/var/lib/totp"
 #define USER_RECORD ".config/totp/secret"
 #define GA_RECORD   ".google_authenticator"
 
-struct file_store {
-    struct totp_store base;
-    char *system_dir; /* NULL: no system store */
-    char *secret_path;
-    totp_file_store_config cfg;
-};
-
-/* The system store (root's), a file in or for the user's home (read as the user), or a
- * system_only secret= file (read as root, root's alone up to /). */
-enum place { PLACE_SYSTEM, PLACE_HOME, PLACE_ROOT_FILE };
-
-struct file_txn {
-    struct totp_txn base;
-    struct file_store *store;
-    enum place place;
-    struct totpi_account actor; /* whose identity file I/O uses (PLACE_HOME) */
-    int have_actor;
-    char *path, *dir, *name;
-    int dirfd, fd;
-    struct stat st;
-    int create;
-    int secret; /* the path came from secret= (not the lookup order) */
-};
-
 static const struct totp_store_ops file_ops;
-
-static int compare_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 /* ---- Paths -------------------------------------------------------------------------------- */
 
@@ -113,18 +84,9 @@ static int unact(struct totpi_identity *saved, int rc, totp_error *err)
     return rc;
 }
 
-/* The system store directory must be root's (system_owner's) alone. */
 static int check_system_dir(struct file_txn *t, totp_error *err)
 {
-    struct stat st;
-    if (fstat(t->dirfd, &st) != 0)
-        return totpi_fail(err, TOTP_EIO, errno, 0, "%s: cannot stat: %s", t->dir, strerror(errno));
-    if (st.st_uid != t->store->cfg.system_owner || (st.st_mode & 077) != 0)
-        return totpi_fail(err, TOTP_EPERM, 0, 0,
-                          "%s: must be owned by uid %u with mode 0700 (is uid %u, %04o)", t->dir,
-                          (unsigned)t->store->cfg.system_owner, (unsigned)st.st_uid,
-                          (unsigned)(st.st_mode & 07777));
-    return TOTP_OK;
+    return totpi_check_system_dir(t->dirfd, t->dir, t->store->cfg.system_owner, err);
 }
 
 /* A directory that must be there (the system store, a configured secret= directory) is an
@@ -451,18 +413,6 @@ static int file_begin(totp_store *store, const char *user, int flags, totp_txn *
     return TOTP_OK;
 }
 
-int totp_store_hides_system_record(totp_store *store, const char *user, char *path, size_t size)
-{
-    if (store == NULL || store->ops != &file_ops || user == NULL || path == NULL || size == 0)
-        return 0;
-    struct file_store *s = (struct file_store *)store;
-    struct stat st;
-    if (s->secret_path == NULL || s->system_dir == NULL || !totpi_user_name_ok(user))
-        return 0;
-    int n = snprintf(path, size, "%s/%s", s->system_dir, user);
-    return n > 0 && (size_t)n < size && fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0;
-}
-
 static int file_commit(totp_txn *txn, const totp_record *rec, totp_error *err)
 {
     struct file_txn *t = (struct file_txn *)txn;
@@ -508,54 +458,6 @@ static const char *file_location(const totp_txn *txn)
     return ((const struct file_txn *)txn)->path;
 }
 
-static int file_list(totp_store *store, char ***users, totp_error *err)
-{
-    struct file_store *s = (struct file_store *)store;
-    struct file_txn probe = {.store = s, .dirfd = -1, .fd = -1, .place = PLACE_SYSTEM};
-    if (s->system_dir == NULL)
-        return totpi_fail(err, TOTP_ENOENT, 0, 0, "there is no system store");
-    probe.dir = s->system_dir;
-    int rc = totpi_open_dir(s->system_dir, &probe.dirfd, err);
-    if (rc == TOTP_OK)
-        rc = check_system_dir(&probe, err);
-    DIR *d = rc == TOTP_OK ? fdopendir(probe.dirfd) : NULL;
-    if (rc == TOTP_OK && d == NULL)
-        rc = totpi_fail(err, TOTP_EIO, errno, 0, "%s: %s", s->system_dir, strerror(errno));
-    size_t n = 0, cap = 16;
-    char **names = rc == TOTP_OK ? calloc(cap + 1, sizeof(char *)) : NULL;
-    struct dirent *e;
-    while (names != NULL && (e = readdir(d)) != NULL) {
-        struct stat st;
-        /* Records only: no dot files (temporaries), no links, nothing but regular files. */
-        if (!totpi_user_name_ok(e->d_name) ||
-            fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
-            continue;
-        if (n == cap) {
-            char **grown = realloc(names, (cap * 2 + 1) * sizeof(char *));
-            if (grown == NULL)
-                break;
-            names = grown;
-            cap *= 2;
-        }
-        if ((names[n] = strdup(e->d_name)) == NULL)
-            break;
-        names[++n] = NULL;
-    }
-    if (d != NULL)
-        closedir(d);
-    else if (probe.dirfd >= 0)
-        close(probe.dirfd);
-    if (rc == TOTP_OK && (names == NULL || e != NULL)) {
-        totp_store_list_free(names);
-        return totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
-    }
-    if (rc == TOTP_OK) {
-        qsort(names, n, sizeof(char *), compare_names);
-        *users = names;
-    }
-    return rc;
-}
-
 static void file_free(totp_store *store)
 {
     struct file_store *s = (struct file_store *)store;
@@ -565,7 +467,7 @@ static void file_free(totp_store *store)
 }
 
 static const struct totp_store_ops file_ops = {
-    file_begin, file_commit, file_remove, file_abort, file_location, file_list, file_free,
+    file_begin, file_commit, file_remove, file_abort, file_location, totpi_file_list, file_free,
 };
 
 int totp_store_file_new(const totp_file_store_config *config, totp_store **out)
