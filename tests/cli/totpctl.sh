@@ -230,6 +230,15 @@ if [ "$(id -u)" = 0 ]; then
     expect 0 "root's --qr-png in a directory of root's" T -u bob enroll --no-confirm --force --qr-png "$work/rootdir/bob.png"
     [ "$(stat -c %a:%U "$work/rootdir/bob.png")" = "600:root" ] && ok || bad "root's QR image mode/owner"
     rm -rf "$work/rootdir" "$work/rootlink" "$work/home/alice/out"
+    # A fresh install without the system store: reading is an error (not "not enrolled"), and
+    # root's first enrollment creates it, root's and 0700.
+    echo "system_dir = $work/fresh/system" >"$work/fresh.conf"
+    expect 3 "status with no system store" "$totpctl" --conf "$work/fresh.conf" -u bob status
+    has "$err" "$work/fresh/system: cannot open directory" "a missing system store is named"
+    expect 0 "the first enrollment creates the system store" "$totpctl" --conf "$work/fresh.conf" -u bob enroll --no-confirm
+    [ "$(stat -c %a:%U "$work/fresh/system")" = "700:root" ] && ok || bad "the new system store is not root's 0700"
+    expect 0 "status once it exists" "$totpctl" --conf "$work/fresh.conf" -u bob status
+    rm -rf "$work/fresh" "$work/fresh.conf"
     expect 0 "root removes bob" T -u bob remove
 else
     echo "SKIP: root-only paths (provisioning, system store, list, import) need root; CI runs them"
