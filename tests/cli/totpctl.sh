@@ -28,12 +28,10 @@ echo "users:x:$gid:alice,bob" >"$work/group"
 export NSS_WRAPPER_PASSWD=$work/passwd NSS_WRAPPER_GROUP=$work/group
 export NSS_WRAPPER_DISABLE_DEEPBIND=1 # sanitizer builds refuse RTLD_DEEPBIND
 export LD_PRELOAD=libnss_wrapper.so ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
-if [ "$(id -u)" = 0 ]; then
-    system=$work/system
-    mkdir -m 0700 "$system"
-else
-    system=$work/no-system-store # users cannot see one; this stands for it
-fi
+# The system store must exist (a missing one is an error, not "not enrolled"). As a user, the
+# module and totpctl take one of the user's own for the system store, as for the site file.
+system=$work/system
+mkdir -m 0700 "$system"
 conf=$work/pam_totp.conf
 echo "system_dir = $system" >"$conf"
 echo "auth required $module conf=$conf" >"$work/services/login"
