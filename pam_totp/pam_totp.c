@@ -182,7 +182,7 @@ static int ask_after_probe(struct login *l, char **input, int *flags, totp_resul
     *input = ask(l, flags);
     if (*input != NULL)
         rc = check(l, *input, *flags, res, err);
-    if (rc == NO_ANSWER || is_miss(rc)) {
+    if (rc == NO_ANSWER || is_miss(rc) || rc == TOTP_ERATELIMIT) {
         totp_result counted = {0};
         totp_error counted_err = {0};
         int crc = check(l, probe, TOTP_INPUT_SUFFIX, &counted, &counted_err);
