@@ -63,6 +63,8 @@ const char *totp_strerror(int err)
         return "too many attempts";
     case TOTP_EEXIST:
         return "record already exists";
+    case TOTP_EUNTRUSTED:
+        return "record is one the user can write, and only the system store is trusted";
     default:
         return "unknown error";
     }

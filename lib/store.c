@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "account.h"
 #include "internal.h"
 #include "store.h"
 
@@ -64,6 +65,23 @@ void totp_store_list_free(char **users)
     free(users);
 }
 
+int totp_user_canonical(const char *name, char **canonical, totp_error *err)
+{
+    struct totpi_account acct;
+    if (canonical == NULL)
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "invalid argument");
+    *canonical = NULL;
+    if (name == NULL || name[0] == '\0')
+        return totpi_fail(err, TOTP_EUSER, 0, 0, "no user name");
+    int rc = totpi_account_lookup(name, &acct, err);
+    if (rc != TOTP_OK)
+        return rc;
+    *canonical = acct.name;
+    acct.name = NULL;
+    totpi_account_clear(&acct);
+    return TOTP_OK;
+}
+
 void totp_store_free(totp_store *store)
 {
     if (store != NULL)
@@ -99,6 +117,8 @@ int totp_authenticate(totp_store *store, const char *user, const char *code, int
                      rc == TOTP_ECODE || rc == TOTP_ERATELIMIT;
     if (!is_verdict) /* the record could not be judged: say which and why */
         totpi_fail(err, rc, 0, 0, "%s: %s", totp_txn_location(txn), totp_strerror(rc));
+    if ((flags & TOTP_INPUT_PROBE) && rc != TOTP_OK)
+        res->changed = 0; /* a probe that did not match leaves no trace */
     if (res->changed) {
         int crc = totp_txn_commit(txn, rec, err);
         if (crc != TOTP_OK) {

@@ -46,6 +46,7 @@ enum {
     TOTP_EUSER = -21,      /* unknown user, or a user name unfit for a path */
     TOTP_ERATELIMIT = -22, /* too many attempts: RATE_LIMIT or the site floor */
     TOTP_EEXIST = -23,     /* a record already exists */
+    TOTP_EUNTRUSTED = -30, /* the record is one the user can write, and system_only is set */
 };
 
 /* The last error code; tests walk TOTP_OK..TOTP_ELAST. */
@@ -320,6 +321,10 @@ typedef struct totp_result {
  * 8 characters are tried as a scratch code, then the last DIGITS as a code; spaces are part of
  * the password, not ignored. It counts as one attempt. */
 #define TOTP_INPUT_SUFFIX 1
+/* Input flag for totp_authenticate: only a match counts. If the input does not match (or the
+ * record is rate limited), the record is left exactly as it was: no failure, no rate-limit
+ * slot, no counter moved (try_first_pass, whose password may merely end in digits). */
+#define TOTP_INPUT_PROBE 2
 
 /*
  * Decide on `code` at `now` (Unix seconds, from the caller's clock) and update `rec` in memory:
@@ -354,8 +359,16 @@ typedef struct totp_file_store_config {
     int no_strict_owner;              /* do not check who owns a record in a home directory */
     uid_t system_owner;               /* owner of the system store (0; tests use their own uid) */
     unsigned lock_timeout_ms;         /* give up waiting for a lock after this long; 0 means 5000 */
-    int skip_unreadable_system_store; /* a system store we may not read counts as empty (for
-                                       * users' own tools; otherwise that is an error) */
+    int skip_unreadable_system_store; /* a system store we may not read, or that is missing,
+                                       * counts as empty (for users' own tools; otherwise that
+                                       * is an error) */
+    /* debug: called once for each place looked at, with "PATH: absent", "PATH: found" or
+     * "PATH: " and why it cannot be used (never anything secret); NULL: silent. */
+    void (*trace)(void *trace_ctx, const char *message);
+    void *trace_ctx;
+    int system_only; /* system_only: trust only records the user cannot write (the system
+                      * store, a secret= file root's alone); one in the home is
+                      * TOTP_EUNTRUSTED */
 } totp_file_store_config;
 
 int totp_store_file_new(const totp_file_store_config *config, totp_store **out);
@@ -414,6 +427,15 @@ void totp_txn_abort(totp_txn *txn);
  * with totp_store_list_free(). */
 int totp_store_list(totp_store *store, char ***users, totp_error *err);
 void totp_store_list_free(char **users);
+
+/* The account's own spelling of `name` (pw_name of getpwnam_r), malloc'ed: every path and
+ * lookup uses it, so that "ALICE" from a case-insensitive account source finds alice's
+ * records. TOTP_EUSER if there is no such account, TOTP_EIO if the lookup failed. */
+int totp_user_canonical(const char *name, char **canonical, totp_error *err);
+
+/* 1 if `store` is a file store with secret= set and the system store still has a record for
+ * `user` (its path in `path`), which that secret= line hides; else 0. */
+int totp_store_hides_system_record(totp_store *store, const char *user, char *path, size_t size);
 
 /* Where the record of a transaction lives (for logs and totpctl). */
 const char *totp_txn_location(const totp_txn *txn);
@@ -482,7 +504,9 @@ int totp_options_store(const totp_options *opt, totp_store **out, totp_error *er
 /* ---- Output files ------------------------------------------------------------------------ */
 
 /* Write `len` bytes to `path` (replacing a regular file there, never following a symlink),
- * mode 0600, via a temporary file, fsync and rename: for QR images, which hold the secret. */
+ * mode 0600, via a temporary file, fsync and rename: for QR images, which hold the secret. As
+ * root, no link on the path is followed and every directory on it must be root's and not
+ * writable by others (root's sticky directories such as /tmp excepted). */
 int totp_output_file(const char *path, const void *data, size_t len, totp_error *err);
 
 /* ---- Hygiene ----------------------------------------------------------------------------- */

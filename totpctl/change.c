@@ -164,10 +164,17 @@ int cmd_import(struct cli *c)
     totp_record_free(rec);
     if (rc != TOTP_OK)
         return cli_error(rc, &err);
+    /* The file was read as the user: they (and anything running as them) have seen the
+     * secret, and copying it does not take it back. */
+    fprintf(stderr,
+            "totpctl: warning: %s could read the secret in %s, so it is not out of their reach; "
+            "for a secret they have never seen: totpctl -u %s enroll --force\n",
+            c->user, c->arg, c->user);
     if (c->json) {
         struct json j;
         cli_json_begin(&j, c, where);
         json_string(&j, "from", c->arg);
+        json_bool(&j, "secret_exposed", 1);
         json_end(&j);
     } else {
         printf("imported %s into %s; it is used before %s from now on\n", c->arg, where, c->arg);

@@ -3,6 +3,7 @@
  * code from the app, and only then the record. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,9 @@ static int existing(struct cli *c, int *exists, char *where, size_t size)
         snprintf(where, size, "%s", totp_txn_location(txn));
     totp_txn_abort(txn);
     totp_record_free(rec);
+    /* A system store that is not there yet (a fresh install): root's enrollment creates it. */
+    if (c->is_root && rc == TOTP_EIO && err.sys_errno == ENOENT)
+        rc = TOTP_ENOENT;
     return rc == TOTP_OK || rc == TOTP_ENOENT ? EXIT_OK : cli_error(rc, &err);
 }
 

@@ -28,12 +28,10 @@ echo "users:x:$gid:alice,bob" >"$work/group"
 export NSS_WRAPPER_PASSWD=$work/passwd NSS_WRAPPER_GROUP=$work/group
 export NSS_WRAPPER_DISABLE_DEEPBIND=1 # sanitizer builds refuse RTLD_DEEPBIND
 export LD_PRELOAD=libnss_wrapper.so ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
-if [ "$(id -u)" = 0 ]; then
-    system=$work/system
-    mkdir -m 0700 "$system"
-else
-    system=$work/no-system-store # users cannot see one; this stands for it
-fi
+# The system store must exist (a missing one is an error, not "not enrolled"). As a user, the
+# module and totpctl take one of the user's own for the system store, as for the site file.
+system=$work/system
+mkdir -m 0700 "$system"
 conf=$work/pam_totp.conf
 echo "system_dir = $system" >"$conf"
 echo "auth required $module conf=$conf" >"$work/services/login"
@@ -206,15 +204,43 @@ if [ "$(id -u)" = 0 ]; then
     chmod 0600 "$ga"
     chown "$uid:$gid" "$ga"
     expect 0 "import" T -u alice import "$ga"; has "$out" "imported $ga into $system/alice" "import"
+    has "$err" "alice could read the secret in $ga, so it is not out of their reach" "import says the secret was exposed"
+    has "$err" "totpctl -u alice enroll --force" "import points to enroll --force"
     cmp -s "$ga" "$system/alice" && ok || bad "the imported record differs from the file"
     expect 1 "import again without --force" T -u alice import "$ga"
     expect 0 "import --force" T -u alice import --force "$ga"
+    expect 0 "import --force --json" T -u alice import --force --json "$ga"
+    [ "$(echo "$out" | jq -r .secret_exposed)" = true ] && ok || bad "import --json lacks secret_exposed: $out"
     chown 0:0 "$ga"
     expect 3 "import a file only root can read" T -u alice import --force "$ga"
     has "$err" "$ga: cannot open: Permission denied" "import reads as the user, not as root"
     chmod 0644 "$ga"
     expect 3 "import a file alice does not own" T -u alice import --force "$ga"
     has "$err" "owned by uid 0, must be uid $uid" "import checks the owner"
+    # root's QR images: never through a directory another user controls (here alice made part
+    # of the path a link to a directory of root's), and not into a directory of hers.
+    mkdir -m 0700 "$work/rootdir"
+    ln -s "$work/rootdir" "$work/home/alice/out"
+    expect 3 "root's --qr-png through alice's link" T -u bob enroll --no-confirm --force --qr-png "$work/home/alice/out/passwd"
+    has "$err" "$work/home/alice: directory owned by uid $uid, must be root's" "alice's directory is named"
+    [ -e "$work/rootdir/passwd" ] && bad "root wrote through alice's link" || ok
+    expect 3 "root's --qr-svg into alice's home" T -u bob enroll --no-confirm --force --qr-svg "$work/home/alice/qr-root.svg"
+    [ -e "$work/home/alice/qr-root.svg" ] && bad "root wrote into alice's home" || ok
+    ln -s "$work/rootdir" "$work/rootlink"
+    expect 3 "root's --qr-png through a link" T -u bob enroll --no-confirm --force --qr-png "$work/rootlink/x.png"
+    has "$err" "$work/rootlink: not a directory (symbolic links are not followed here)" "the link is named"
+    expect 0 "root's --qr-png in a directory of root's" T -u bob enroll --no-confirm --force --qr-png "$work/rootdir/bob.png"
+    [ "$(stat -c %a:%U "$work/rootdir/bob.png")" = "600:root" ] && ok || bad "root's QR image mode/owner"
+    rm -rf "$work/rootdir" "$work/rootlink" "$work/home/alice/out"
+    # A fresh install without the system store: reading is an error (not "not enrolled"), and
+    # root's first enrollment creates it, root's and 0700.
+    echo "system_dir = $work/fresh/system" >"$work/fresh.conf"
+    expect 3 "status with no system store" "$totpctl" --conf "$work/fresh.conf" -u bob status
+    has "$err" "$work/fresh/system: cannot open directory" "a missing system store is named"
+    expect 0 "the first enrollment creates the system store" "$totpctl" --conf "$work/fresh.conf" -u bob enroll --no-confirm
+    [ "$(stat -c %a:%U "$work/fresh/system")" = "700:root" ] && ok || bad "the new system store is not root's 0700"
+    expect 0 "status once it exists" "$totpctl" --conf "$work/fresh.conf" -u bob status
+    rm -rf "$work/fresh" "$work/fresh.conf"
     expect 0 "root removes bob" T -u bob remove
 else
     echo "SKIP: root-only paths (provisioning, system store, list, import) need root; CI runs them"

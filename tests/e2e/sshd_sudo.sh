@@ -165,6 +165,23 @@ sudo_as_user "$password" "$code"; check "sudo: password and the right code eleva
 sudo_as_user "$password" "$code"; check "sudo: the same code again is refused" 1 $?
 sudo_as_user "$password" 000000; check "sudo: a wrong code is refused" 1 $?
 [ "$(stat -c %U:%a "$sandbox/system/$user")" = root:600 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: the sudo record is not root's 0600"; }
+# A record the user wrote in their home (what anything running as the user could do) is
+# refused by the shipped sudo line (system_only), even with its right code; the system record
+# works again once root enrolls the user.
+home_secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+"$totpctl" --conf "$conf" -u "$user" remove >/dev/null
+runuser -u "$user" -- sh -c 'umask 077 && mkdir -p "$HOME/.config/totp" && printf "%s\n\" TOTP_AUTH\n" "$1" >"$HOME/.config/totp/secret"' sh "$home_secret"
+sudo_as_user "$password" "$("$code_tool" "$home_secret")"; check "sudo: a record the user wrote is refused with its right code" 1 $?
+secret=$(enroll)
+sudo_as_user "$password" "$("$code_tool" "$secret")"; check "sudo: the system record works beside the user's own" 0 $?
+# pam_totp twice in one transaction (a pam-auth-update profile in common-auth, then the
+# example's own line): one code, asked once, is enough; the next sudo refuses it as a replay.
+install_pam "$examples/pam.d/sudo" "$sudo_service"
+sed -i "s|^@include common-auth|&\nauth required $module conf=$conf|" "/etc/pam.d/$sudo_service"
+[ "$(grep -c "$module" "/etc/pam.d/$sudo_service")" = 2 ] || { failed=$((failed + 1)); echo "FAIL: the two-line sudo service was not made"; }
+code=$("$code_tool" "$secret" $(( $(date +%s) + 30 )))
+sudo_as_user "$password" "$code"; check "sudo: pam_totp twice in the stack, one code once" 0 $?
+sudo_as_user "$password" "$code"; check "sudo: that code again, in a new transaction, is refused" 1 $?
 
 # ---- nothing left behind ----------------------------------------------------------------------
 cleanup

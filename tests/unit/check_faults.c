@@ -217,7 +217,7 @@ START_TEST(full_filesystem_fails_closed)
         ;
     close(fd);
 
-    totp_file_store_config cfg = {dir, NULL, 0, 0, 0, 0, 0, 2000, 0};
+    totp_file_store_config cfg = {dir, NULL, 0, 0, 0, 0, 0, 2000, 0, NULL, NULL, 0};
     totp_store *store = NULL;
     totp_policy policy = TOTP_POLICY_DEFAULT;
     totp_result res;
