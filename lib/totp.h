@@ -244,6 +244,10 @@ const char *totp_record_get(const totp_record *rec, const char *key);
 /* Set (replace in place, or add after the other options) or remove an option. Known keys are
  * validated as the parser would; TOTP_EFORMAT if the value is not acceptable. */
 int totp_record_set(totp_record *rec, const char *key, const char *value);
+
+/* Why `value` is not acceptable for `key` (a sentence such as "must be 1 to 128 characters
+ * without ':'"), or NULL if it is: the check totp_record_set() applies. */
+const char *totp_record_check(const char *key, const char *value);
 int totp_record_unset(totp_record *rec, const char *key);
 
 /* The secret, and the algorithm/digits/period the record says (or `defaults` where silent). */

@@ -49,8 +49,11 @@ static int existing(struct cli *c, int *exists, char *where, size_t size)
 
 static int set_option(totp_record *rec, const char *key, const char *value, const char *option)
 {
+    const char *why = totp_record_check(key, value);
+    if (why != NULL) /* the value itself may be what cannot be printed */
+        return cli_fail(EXIT_USAGE, "%s: %s (see totp(5), %s)", option, why, key);
     if (totp_record_set(rec, key, value) != TOTP_OK)
-        return cli_fail(EXIT_USAGE, "%s %s: not acceptable (see totp(5), %s)", option, value, key);
+        return cli_fail(EXIT_ERROR, "out of memory");
     return EXIT_OK;
 }
 

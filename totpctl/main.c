@@ -23,12 +23,13 @@ static const struct command {
     unsigned options;
     int args; /* positional arguments after the command */
     const char *synopsis;
+    const char *summary; /* one line for 'totpctl --help' */
     const char *help;
 } commands[] = {
     {"enroll", cmd_enroll,
      GLOBAL | QR_OPTS | OPT_ISSUER | OPT_LABEL | OPT_ALGORITHM | OPT_DIGITS | OPT_PERIOD |
          OPT_WINDOW | OPT_SCRATCH | OPT_RATE | OPT_FORCE | OPT_NO_CONFIRM,
-     0, "enroll [options]",
+     0, "enroll [options]", "new secret, QR code and scratch codes; confirmed with a code",
      "Create a new secret and scratch codes, show the otpauth URI and its QR code, and activate\n"
      "the record once a code from the app verifies. As root: the system store; as a user:\n"
      "~/.config/totp/secret.\n"
@@ -45,20 +46,28 @@ static const struct command {
      "  --qr utf8|ansi|none    QR code on the terminal (default: utf8 on a terminal)\n"
      "  --qr-png FILE, --qr-svg FILE  also write the QR code as an image (mode 0600)\n"},
     {"show", cmd_show, GLOBAL | QR_OPTS, 0, "show [--qr MODE] [--qr-png FILE] [--qr-svg FILE]",
+     "the otpauth URI and QR code again, for a new phone",
      "Show the otpauth URI and QR code of an existing record again.\n"},
     {"code", cmd_code, GLOBAL | OPT_AT, 0, "code [--at UNIXTIME]",
+     "the code the server expects now, for checking clocks",
      "Print the code the server expects now (or at UNIXTIME), for checking clocks.\n"},
     {"verify", cmd_verify, GLOBAL, 1, "verify CODE",
+     "check a code and use it up, as the PAM module does",
      "Check CODE and use it up exactly as the PAM module would. Exit 0 if accepted.\n"},
     {"scratch", cmd_scratch, GLOBAL | OPT_SCRATCH, 0, "scratch [--scratch-codes N]",
+     "a fresh set of scratch codes; the old ones stop working",
      "Issue a fresh set of scratch codes; the old ones stop working.\n"},
     {"status", cmd_status, GLOBAL, 0, "status",
+     "enrolled or not, where, parameters, scratch codes, logins",
      "Whether the user is enrolled, where, with which parameters, how many scratch codes are\n"
      "left, the last successful login and recent failures.\n"},
-    {"remove", cmd_remove, GLOBAL, 0, "remove", "Delete the user's record.\n"},
+    {"remove", cmd_remove, GLOBAL, 0, "remove", "delete the user's record",
+     "Delete the user's record.\n"},
     {"list", cmd_list, OPT_CONF | OPT_JSON, 0, "list",
+     "(root) users with a record in the system store",
      "As root: every user with a record in the system store.\n"},
     {"import", cmd_import, GLOBAL | OPT_FORCE, 1, "import [--force] FILE",
+     "(root) a google-authenticator file into the system store",
      "As root: copy a google-authenticator file (read as the user) into the system store,\n"
      "which is then used first.\n"},
 };
@@ -160,7 +169,7 @@ static void usage(FILE *out)
           "  --json            machine-readable output\n\ncommands:\n",
           out);
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        fprintf(out, "  %s\n", commands[i].synopsis);
+        fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
     fputs("\n'totpctl COMMAND --help' describes a command. Exit status: 0 success, 1 code\n"
           "rejected or not enrolled, 2 usage error, 3 permission or I/O error.\n",
           out);

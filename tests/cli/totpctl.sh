@@ -70,6 +70,7 @@ code_in() { "$tools/totp-code" "$1" "${2:-$(date +%s)}"; }
 
 # ---- usage --------------------------------------------------------------------------------
 expect 0 "--help" T --help; has "$out" "commands:" "--help lists commands"
+has "$out" "  verify    check a code and use it up" "--help says what each command does"
 for c in enroll show code verify scratch status remove list import; do
     expect 0 "$c --help" T "$c" --help; has "$out" "usage: totpctl" "$c --help"
 done
@@ -81,6 +82,19 @@ expect 2 "bad --digits" T enroll --digits 9 --no-confirm; has "$err" "--digits 9
 expect 2 "bad --qr" T show --qr sixel; has "$err" "--qr sixel: must be utf8, ansi or none" "qr mode"
 expect 2 "relative --file" T --file rel/path status; has "$err" "must be an absolute path" "--file"
 expect 2 "bad --rate-limit" T enroll --no-confirm --rate-limit 3 --file "$work/x"
+# ISSUER/ACCOUNT: 1 to 128 characters (not bytes) of UTF-8 text; anything else is a usage error
+# naming the option, and no record is written.
+e128=$(printf 'é%.0s' $(seq 128))
+expect 0 "--issuer of 128 x é (256 bytes)" T enroll --no-confirm --qr none --json --issuer "$e128" --file "$work/label-ok"
+[ "$(echo "$out" | jq -r .uri | grep -o '%C3%A9' | wc -l)" = 256 ] && ok || bad "the URI does not carry 128 x é in the label and the issuer parameter"
+rm -f "$work/label-ok"
+expect 2 "--issuer of 129 x é" T enroll --no-confirm --qr none --issuer "${e128}é" --file "$work/label"
+has "$err" "--issuer: must be 1 to 128 characters" "129 characters refused, naming the option"
+expect 2 "--issuer with a tab" T enroll --no-confirm --qr none --issuer "$(printf 'a\tb')" --file "$work/label"
+has "$err" "--issuer: must be UTF-8 text without control characters" "a tab is a usage error naming --issuer"
+expect 2 "--label with invalid UTF-8" T enroll --no-confirm --qr none --label "$(printf 'a\377b')" --file "$work/label"
+has "$err" "--label: must be UTF-8 text without control characters" "invalid UTF-8 is a usage error naming --label"
+[ ! -e "$work/label" ] && ok || bad "a refused --issuer/--label wrote a record"
 
 # ---- self-enrollment: confirm with the app, scan the QR, log in ---------------------------
 alice_rec=$work/home/alice/.config/totp/secret
