@@ -266,6 +266,19 @@ int totp_record_set_scratch(totp_record *rec, const uint32_t *codes, size_t n);
 int totp_record_uri(const totp_record *rec, const totp_params *defaults, const char *issuer,
                     const char *account, char **uri);
 
+/*
+ * A new record from an otpauth URI made by another system (pyotp, otplib, oathtool, an
+ * authenticator's export): its secret, algorithm, digits and period; for HOTP the counter
+ * (HOTP_COUNTER, at least 1); ISSUER and ACCOUNT when they fit totp(5). `*account` receives the
+ * URI's account name (malloc'ed). otpauth-migration:// exports are refused with a message
+ * saying so. Errors as totp_uri_parse(), with `err` saying what is wrong (never the secret).
+ */
+int totp_record_from_uri(const char *text, totp_record **out, char **account, totp_error *err);
+
+/* The user name an imported URI's account names: the account up to its first '@'
+ * ("alice@example.com" and "alice" both name alice). TOTP_EUSER if there is none. */
+int totp_uri_account_user(const char *account, char *user, size_t size);
+
 /* The replay watermark of a TOTP record: the highest time step in DISALLOW_REUSE, the last one
  * a code was accepted for. TOTP_ENOENT if there is none yet. */
 int totp_record_last_step(const totp_record *rec, uint64_t *step);

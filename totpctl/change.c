@@ -123,6 +123,10 @@ int cmd_import(struct cli *c)
     char where[4096];
     if (!c->is_root)
         return cli_fail(EXIT_ERROR, "import writes the system store: run it as root");
+    if (c->uri)
+        return import_uris(c);
+    if (c->dry_run)
+        return cli_fail(EXIT_USAGE, "--dry-run goes with --uri");
     if (c->arg[0] != '/')
         return cli_fail(EXIT_USAGE, "import %s: must be an absolute path", c->arg);
 
@@ -135,6 +139,8 @@ int cmd_import(struct cli *c)
         rc = totp_store_begin(from, c->user, 0, &txn, &rec, &err);
     totp_txn_abort(txn);
     totp_store_free(from);
+    if (rc == TOTP_EFORMAT) /* e.g. "line 1: the secret is not valid base32" */
+        return cli_fail(EXIT_ERROR, "%s (for otpauth:// URIs: import --uri)", err.message);
     if (rc != TOTP_OK)
         return cli_error(rc, &err);
 

@@ -31,6 +31,8 @@ enum {
     OPT_QR_PNG = 1 << 15,
     OPT_QR_SVG = 1 << 16,
     OPT_AT = 1 << 17,
+    OPT_URI = 1 << 18,
+    OPT_DRY_RUN = 1 << 19,
 };
 
 struct cli {
@@ -39,7 +41,7 @@ struct cli {
     const char *arg; /* verify's CODE, import's FILE */
     unsigned seen;   /* OPT_* given */
     const char *user_arg, *file, *conf, *issuer, *label, *rate_limit, *qr_png, *qr_svg;
-    int json, force, no_confirm, qr_mode;
+    int json, force, no_confirm, qr_mode, uri, dry_run;
     totp_params params; /* --algorithm --digits --period */
     unsigned window, scratch_count;
     int64_t at;
@@ -77,5 +79,8 @@ int cmd_verify(struct cli *c);
 int cmd_scratch(struct cli *c);
 int cmd_remove(struct cli *c);
 int cmd_import(struct cli *c);
+
+/* import --uri: otpauth URIs from a file or standard input (import_uri.c). */
+int import_uris(struct cli *c);
 
 #endif /* TOTPCTL_CLI_H */

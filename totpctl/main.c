@@ -66,10 +66,18 @@ static const struct command {
     {"list", cmd_list, OPT_CONF | OPT_JSON, 0, "list",
      "(root) users with a record in the system store",
      "As root: every user with a record in the system store.\n"},
-    {"import", cmd_import, GLOBAL | OPT_FORCE, 1, "import [--force] FILE",
-     "(root) a google-authenticator file into the system store",
+    {"import", cmd_import, GLOBAL | OPT_FORCE | OPT_URI | OPT_DRY_RUN, 1,
+     "import [--force] FILE | import --uri [--dry-run] [--force] FILE|-",
+     "(root) a google-authenticator file, or otpauth URIs, into the system store",
      "As root: copy a google-authenticator file (read as the user) into the system store,\n"
-     "which is then used first.\n"},
+     "which is then used first.\n"
+     "  --uri        FILE (root's, or - for standard input) holds otpauth:// URIs, one a line,\n"
+     "               as pyotp, otplib or oathtool make them: with -u USER exactly one, for USER;\n"
+     "               without, each for the user its account names (\"alice@example.com\" and\n"
+     "               \"alice\": alice). All are checked before any is written.\n"
+     "               otpauth-migration:// exports are not supported.\n"
+     "  --dry-run    with --uri: say which URI goes to which user; write nothing\n"
+     "  --force      replace existing system records\n"},
 };
 
 static const struct option long_options[] = {
@@ -91,6 +99,8 @@ static const struct option long_options[] = {
     {"qr-png", required_argument, NULL, 'p'},
     {"qr-svg", required_argument, NULL, 's'},
     {"at", required_argument, NULL, 'a'},
+    {"uri", no_argument, NULL, 'U'},
+    {"dry-run", no_argument, NULL, 'n'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -217,6 +227,12 @@ static int take_option(struct cli *c, int ch, const char *v)
         break;
     case 'N':
         c->no_confirm = 1, c->seen |= OPT_NO_CONFIRM;
+        break;
+    case 'U':
+        c->uri = 1, c->seen |= OPT_URI;
+        break;
+    case 'n':
+        c->dry_run = 1, c->seen |= OPT_DRY_RUN;
         break;
     case 'p':
         c->qr_png = v, c->seen |= OPT_QR_PNG;

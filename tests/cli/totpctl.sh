@@ -226,11 +226,49 @@ if [ "$(id -u)" = 0 ]; then
     expect 3 "import a file alice does not own" T -u alice import --force "$ga"
     has "$err" "owned by uid 0, must be uid $uid" "import checks the owner"
     expect 0 "root removes bob" T -u bob remove
+
+    # otpauth URIs made by pyotp (another implementation computes the codes): a dry run, then
+    # the import, then logins with pyotp's codes.
+    pyotp() { /usr/bin/python3 -c "import pyotp, sys; $1"; }
+    pyotp 'pass' || { bad "python3-pyotp is not installed (README's test command installs it)"; pyotp() { :; }; }
+    uris=$work/uris.txt
+    {
+        echo "# migrated from the old system"
+        pyotp "print(pyotp.TOTP('JBSWY3DPEHPK3PXPJBSWY3DP', issuer='Old Corp', digits=6).provisioning_uri(name='alice@example.com'))"
+        echo
+        pyotp "print(pyotp.HOTP('GEZDGNBVGY3TQOJQGEZDGNBV', digits=8).provisioning_uri(name='bob', initial_count=5))"
+    } >"$uris"
+    chmod 0600 "$uris"
+    expect 0 "import --uri --dry-run" T import --uri --dry-run --force "$uris"
+    has "$out" "line 2: alice@example.com -> alice: would write $system/alice (replacing" "dry run maps the account to alice"
+    has "$out" "line 4: bob -> bob: would write $system/bob" "dry run maps bob"
+    [ ! -e "$system/bob" ] && ok || bad "--dry-run wrote a record"
+    expect 1 "import --uri over a record without --force" T import --uri "$uris"
+    has "$err" "alice already has a system record; --force replaces it (nothing was imported)" "all or nothing"
+    [ ! -e "$system/bob" ] && ok || bad "a refused import wrote bob's record"
+    expect 0 "import --uri --force --json" T import --uri --force --json "$uris"
+    echo "$out" | jq -e '.dry_run == false and ([.imported[].user] == ["alice", "bob"]) and .imported[0].replaced == true' >/dev/null && ok || bad "import --uri JSON: $out"
+    login alice "$(pyotp "print(pyotp.TOTP('JBSWY3DPEHPK3PXPJBSWY3DP').now())")" && ok || bad "alice cannot log in with pyotp's code after the URI import"
+    expect 0 "HOTP from a URI: pyotp's code at the counter" T -u bob verify "$(pyotp "print(pyotp.HOTP('GEZDGNBVGY3TQOJQGEZDGNBV', digits=8).at(5))")"
+    expect 0 "status of the HOTP import" T -u bob status --json
+    echo "$out" | jq -e '.type == "hotp" and .digits == 8 and .next_counter == 6' >/dev/null && ok || bad "HOTP import status: $out"
+    head -n 2 "$uris" | T -u alice import --uri --force - >/dev/null 2>&1 && ok || bad "-u alice with one URI on standard input"
+    expect 2 "-u with two URIs" T -u alice import --uri --force "$uris"; has "$err" "-u alice takes one URI and there are 2" "-u takes one URI"
+    echo 'otpauth-migration://offline?data=CjEKCkhlbGxvId6tvu8' >"$work/migration.txt"
+    expect 2 "an otpauth-migration export" T import --uri "$work/migration.txt"; has "$err" "otpauth-migration://) are not supported" "migration exports refused by name"
+    expect 2 "a URI for a user who does not exist" T import --uri - <<<'otpauth://totp/Old:carol?secret=JBSWY3DPEHPK3PXP'
+    has "$err" "no user carol on this system" "unknown user named"
+    cp "$uris" "$work/home/alice/uris.txt"; chown "$uid:$gid" "$work/home/alice/uris.txt"
+    expect 3 "a URI file that is not root's" T import --uri "$work/home/alice/uris.txt"; has "$err" "must be a regular file of root's" "URI file owner"
+    expect 3 "a URI file imported as a google-authenticator file" T -u alice import --force "$work/home/alice/uris.txt"
+    has "$err" "(for otpauth:// URIs: import --uri)" "the hint to use --uri"
+    T -u alice remove >/dev/null; T -u bob remove >/dev/null
 else
     echo "SKIP: root-only paths (provisioning, system store, list, import) need root; CI runs them"
     expect 3 "-u another user" T -u root status; has "$err" "only root can act on another user" "-u check"
     expect 3 "list as a user" T list; has "$err" "run it as root" "list as user"
     expect 3 "import as a user" T import /tmp/x; has "$err" "run it as root" "import as user"
+    expect 3 "import --uri as a user" T import --uri -; has "$err" "run it as root" "import --uri as user"
 fi
 
 echo "totpctl: $passed passed, $failed failed"
