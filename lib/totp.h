@@ -422,6 +422,16 @@ void totp_txn_abort(totp_txn *txn);
 int totp_store_list(totp_store *store, char ***users, totp_error *err);
 void totp_store_list_free(char **users);
 
+/*
+ * Remove every record that would authenticate `user`, in the lookup order (for files: the
+ * system record, ~/.config/totp/secret, ~/.google_authenticator; each home file as the user),
+ * so that removing one never makes the next one active. `*removed` receives the locations
+ * removed (free with totp_store_list_free()), also when an error stops the walk part way.
+ * TOTP_ENOENT if there was none. A system record of an account that no longer exists is removed
+ * too (there is then no home to look in).
+ */
+int totp_store_remove_all(totp_store *store, const char *user, char ***removed, totp_error *err);
+
 /* Where the record of a transaction lives (for logs and totpctl). */
 const char *totp_txn_location(const totp_txn *txn);
 

@@ -70,6 +70,12 @@ void cli_json_begin(struct json *j, const struct cli *c, const char *path);
 const char *cli_default_issuer(void);
 const char *cli_default_account(const struct cli *c);
 
+/* A user (not root) of the file store, where a system store exists that they cannot look into:
+ * an administrator's record there, if any, would be used before theirs. */
+int cli_system_store_hidden(const struct cli *c);
+/* If so, say it on standard error. */
+void cli_hidden_system_note(const struct cli *c);
+
 int cmd_enroll(struct cli *c);
 int cmd_show(struct cli *c);
 int cmd_code(struct cli *c);

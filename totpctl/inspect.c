@@ -2,6 +2,7 @@
 /* inspect.c: commands that read a record: show, code, status, list. */
 #include "config.h"
 
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,6 +211,12 @@ int cmd_status(struct cli *c)
     return EXIT_OK;
 }
 
+/* A system record whose account is gone would authenticate the next account of that name. */
+static int no_account(const struct cli *c, const char *user)
+{
+    return !c->opt.ldap_store && getpwnam(user) == NULL;
+}
+
 int cmd_list(struct cli *c)
 {
     char **users = NULL;
@@ -223,11 +230,19 @@ int cmd_list(struct cli *c)
     if (c->json) {
         json_begin(&j, stdout);
         json_open(&j, "users", '[');
+        for (size_t i = 0; users[i] != NULL; i++)
+            json_string(&j, NULL, users[i]);
+        json_close(&j, ']');
+        json_open(&j, "no_account", '[');
     }
     for (size_t i = 0; users[i] != NULL; i++) {
-        if (c->json)
+        if (c->json && no_account(c, users[i]))
             json_string(&j, NULL, users[i]);
-        else
+        else if (!c->json && no_account(c, users[i]))
+            printf("%s\t(no such account: a new account of that name would inherit this record; "
+                   "totpctl -u %s remove)\n",
+                   users[i], users[i]);
+        else if (!c->json)
             printf("%s\n", users[i]);
     }
     if (c->json) {

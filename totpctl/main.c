@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -61,11 +62,15 @@ static const struct command {
      "enrolled or not, where, parameters, scratch codes, logins",
      "Whether the user is enrolled, where, with which parameters, how many scratch codes are\n"
      "left, the last successful login and recent failures.\n"},
-    {"remove", cmd_remove, GLOBAL, 0, "remove", "delete the user's record",
-     "Delete the user's record.\n"},
+    {"remove", cmd_remove, GLOBAL, 0, "remove",
+     "delete every record that would authenticate the user",
+     "Delete every record that would authenticate the user, in the lookup order: the system\n"
+     "record (root), ~/.config/totp/secret and ~/.google_authenticator (as the user), so that\n"
+     "none takes over from another. Also a deleted account's system record (-u NAME).\n"},
     {"list", cmd_list, OPT_CONF | OPT_JSON, 0, "list",
      "(root) users with a record in the system store",
-     "As root: every user with a record in the system store.\n"},
+     "As root: every user with a record in the system store; records of accounts that no\n"
+     "longer exist are flagged (a new account of that name would inherit them).\n"},
     {"import", cmd_import, GLOBAL | OPT_FORCE | OPT_URI | OPT_DRY_RUN, 1,
      "import [--force] FILE | import --uri [--dry-run] [--force] FILE|-",
      "(root) a google-authenticator file, or otpauth URIs, into the system store",
@@ -166,6 +171,27 @@ const char *cli_default_account(const struct cli *c)
     static char account[600];
     snprintf(account, sizeof(account), "%s@%s", c->user, cli_default_issuer());
     return account;
+}
+
+int cli_system_store_hidden(const struct cli *c)
+{
+    const char *dir = c->opt.store.system_dir != NULL ? c->opt.store.system_dir : "/var/lib/totp";
+    struct stat st;
+    if (c->is_root || c->opt.ldap_store || c->file != NULL || c->opt.store.secret_path != NULL ||
+        dir[0] == '\0')
+        return 0;
+    /* The directory is root's 0700: a user can see that it is there, not what it holds. */
+    return stat(dir, &st) == 0 && access(dir, X_OK) != 0;
+}
+
+void cli_hidden_system_note(const struct cli *c)
+{
+    if (cli_system_store_hidden(c))
+        fprintf(stderr,
+                "Note: a record for %s in the system store, which only root can see, would be "
+                "used before any record of yours; an administrator can tell (totpctl -u %s "
+                "status).\n",
+                c->user, c->user);
 }
 
 static void usage(FILE *out)

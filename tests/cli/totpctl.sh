@@ -209,7 +209,7 @@ if [ "$(id -u)" = 0 ]; then
     login bob "$(code_in "$bob_secret")" && ok || bad "bob cannot log in with the system record"
     expect 0 "list" T list; has "$out" "bob" "list names bob"
     expect 0 "list --json" T list --json
-    echo "$out" | jq -e '.users == ["bob"]' >/dev/null && ok || bad "list JSON: $out"
+    echo "$out" | jq -e '.users == ["bob"] and .no_account == []' >/dev/null && ok || bad "list JSON: $out"
     # import a google-authenticator file, read as alice
     ga=$work/home/alice/.google_authenticator
     printf 'JBSWY3DPEHPK3PXP\n" RATE_LIMIT 3 30\n" DISALLOW_REUSE\n" TOTP_AUTH\n11223344\n' >"$ga"
@@ -263,6 +263,39 @@ if [ "$(id -u)" = 0 ]; then
     expect 3 "a URI file imported as a google-authenticator file" T -u alice import --force "$work/home/alice/uris.txt"
     has "$err" "(for otpauth:// URIs: import --uri)" "the hint to use --uri"
     T -u alice remove >/dev/null; T -u bob remove >/dev/null
+
+    # remove takes every record that would authenticate the user, in the lookup order: removing
+    # the system record must not leave a home record to take over.
+    # (alice and bob share a uid here, which names alice: alice it is.)
+    rm -f "$work/home/alice/.google_authenticator" "$work/home/alice/.config/totp/secret"
+    expect 0 "alice enrolls herself" as_alice "$totpctl" --conf "$conf" enroll --no-confirm --qr none --json
+    alice_home_secret=$(echo "$out" | jq -r .secret)
+    printf 'JBSWY3DPEHPK3PXP\n" TOTP_AUTH\n' >"$work/home/alice/.google_authenticator"
+    chmod 0600 "$work/home/alice/.google_authenticator"; chown "$uid:$gid" "$work/home/alice/.google_authenticator"
+    expect 0 "root enrolls alice in the system store too" T -u alice enroll --no-confirm --force --qr none
+    expect 0 "remove every record of alice's" T -u alice remove
+    has "$out" "removed $system/alice
+removed $work/home/alice/.config/totp/secret
+removed $work/home/alice/.google_authenticator" "remove names each record, in the lookup order"
+    has "$err" "Not removed: copies of these files elsewhere" "remove says what remains"
+    for f in "$system/alice" "$work/home/alice/.config/totp/secret" "$work/home/alice/.google_authenticator"; do
+        [ ! -e "$f" ] && ok || bad "remove left $f"
+    done
+    login alice "$(code_in "$alice_home_secret")" && bad "alice's home record still logs in after remove" || ok
+    expect 1 "status after removing all" T -u alice status
+    expect 1 "remove again" T -u alice remove; has "$err" "alice is not enrolled" "nothing left to remove"
+    # A user removing their own records: the home ones go; a note about the system store remains.
+    expect 0 "alice enrolls herself again" as_alice "$totpctl" --conf "$conf" enroll --no-confirm --qr none
+    expect 0 "alice removes her own record" as_alice "$totpctl" --conf "$conf" remove --json
+    echo "$out" | jq -e --arg p "$work/home/alice/.config/totp/secret" '.removed == true and .paths == [$p]' >/dev/null && ok || bad "remove JSON: $out"
+    has "$err" "a record for alice in the system store, which only root can see, would be used" "a user is told about the system store"
+    # A system record of an account that no longer exists: flagged by list, removed by remove.
+    printf 'JBSWY3DPEHPK3PXP\n" TOTP_AUTH\n' >"$system/ghost"; chmod 0600 "$system/ghost"
+    expect 0 "list flags a deleted account" T list; has "$out" "ghost	(no such account" "list flags ghost"
+    expect 0 "list --json" T list --json
+    echo "$out" | jq -e '.users == ["ghost"] and .no_account == ["ghost"]' >/dev/null && ok || bad "list JSON: $out"
+    expect 0 "remove a deleted account's record" T -u ghost remove; has "$out" "removed $system/ghost" "ghost removed"
+    [ ! -e "$system/ghost" ] && ok || bad "the deleted account's record is still there"
 else
     echo "SKIP: root-only paths (provisioning, system store, list, import) need root; CI runs them"
     expect 3 "-u another user" T -u root status; has "$err" "only root can act on another user" "-u check"
