@@ -177,6 +177,8 @@ static void report(struct cli *c, const struct enrollment *e, const char *where)
 {
     if (!c->json) {
         printf("enrolled %s: %s\n", c->user, where);
+        if (cli_system_store_hidden(c))
+            printf("(used unless an administrator enrolled %s in the system store)\n", c->user);
         return;
     }
     struct json j;
@@ -193,6 +195,7 @@ static void report(struct cli *c, const struct enrollment *e, const char *where)
     json_string(&j, "algorithm", totp_algorithm_name(c->params.algorithm));
     json_int(&j, "digits", c->params.digits);
     json_int(&j, "period", c->params.period);
+    json_bool(&j, "system_store_visible", !cli_system_store_hidden(c));
     json_end(&j);
 }
 
@@ -217,6 +220,10 @@ int cmd_enroll(struct cli *c)
     if (rc == EXIT_OK && !c->no_confirm && !isatty(STDIN_FILENO))
         rc = cli_fail(EXIT_USAGE, "no terminal to read a code from the app; run on a terminal, "
                                   "or use --no-confirm to activate without one");
+    /* A home record is dead if an administrator's record, which this user cannot see, exists:
+     * say so before anything is shown, and again with the result. */
+    if (rc == EXIT_OK)
+        cli_hidden_system_note(c);
     if (rc == EXIT_OK)
         rc = create(c, &e);
     if (rc == EXIT_OK)

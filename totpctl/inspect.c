@@ -152,16 +152,22 @@ int cmd_status(struct cli *c)
     if (rc == TOTP_OK)
         snprintf(where, sizeof(where), "%s", totp_txn_location(txn));
     totp_txn_abort(txn);
+    /* A user cannot see the system store: "not enrolled" would be a guess. */
+    int hidden = cli_system_store_hidden(c);
     if (rc == TOTP_ENOENT) {
         if (c->json) {
             struct json j;
             json_begin(&j, stdout);
             json_string(&j, "user", c->user);
             json_bool(&j, "enrolled", 0);
+            json_bool(&j, "system_store_visible", !hidden);
             json_end(&j);
+        } else if (hidden) {
+            printf("%s has no record in their home directory\n", c->user);
         } else {
             printf("%s is not enrolled\n", c->user);
         }
+        cli_hidden_system_note(c);
         return EXIT_REJECTED;
     }
     if (rc != TOTP_OK)
@@ -179,6 +185,7 @@ int cmd_status(struct cli *c)
         json_string(&j, "user", c->user);
         json_bool(&j, "enrolled", 1);
         json_string(&j, "path", where);
+        json_bool(&j, "system_store_visible", !hidden);
         json_string(&j, "type", totp_record_get(rec, "HOTP_COUNTER") ? "hotp" : "totp");
         json_string(&j, "algorithm", totp_algorithm_name(p.algorithm));
         json_int(&j, "digits", p.digits);
@@ -208,6 +215,7 @@ int cmd_status(struct cli *c)
         json_end(&j);
     }
     totp_record_free(rec);
+    cli_hidden_system_note(c);
     return EXIT_OK;
 }
 

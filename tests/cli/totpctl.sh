@@ -289,6 +289,37 @@ removed $work/home/alice/.google_authenticator" "remove names each record, in th
     expect 0 "alice removes her own record" as_alice "$totpctl" --conf "$conf" remove --json
     echo "$out" | jq -e --arg p "$work/home/alice/.config/totp/secret" '.removed == true and .paths == [$p]' >/dev/null && ok || bad "remove JSON: $out"
     has "$err" "a record for alice in the system store, which only root can see, would be used" "a user is told about the system store"
+    # A user cannot see the system store: status and enroll say that a record there would win.
+    expect 0 "root enrolls alice in the system store" T -u alice enroll --no-confirm --qr none
+    expect 1 "alice's status, her record being in the system store" as_alice "$totpctl" --conf "$conf" status
+    has "$out" "alice has no record in their home directory" "status does not claim 'not enrolled'"
+    has "$err" "would be used before any record of yours" "status names the system store"
+    expect 1 "alice's status --json" as_alice "$totpctl" --conf "$conf" status --json
+    echo "$out" | jq -e '.enrolled == false and .system_store_visible == false' >/dev/null && ok || bad "status JSON as a user: $out"
+    expect 0 "alice enrolls at home anyway" as_alice "$totpctl" --conf "$conf" enroll --no-confirm --qr none
+    has "$err" "a record for alice in the system store, which only root can see, would be used" "enroll warns first"
+    has "$out" "(used unless an administrator enrolled alice in the system store)" "enroll's result says it"
+    expect 0 "root's status of alice" T -u alice status --json
+    echo "$out" | jq -e --arg p "$system/alice" '.path == $p and .system_store_visible == true' >/dev/null && ok || bad "root's status: $out"
+    T -u alice remove >/dev/null 2>&1
+    # A lost phone, README's advice: the user logs in with a scratch code and re-enrolls with
+    # --force; for a system record, root re-enrolls. The old secret stops working either way.
+    expect 0 "alice's first phone" as_alice "$totpctl" --conf "$conf" enroll --no-confirm --qr none --json
+    old_secret=$(echo "$out" | jq -r .secret); scratch=$(echo "$out" | jq -r '.scratch_codes[0]')
+    login alice "$scratch" && ok || bad "alice cannot log in with a scratch code"
+    expect 0 "alice re-enrolls with the new phone" as_alice "$totpctl" --conf "$conf" enroll --force --no-confirm --qr none --json
+    new_secret=$(echo "$out" | jq -r .secret)
+    login alice "$(code_in "$old_secret")" && bad "the lost phone's code still logs in" || ok
+    login alice "$(code_in "$new_secret")" && ok || bad "the new phone's code does not log in"
+    T -u alice remove >/dev/null 2>&1
+    expect 0 "root enrolls alice in the system store" T -u alice enroll --no-confirm --qr none --json
+    old_secret=$(echo "$out" | jq -r .secret)
+    expect 0 "root re-enrolls alice's new phone" T -u alice enroll --force --no-confirm --qr none --json
+    new_secret=$(echo "$out" | jq -r .secret)
+    [ "$(echo "$out" | jq -r .path)" = "$system/alice" ] && ok || bad "root's re-enrollment is not in the system store"
+    login alice "$(code_in "$old_secret")" && bad "the lost phone's code still logs in (system)" || ok
+    login alice "$(code_in "$new_secret")" && ok || bad "the new phone's code does not log in (system)"
+    T -u alice remove >/dev/null 2>&1
     # A system record of an account that no longer exists: flagged by list, removed by remove.
     printf 'JBSWY3DPEHPK3PXP\n" TOTP_AUTH\n' >"$system/ghost"; chmod 0600 "$system/ghost"
     expect 0 "list flags a deleted account" T list; has "$out" "ghost	(no such account" "list flags ghost"
