@@ -391,7 +391,8 @@ START_TEST(label_limits)
     strcat(v, "\xc3\xa9");
     ck_assert_ptr_nonnull(totp_record_check("ISSUER", v));
     ck_assert_ptr_nonnull(totp_record_check("ACCOUNT", "a\tb"));
-    ck_assert_ptr_nonnull(totp_record_check("ACCOUNT", "a\xff" "b"));
+    ck_assert_ptr_nonnull(totp_record_check("ACCOUNT", "a\xff"
+                                                       "b"));
     ck_assert_ptr_nonnull(totp_record_check("ACCOUNT", "a:b"));
     ck_assert_ptr_nonnull(totp_record_check("ACCOUNT", ""));
     ck_assert_ptr_null(totp_record_check("ACCOUNT", "\xf0\x9f\x94\x91 key"));
