@@ -15,8 +15,8 @@ for tool in tmux zbarimg python3; do
 done
 work=$(mktemp -d /tmp/totpctl-80x24.XXXXXX)
 session=totp8024_$$
-sock=$work/tmux.sock
-cleanup() { tmux -S "$sock" kill-server 2>/dev/null; rm -rf "$work"; }
+sock=
+cleanup() { for s in "$work"/tmux-*.sock; do [ -S "$s" ] && tmux -S "$s" kill-server 2>/dev/null; done; rm -rf "$work"; }
 trap cleanup EXIT
 
 passed=0
@@ -25,7 +25,7 @@ ok() { passed=$((passed + 1)); }
 bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
 # wait_for TEXT: until the pane shows TEXT (the program is waiting for input, not for time).
 wait_for() {
-    for _ in $(seq 300); do
+    for _ in $(seq 900); do
         tmux -S "$sock" capture-pane -p -J -t "$session" >"$work/pane.txt" 2>/dev/null
         grep -q "$1" "$work/pane.txt" && return 0
         sleep 0.1
@@ -35,8 +35,8 @@ wait_for() {
 
 echo "system_dir = $work/system" >"$work/pam_totp.conf"
 mkdir -m 0700 "$work/system"
-run_enroll() { # run_enroll COLUMNS LINES RECORD
-    tmux -S "$sock" kill-server 2>/dev/null
+run_enroll() { # run_enroll COLUMNS LINES RECORD: a tmux server of its own for each terminal
+    sock=$work/tmux-$1x$2.sock
     tmux -S "$sock" -u -f /dev/null new-session -d -s "$session" -x "$1" -y "$2" \
         "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color HOME=$work $totpctl --conf $work/pam_totp.conf --file $3 enroll --issuer Example --label alice@example.com; echo \"exit=\$?\"; sleep 600"
 }
