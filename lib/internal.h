@@ -31,6 +31,10 @@ int totpi_parse_skew(const char *s, size_t len, int64_t *v);
  * keys take anything without control characters), else the reason. */
 const char *totpi_check_value(const char *key, const char *value);
 
+/* The number of characters in `len` bytes of valid UTF-8 (no overlong forms, surrogates or
+ * values above U+10FFFF) without control characters (C0, DEL, C1); -1 for anything else. */
+long totpi_text_chars(const char *text, size_t len);
+
 /* Whether `len` bytes of `key` make an option name: A-Z first, then A-Z, 0-9 or '_'. */
 int totpi_key_is_well_formed(const char *key, size_t len);
 

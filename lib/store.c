@@ -58,6 +58,57 @@ int totp_store_list(totp_store *store, char ***users, totp_error *err)
     return store->ops->list(store, users, err);
 }
 
+#define REMOVE_ALL_MAX 8 /* more records than any lookup order has: a store that does not remove   \
+                          */
+
+/* Append a copy of `s` to the NULL-terminated list `*list` of `*n` strings. */
+static int list_add(char ***list, size_t *n, const char *s)
+{
+    char **grown = realloc(*list, (*n + 2) * sizeof(char *));
+    if (grown == NULL)
+        return TOTP_ENOMEM;
+    *list = grown;
+    if ((grown[*n] = strdup(s != NULL ? s : "")) == NULL)
+        return TOTP_ENOMEM;
+    grown[++*n] = NULL;
+    return TOTP_OK;
+}
+
+int totp_store_remove_all(totp_store *store, const char *user, char ***removed, totp_error *err)
+{
+    size_t n = 0;
+    int rc = TOTP_OK;
+    if (removed == NULL)
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "invalid argument");
+    *removed = NULL;
+    /* Each begin finds the first record left in the lookup order; remove it and look again. */
+    while (rc == TOTP_OK) {
+        totp_txn *txn = NULL;
+        totp_record *rec = NULL;
+        totp_error local = {0};
+        rc = totp_store_begin(store, user, TOTP_TXN_UNREAD, &txn, &rec, &local);
+        totp_record_free(rec);
+        /* Nothing left; or, after the system record, no account any more, so no home either. */
+        if (n > 0 && (rc == TOTP_ENOENT || rc == TOTP_EUSER))
+            return TOTP_OK;
+        if (rc == TOTP_OK && n == REMOVE_ALL_MAX) {
+            rc = totpi_fail(err, TOTP_EIO, 0, 0, "%s: still a record after %d removals",
+                            totp_txn_location(txn), REMOVE_ALL_MAX);
+            totp_txn_abort(txn);
+            return rc;
+        }
+        if (rc == TOTP_OK && (rc = list_add(removed, &n, totp_txn_location(txn))) != TOTP_OK)
+            totp_txn_abort(txn);
+        else if (rc == TOTP_OK)
+            rc = totp_txn_remove(txn, &local);
+        if (rc == TOTP_ENOMEM)
+            local.message[0] = '\0';
+        if (rc != TOTP_OK && err != NULL)
+            *err = local;
+    }
+    return rc == TOTP_ENOMEM ? totpi_fail(err, rc, 0, 0, "out of memory") : rc;
+}
+
 void totp_store_list_free(char **users)
 {
     for (size_t i = 0; users != NULL && users[i] != NULL; i++)

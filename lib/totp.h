@@ -246,6 +246,10 @@ const char *totp_record_get(const totp_record *rec, const char *key);
 /* Set (replace in place, or add after the other options) or remove an option. Known keys are
  * validated as the parser would; TOTP_EFORMAT if the value is not acceptable. */
 int totp_record_set(totp_record *rec, const char *key, const char *value);
+
+/* Why `value` is not acceptable for `key` (a sentence such as "must be 1 to 128 characters
+ * without ':'"), or NULL if it is: the check totp_record_set() applies. */
+const char *totp_record_check(const char *key, const char *value);
 int totp_record_unset(totp_record *rec, const char *key);
 
 /* The secret, and the algorithm/digits/period the record says (or `defaults` where silent). */
@@ -263,6 +267,19 @@ int totp_record_set_scratch(totp_record *rec, const uint32_t *codes, size_t n);
  */
 int totp_record_uri(const totp_record *rec, const totp_params *defaults, const char *issuer,
                     const char *account, char **uri);
+
+/*
+ * A new record from an otpauth URI made by another system (pyotp, otplib, oathtool, an
+ * authenticator's export): its secret, algorithm, digits and period; for HOTP the counter
+ * (HOTP_COUNTER, at least 1); ISSUER and ACCOUNT when they fit totp(5). `*account` receives the
+ * URI's account name (malloc'ed). otpauth-migration:// exports are refused with a message
+ * saying so. Errors as totp_uri_parse(), with `err` saying what is wrong (never the secret).
+ */
+int totp_record_from_uri(const char *text, totp_record **out, char **account, totp_error *err);
+
+/* The user name an imported URI's account names: the account up to its first '@'
+ * ("alice@example.com" and "alice" both name alice). TOTP_EUSER if there is none. */
+int totp_uri_account_user(const char *account, char *user, size_t size);
 
 /* The replay watermark of a TOTP record: the highest time step in DISALLOW_REUSE, the last one
  * a code was accepted for. TOTP_ENOENT if there is none yet. */
@@ -436,6 +453,16 @@ int totp_user_canonical(const char *name, char **canonical, totp_error *err);
 /* 1 if `store` is a file store with secret= set and the system store still has a record for
  * `user` (its path in `path`), which that secret= line hides; else 0. */
 int totp_store_hides_system_record(totp_store *store, const char *user, char *path, size_t size);
+
+/*
+ * Remove every record that would authenticate `user`, in the lookup order (for files: the
+ * system record, ~/.config/totp/secret, ~/.google_authenticator; each home file as the user),
+ * so that removing one never makes the next one active. `*removed` receives the locations
+ * removed (free with totp_store_list_free()), also when an error stops the walk part way.
+ * TOTP_ENOENT if there was none. A system record of an account that no longer exists is removed
+ * too (there is then no home to look in).
+ */
+int totp_store_remove_all(totp_store *store, const char *user, char ***removed, totp_error *err);
 
 /* Where the record of a transaction lives (for logs and totpctl). */
 const char *totp_txn_location(const totp_txn *txn);

@@ -102,28 +102,34 @@ int cmd_scratch(struct cli *c)
 
 int cmd_remove(struct cli *c)
 {
-    totp_txn *txn = NULL;
-    totp_record *rec = NULL;
+    char **removed = NULL;
     totp_error err = {0};
-    char where[4096];
-    /* Not read: a record too broken to use can still be removed. */
-    int rc = totp_store_begin(c->store, c->user, TOTP_TXN_UNREAD, &txn, &rec, &err);
-    if (rc == TOTP_ENOENT)
-        return cli_fail(EXIT_REJECTED, "%s is not enrolled", c->user);
-    if (rc != TOTP_OK)
-        return cli_error(rc, &err);
-    snprintf(where, sizeof(where), "%s", totp_txn_location(txn));
-    if ((rc = totp_txn_remove(txn, &err)) != TOTP_OK)
-        return cli_error(rc, &err);
-    if (c->json) {
+    /* Every record in the lookup order, not only the first: else the next one takes over. */
+    int rc = totp_store_remove_all(c->store, c->user, &removed, &err);
+    if (c->json && removed != NULL) {
         struct json j;
-        cli_json_begin(&j, c, where);
-        json_bool(&j, "removed", 1);
+        cli_json_begin(&j, c, removed[0]);
+        json_bool(&j, "removed", rc == TOTP_OK);
+        json_open(&j, "paths", '[');
+        for (size_t i = 0; removed[i] != NULL; i++)
+            json_string(&j, NULL, removed[i]);
+        json_close(&j, ']');
         json_end(&j);
     } else {
-        printf("removed %s\n", where);
+        for (size_t i = 0; removed != NULL && removed[i] != NULL; i++)
+            printf("removed %s\n", removed[i]);
     }
-    return EXIT_OK;
+    totp_store_list_free(removed);
+    if (rc == TOTP_ENOENT)
+        rc = cli_fail(EXIT_REJECTED, "%s is not enrolled", c->user);
+    else if (rc != TOTP_OK)
+        rc = cli_error(rc, &err);
+    if (rc != EXIT_REJECTED)
+        cli_hidden_system_note(c);
+    if (rc == EXIT_OK && !c->json)
+        fprintf(stderr, "Not removed: copies of these files elsewhere (backups, snapshots), a "
+                        "record a PAM line's secret= names, and the entry in the app.\n");
+    return rc;
 }
 
 int cmd_import(struct cli *c)
@@ -135,6 +141,10 @@ int cmd_import(struct cli *c)
     char where[4096];
     if (!c->is_root)
         return cli_fail(EXIT_ERROR, "import writes the system store: run it as root");
+    if (c->uri)
+        return import_uris(c);
+    if (c->dry_run)
+        return cli_fail(EXIT_USAGE, "--dry-run goes with --uri");
     if (c->arg[0] != '/')
         return cli_fail(EXIT_USAGE, "import %s: must be an absolute path", c->arg);
 
@@ -147,6 +157,8 @@ int cmd_import(struct cli *c)
         rc = totp_store_begin(from, c->user, 0, &txn, &rec, &err);
     totp_txn_abort(txn);
     totp_store_free(from);
+    if (rc == TOTP_EFORMAT) /* e.g. "line 1: the secret is not valid base32" */
+        return cli_fail(EXIT_ERROR, "%s (for otpauth:// URIs: import --uri)", err.message);
     if (rc != TOTP_OK)
         return cli_error(rc, &err);
 
