@@ -58,8 +58,9 @@ int totp_store_list(totp_store *store, char ***users, totp_error *err)
     return store->ops->list(store, users, err);
 }
 
-#define REMOVE_ALL_MAX 8 /* more records than any lookup order has: a store that does not remove   \
-                          */
+#define REMOVE_ALL_MAX                                                                             \
+    8 /* more records than any lookup order has: a store that does not remove                      \
+       */
 
 /* Append a copy of `s` to the NULL-terminated list `*list` of `*n` strings. */
 static int list_add(char ***list, size_t *n, const char *s)
