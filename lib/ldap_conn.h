@@ -9,9 +9,15 @@
 
 #include "totp.h"
 
-/* Connect to config->uri within config->timeout (seconds, > 0), StartTLS if asked, bind (simple
- * with the password file, which a bind DN needs, else anonymously). On failure `err` names the
- * URI and the reason. */
+/* Whether config->uri is usable: each URI ldap://, ldaps:// or ldapi:// (any letter case);
+ * ldap:// only with StartTLS (or insecure_cleartext); ldap_ca_file only when some URI uses TLS.
+ * TOTP_EINVAL with a one-line reason otherwise. */
+int totpi_ldap_check_config(const totp_ldap_store_config *config, totp_error *err);
+
+/* Connect to the URIs of config->uri in turn, each within config->timeout (seconds, > 0), until
+ * one answers: TLS always verified (a context of the connection's own; ldap.conf's TLS_REQCERT
+ * does not apply), StartTLS on ldap:// if asked, bind (simple with the password file, which a
+ * bind DN needs, else anonymously). On failure `err` names the URI(s) and the reason. */
 int totpi_ldap_connect(const totp_ldap_store_config *config, LDAP **ld, totp_error *err);
 
 /* Close a connection; NULL is allowed. */

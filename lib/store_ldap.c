@@ -516,6 +516,9 @@ int totp_store_ldap_new(const totp_ldap_store_config *config, totp_store **out, 
         return totpi_fail(err, TOTP_EINVAL, 0, 0, "store=ldap needs ldap_base");
     if (config->bind_dn != NULL && config->bind_pw_file == NULL)
         return totpi_fail(err, TOTP_EINVAL, 0, 0, "ldap_bind_dn needs ldap_bind_pw_file");
+    int rc = totpi_ldap_check_config(config, err);
+    if (rc != TOTP_OK)
+        return rc;
     const char *filter = config->filter != NULL ? config->filter : DEFAULT_FILTER;
     if (!totpi_ldap_filter_ok(filter))
         return totpi_fail(err, TOTP_EINVAL, 0, 0,
