@@ -68,7 +68,10 @@ void totpi_ldap_set_location(struct ldap_txn *t, const char *dn)
 
 /* ---- Reading entries ---------------------------------------------------------------------- */
 
-/* Search `base` (scope `scope`) for at most one entry; TOTP_ENOENT if none. */
+/* Search `base` (scope `scope`) for at most one entry; TOTP_ENOENT if none. Absence is only
+ * "the base exists and nothing matches": a subtree search whose base does not exist (a typo in
+ * ldap_base, a replica still loading), a referral or a continuation reference that is not
+ * followed, and partial results are errors, never "not enrolled". */
 static int search_one(struct ldap_txn *t, const char *base, int scope, const char *filter,
                       char **attrs, LDAPMessage **res, LDAPMessage **entry, const char *what,
                       totp_error *err)
@@ -78,10 +81,16 @@ static int search_one(struct ldap_txn *t, const char *base, int scope, const cha
     *res = NULL;
     *entry = NULL;
     int rc = ldap_search_ext_s(t->ld, base, scope, filter, attrs, 0, NULL, NULL, &tv, 2, res);
+    if (rc == LDAP_NO_SUCH_OBJECT && scope == LDAP_SCOPE_BASE) {
+        ldap_msgfree(*res);
+        *res = NULL;
+        return TOTP_ENOENT; /* the entry named */
+    }
     if (rc == LDAP_NO_SUCH_OBJECT) {
         ldap_msgfree(*res);
         *res = NULL;
-        return TOTP_ENOENT;
+        return totpi_fail(err, TOTP_EIO, 0, 0, "%.200s: the search base %.700s does not exist",
+                          t->store->first_uri, base);
     }
     if (rc != LDAP_SUCCESS) {
         ldap_msgfree(*res);
@@ -93,6 +102,14 @@ static int search_one(struct ldap_txn *t, const char *base, int scope, const cha
         return totpi_ldap_fail(t->ld, rc, TOTP_EIO, msg, err);
     }
     int n = ldap_count_entries(t->ld, *res);
+    if (n == 0 && ldap_count_references(t->ld, *res) > 0) {
+        ldap_msgfree(*res);
+        *res = NULL;
+        return totpi_fail(err, TOTP_EIO, 0, 0,
+                          "%.200s: %s %.500s: the server refers to another directory, which is "
+                          "not followed (so the user's absence is not known)",
+                          t->store->first_uri, what, base);
+    }
     if (n == 1) {
         *entry = ldap_first_entry(t->ld, *res);
         return TOTP_OK;
@@ -455,6 +472,8 @@ static int ldap_list(totp_store *store, char ***users, totp_error *err)
         struct timeval tv = {(time_t)s->cfg.timeout, 0};
         int lrc = ldap_search_ext_s(t.ld, s->cfg.base, LDAP_SCOPE_SUBTREE, full, attrs, 0, NULL,
                                     NULL, &tv, 0, &res);
+        if (lrc == LDAP_SUCCESS && ldap_count_references(t.ld, res) > 0)
+            lrc = LDAP_REFERRAL; /* part of the list is elsewhere */
         if (lrc != LDAP_SUCCESS) {
             char what[800];
             snprintf(what, sizeof(what), "%.200s: searching %.500s", s->first_uri, s->cfg.base);

@@ -226,6 +226,33 @@ service ldapi ldapi
 fresh
 is "$(login ldapi alice "$code")" "login accepted" "ldapi:// needs no TLS"
 
+# ---- 3. absence is "the base exists and nothing matches"; anything else is an error -------
+conf typo "ldap_uri = $ldapi" "ldap_base = dc=exmaple,dc=com" # a typo in ldap_base
+conf good "ldap_uri = $ldapi"
+printf '%s\n' "auth required $module conf=$work/typo.conf nullok" "auth required pam_permit.so" \
+    >"$work/services/typo-nullok" # nullok answers PAM_IGNORE; the next module decides
+printf '%s\n' "auth required $module conf=$work/good.conf nullok" "auth required pam_permit.so" \
+    >"$work/services/nullok"
+is "$(login typo-nullok alice 000000)" "$unavailable" "a base that does not exist, with nullok"
+is "$(login typo-nullok bob 000000)" "$unavailable" "not even for a user without a token"
+"$totpctl" --conf "$work/typo.conf" status -u bob >/dev/null 2>"$work/err"
+has "$(cat "$work/err")" "the search base dc=exmaple,dc=com does not exist" "and says so"
+is "$(login nullok bob "")" "login accepted" "nullok: bob's entry has no token (absent)"
+is "$(login nullok nobody "")" "login accepted" "nullok: no entry matches (absent)"
+# A referral under the base: a user it could hold is not known to be absent.
+A ldapadd >/dev/null <<EOF
+dn: ou=remote,$suffix
+objectClass: referral
+objectClass: extensibleObject
+ou: remote
+ref: ldap://127.0.0.1:1/ou=remote,$suffix
+EOF
+is "$(login nullok nobody "")" "$unavailable" "no entry matches, but a referral was not followed"
+is "$(login nullok alice 000000)" "Authentication failure" "an entry found is still used"
+"$totpctl" --conf "$work/good.conf" status -u nobody >/dev/null 2>"$work/err"
+has "$(cat "$work/err")" "not followed" "the referral is named as the reason"
+A ldapdelete -M "ou=remote,$suffix" || bad "removing the referral"
+
 # ---- 5. failover past a server that accepts and never answers ------------------------------
 python3 -c '
 import socket, sys
