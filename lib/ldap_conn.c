@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -419,4 +420,46 @@ char *totpi_ldap_get_one(LDAP *ld, LDAPMessage *e, const char *attr)
     char *s = vals != NULL && vals[0] != NULL ? strndup(vals[0]->bv_val, vals[0]->bv_len) : NULL;
     ldap_value_free_len(vals);
     return s;
+}
+
+/* Two attribute values alike as the naming attributes in use compare them: ignoring case. */
+static int value_equal(const struct berval *a, const struct berval *b)
+{
+    if (a->bv_len != b->bv_len)
+        return 0;
+    for (ber_len_t i = 0; i < a->bv_len; i++) {
+        unsigned char x = (unsigned char)a->bv_val[i], y = (unsigned char)b->bv_val[i];
+        if (x != y && (x | 0x20) != (y | 0x20))
+            return 0;
+        if (x != y && ((x | 0x20) < 'a' || (x | 0x20) > 'z'))
+            return 0;
+    }
+    return 1;
+}
+
+int totpi_ldap_dn_equal(const char *a, const char *b)
+{
+    LDAPDN da = NULL, db = NULL;
+    if (a == NULL || b == NULL)
+        return -1;
+    int equal = -1;
+    if (ldap_str2dn(a, &da, LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS &&
+        ldap_str2dn(b, &db, LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS) {
+        equal = 1;
+        size_t i = 0;
+        for (; equal && da != NULL && db != NULL && da[i] != NULL && db[i] != NULL; i++) {
+            size_t j = 0;
+            for (; equal && da[i][j] != NULL && db[i][j] != NULL; j++) {
+                const LDAPAVA *x = da[i][j], *y = db[i][j];
+                equal = x->la_attr.bv_len == y->la_attr.bv_len &&
+                        strncasecmp(x->la_attr.bv_val, y->la_attr.bv_val, x->la_attr.bv_len) == 0 &&
+                        value_equal(&x->la_value, &y->la_value);
+            }
+            equal = equal && da[i][j] == NULL && db[i][j] == NULL;
+        }
+        equal = equal && (da == NULL || da[i] == NULL) && (db == NULL || db[i] == NULL);
+    }
+    ldap_dnfree(da);
+    ldap_dnfree(db);
+    return equal;
 }

@@ -51,4 +51,9 @@ int totpi_ldap_fail(LDAP *ld, int rc, int code, const char *what, totp_error *er
  * attribute is absent. */
 char *totpi_ldap_get_one(LDAP *ld, LDAPMessage *e, const char *attr);
 
+/* Whether DNs `a` and `b` name the same entry: parsed (so spacing and escapes do not matter),
+ * attribute types and values compared ignoring case. 1 equal, 0 not, -1 if either cannot be
+ * parsed (callers take that as "maybe the same"). */
+int totpi_ldap_dn_equal(const char *a, const char *b);
+
 #endif /* TOTP_LDAP_CONN_H */

@@ -253,6 +253,45 @@ is "$(login nullok alice 000000)" "Authentication failure" "an entry found is st
 has "$(cat "$work/err")" "not followed" "the referral is named as the reason"
 A ldapdelete -M "ou=remote,$suffix" || bad "removing the referral"
 
+# ---- 4. DNs compared as DNs: remove never deletes a user's entry, nor one that is no token --
+params=$(attr "$atoken" oathTOTPParams)
+A ldapmodify >/dev/null <<EOF || bad "making selfie its own token"
+dn: uid=selfie,ou=people,$suffix
+changetype: modify
+add: objectClass
+objectClass: oathTOTPUser
+objectClass: oathTOTPToken
+-
+add: oathTOTPToken
+oathTOTPToken: UID=Selfie, OU=People,DC=Example,DC=Com
+-
+add: oathTOTPParams
+oathTOTPParams: $params
+-
+add: oathSecret
+oathSecret: 12345678901234567890
+EOF
+out=$(T remove -u selfie 2>&1)
+is "$?" 0 "remove selfie, its own token spelled in capitals: $out"
+A ldapsearch -b "uid=selfie,ou=people,$suffix" -s base >/dev/null 2>&1
+is "$?" 0 "selfie's own entry is still there"
+is "$(attr "uid=selfie,ou=people,$suffix" oathTOTPToken)" "" "selfie is unlinked"
+# A link to another person's entry: unlinked, that entry left alone.
+A ldapmodify >/dev/null <<EOF || bad "linking bob to alice's entry"
+dn: uid=bob,ou=people,$suffix
+changetype: modify
+add: objectClass
+objectClass: oathTOTPUser
+-
+add: oathTOTPToken
+oathTOTPToken: uid=alice,ou=people,$suffix
+EOF
+out=$(T remove -u bob 2>&1)
+is "$?" 0 "remove bob, linked to alice's user entry: $out"
+A ldapsearch -b "uid=alice,ou=people,$suffix" -s base >/dev/null 2>&1
+is "$?" 0 "alice's entry, which is no token, is still there"
+is "$(attr "uid=alice,ou=people,$suffix" oathTOTPToken)" "$atoken" "and still linked to her token"
+
 # ---- 5. failover past a server that accepts and never answers ------------------------------
 python3 -c '
 import socket, sys

@@ -304,6 +304,20 @@ START_TEST(a_sigpipe_during_ldap_work_is_consumed)
 }
 END_TEST
 
+START_TEST(dns_are_compared_as_dns)
+{
+    ck_assert_int_eq(totpi_ldap_dn_equal("uid=alice,ou=people,dc=example,dc=com",
+                                         "UID=Alice, OU=People,DC=Example,DC=COM"),
+                     1);
+    ck_assert_int_eq(totpi_ldap_dn_equal("cn=a\\2cb,dc=x", "cn=a\\,b,dc=x"), 1); /* escapes */
+    ck_assert_int_eq(totpi_ldap_dn_equal("cn=totp,uid=alice,dc=x", "uid=alice,dc=x"), 0);
+    ck_assert_int_eq(totpi_ldap_dn_equal("uid=alice,dc=x", "uid=alicf,dc=x"), 0);
+    ck_assert_int_eq(totpi_ldap_dn_equal("uid=alice,dc=x", "cn=alice,dc=x"), 0);
+    ck_assert_int_eq(totpi_ldap_dn_equal("uid=alice,dc=x", "not a dn"), -1);
+    ck_assert_int_eq(totpi_ldap_dn_equal(NULL, "dc=x"), -1);
+}
+END_TEST
+
 static Suite *ldap_suite(void)
 {
     Suite *s = suite_create("ldap");
@@ -311,6 +325,7 @@ static Suite *ldap_suite(void)
     tcase_add_loop_test(tc, filters_escape_the_user, 0, sizeof(expansions) / sizeof(expansions[0]));
     tcase_add_test(tc, filters_are_checked);
     tcase_add_test(tc, the_user_attribute_comes_from_the_filter);
+    tcase_add_test(tc, dns_are_compared_as_dns);
     suite_add_tcase(s, tc);
     tc = tcase_create("options");
     tcase_add_test(tc, ldap_options_set_their_fields);
