@@ -56,6 +56,7 @@ void totpi_ldap_txn_free(struct ldap_txn *t)
     ldap_memfree(t->user_dn);
     free(t->token_dn);
     free(t->last);
+    free(t->failures);
     totpi_sigpipe_restore(&t->sigpipe);
     totp_wipe(t->key, sizeof(t->key));
     free(t);
@@ -220,7 +221,8 @@ static int set_state(struct ldap_txn *t, totp_record *rec, uint64_t last, int wi
 static int read_token(struct ldap_txn *t, totp_record **rec, totp_error *err)
 {
     const struct totpi_oath_kind *k = t->kind;
-    char *attrs[] = {"oathSecret", (char *)k->params, (char *)k->state_attr, NULL};
+    char *attrs[] = {"oathSecret",       (char *)k->params, (char *)k->state_attr,
+                     "oathFailureCount", "oathLastFailure", NULL};
     char filter[64];
     LDAPMessage *res, *e;
     totp_params p;
@@ -266,7 +268,9 @@ static int read_token(struct ldap_txn *t, totp_record **rec, totp_error *err)
         totp_wipe(secret[i]->bv_val, secret[i]->bv_len);
     ldap_value_free_len(secret);
 
-    if (rc == TOTP_OK && (rc = set_state(t, *rec, last, window)) != TOTP_OK)
+    if (rc == TOTP_OK && (rc = set_state(t, *rec, last, window)) == TOTP_OK)
+        rc = totpi_ldap_read_failures(t, e, *rec);
+    if (rc != TOTP_OK && *rec != NULL)
         totpi_fail(err, rc, 0, 0, "%.700s: %s", t->token_dn, totp_strerror(rc));
     if (rc != TOTP_OK && *rec != NULL) {
         totp_record_free(*rec);
@@ -349,8 +353,8 @@ static int ldap_begin(totp_store *store, const char *user, int flags, totp_txn *
 
 /* Move the watermark from t->last to `step` in one modify: delete the value we read and add the
  * new one. If anyone (another host, a slapo-otp bind) moved it meanwhile, the delete fails and
- * so does the whole modify. */
-static int move_watermark(struct ldap_txn *t, int64_t step, totp_error *err)
+ * so does the whole modify. With `clear`, the same modify clears the failure count (a success). */
+static int move_watermark(struct ldap_txn *t, int64_t step, int clear, totp_error *err)
 {
     const char *attr = t->kind->state_attr;
     char value[24];
@@ -358,7 +362,9 @@ static int move_watermark(struct ldap_txn *t, int64_t step, totp_error *err)
     char *old_vals[] = {t->last, NULL}, *new_vals[] = {value, NULL};
     LDAPMod del = {LDAP_MOD_DELETE, (char *)attr, {old_vals}};
     LDAPMod add = {LDAP_MOD_ADD, (char *)attr, {new_vals}};
-    LDAPMod *mods[] = {&del, &add, NULL};
+    LDAPMod count = {LDAP_MOD_REPLACE, "oathFailureCount", {NULL}};
+    LDAPMod when = {LDAP_MOD_REPLACE, "oathLastFailure", {NULL}};
+    LDAPMod *mods[] = {&del, &add, clear ? &count : NULL, &when, NULL};
     int rc = ldap_modify_ext_s(t->ld, t->token_dn, t->last != NULL ? mods : mods + 1, NULL, NULL);
     if (rc == LDAP_SUCCESS)
         return TOTP_OK;
@@ -422,9 +428,12 @@ static int ldap_commit(totp_txn *txn, const totp_record *rec, totp_error *err)
         uint64_t v;
         if (t->last != NULL && totpi_parse_uint(t->last, strlen(t->last), INT64_MAX, &v))
             old = (int64_t)v;
-        /* Only the watermark lives in the directory; other bookkeeping is not kept. */
+        /* The watermark and the failure count live in the directory; other bookkeeping is
+         * not kept. A success moves the first and clears the second in one modify. */
         if (now > old)
-            rc = move_watermark(t, now, err);
+            rc = move_watermark(t, now, totpi_ldap_failures_cleared(t, rec), err);
+        else
+            rc = totpi_ldap_store_failures(t, rec, err);
     }
     totpi_ldap_txn_free(t);
     return rc;
