@@ -189,6 +189,11 @@ for c in caps second mixed starttls; do
     service "$c" "$c"
     is "$(login "$c" alice "$(peek)")" "$unavailable" "$c: an untrusted certificate refused"
 done
+# The log line (pam_wrapper prints pam_syslog's lines on standard error) names the server.
+LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$work/services \
+    PAM_WRAPPER_DISABLE_DEEPBIND=1 UID_WRAPPER_DISABLE_DEEPBIND=1 \
+    "$tools/pam-login" caps alice "$(peek)" >/dev/null 2>"$work/log"
+has "$(grep -i 'user=alice' "$work/log")" "LDAPS://127.0.0.1:$p1" "the log line names the server"
 "$totpctl" --conf "$work/caps.conf" status -u alice >/dev/null 2>"$work/err"
 is "$?" 3 "totpctl refuses the untrusted server too (the store is unavailable)"
 has "$(cat "$work/err")" "127.0.0.1:$p1" "and names it"
