@@ -183,8 +183,11 @@ int totpi_ldap_replace_token(struct ldap_txn *t, const totp_record *rec, totp_er
         {LDAP_MOD_REPLACE, "oathTOTPParams", {par_v}},
         /* the new watermark, or none: the old one belongs to the old secret */
         {LDAP_MOD_REPLACE, "oathTOTPLastTimeStep", {v.last[0] != '\0' ? last_v : NULL}},
+        /* and no failures: they were guesses at the old one */
+        {LDAP_MOD_REPLACE, "oathFailureCount", {NULL}},
+        {LDAP_MOD_REPLACE, "oathLastFailure", {NULL}},
     };
-    LDAPMod *mods[] = {&m[0], &m[1], &m[2], NULL};
+    LDAPMod *mods[] = {&m[0], &m[1], &m[2], &m[3], &m[4], NULL};
     int lrc = ldap_modify_ext_s(t->ld, t->token_dn, mods, NULL, NULL);
     totp_wipe(&v, sizeof(v));
     if (lrc != LDAP_SUCCESS) {
