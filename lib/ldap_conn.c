@@ -4,11 +4,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -71,16 +73,164 @@ int totpi_ldap_fail(LDAP *ld, int rc, int code, const char *what, totp_error *er
     return code;
 }
 
-int totpi_ldap_connect(const totp_ldap_store_config *cfg, LDAP **out, totp_error *err)
+/* The scheme of one URI of ldap_uri. */
+enum uri_kind { URI_BAD, URI_LDAP, URI_LDAPS, URI_LDAPI };
+
+static enum uri_kind uri_kind(const char *uri)
+{
+    if (totpi_has_prefix_ci(uri, "ldap://"))
+        return URI_LDAP;
+    if (totpi_has_prefix_ci(uri, "ldaps://"))
+        return URI_LDAPS;
+    if (totpi_has_prefix_ci(uri, "ldapi://"))
+        return URI_LDAPI;
+    return URI_BAD;
+}
+
+#define URI_SEPARATORS " \t,"
+
+/* The next URI of the list at *p (malloc'ed, NULL at the end, *p moved past it). */
+static char *next_uri(const char **p)
+{
+    *p += strspn(*p, URI_SEPARATORS);
+    size_t n = strcspn(*p, URI_SEPARATORS);
+    if (n == 0)
+        return NULL;
+    char *u = strndup(*p, n);
+    *p += n;
+    return u;
+}
+
+int totpi_ldap_check_config(const totp_ldap_store_config *cfg, totp_error *err)
+{
+    int count = 0, tls = 0, rc = TOTP_OK;
+    const char *p = cfg->uri != NULL ? cfg->uri : "";
+    char *u;
+    while (rc == TOTP_OK && (u = next_uri(&p)) != NULL) {
+        enum uri_kind kind = uri_kind(u);
+        count++;
+        if (kind == URI_BAD)
+            rc = totpi_fail(err, TOTP_EINVAL, 0, 0,
+                            "ldap_uri %.300s: not an ldap://, ldaps:// or ldapi:// URI", u);
+        else if (kind == URI_LDAP && !cfg->starttls && !cfg->insecure_cleartext)
+            rc = totpi_fail(err, TOTP_EINVAL, 0, 0,
+                            "ldap_uri %.300s: clear text (the bind password and every secret "
+                            "would cross the network readable); use ldaps://, ldap_starttls or "
+                            "ldapi://",
+                            u);
+        tls |= kind == URI_LDAPS || (kind == URI_LDAP && cfg->starttls);
+        free(u);
+    }
+    if (rc == TOTP_OK && count == 0)
+        rc = totpi_fail(err, TOTP_EINVAL, 0, 0, "store=ldap needs ldap_uri");
+    if (rc == TOTP_OK && cfg->ca_file != NULL && !tls)
+        rc = totpi_fail(err, TOTP_EINVAL, 0, 0,
+                        "ldap_ca_file %.300s: no URI uses TLS (ldaps://, or ldap:// with "
+                        "ldap_starttls), so the certificate would never be checked",
+                        cfg->ca_file);
+    return rc;
+}
+
+/*
+ * A server that accepts a connection and never answers must cost at most ldap_timeout, but
+ * libldap (2.5, GnuTLS) leaves the socket non-blocking after a connect with a timeout and then
+ * retries the TLS handshake of an ldaps:// connection in a loop that never ends, spinning. So
+ * every connection gets one more layer under TLS: before reading, wait at most the timeout for
+ * bytes; none is an error (ETIMEDOUT), which ends the handshake, and libldap reports a connect
+ * error. After the handshake libldap reads only what its own wait said was there.
+ */
+static int deadline_setup(Sockbuf_IO_Desc *d, void *arg)
+{
+    d->sbiod_pvt = arg;
+    return 0;
+}
+
+static int deadline_remove(Sockbuf_IO_Desc *d)
+{
+    (void)d;
+    return 0;
+}
+
+static int deadline_ctrl(Sockbuf_IO_Desc *d, int opt, void *arg)
+{
+    return LBER_SBIOD_CTRL_NEXT(d, opt, arg);
+}
+
+static ber_slen_t deadline_read(Sockbuf_IO_Desc *d, void *buf, ber_len_t len)
+{
+    ber_socket_t fd = -1;
+    int ms = (int)(intptr_t)d->sbiod_pvt;
+    if (LBER_SBIOD_CTRL_NEXT(d, LBER_SB_OPT_DATA_READY, NULL) <= 0 &&
+        ber_sockbuf_ctrl(d->sbiod_sb, LBER_SB_OPT_GET_FD, &fd) == 1 && fd >= 0) {
+        struct pollfd p = {fd, POLLIN, 0};
+        int n;
+        while ((n = poll(&p, 1, ms)) < 0 && errno == EINTR)
+            ;
+        if (n == 0) {
+            errno = ETIMEDOUT;
+            return -1;
+        }
+    }
+    return LBER_SBIOD_READ_NEXT(d, buf, len);
+}
+
+static ber_slen_t deadline_write(Sockbuf_IO_Desc *d, void *buf, ber_len_t len)
+{
+    return LBER_SBIOD_WRITE_NEXT(d, buf, len);
+}
+
+static int deadline_close(Sockbuf_IO_Desc *d)
+{
+    (void)d;
+    return 0;
+}
+
+static Sockbuf_IO deadline_io = {deadline_setup, deadline_remove, deadline_ctrl,
+                                 deadline_read,  deadline_write,  deadline_close};
+
+/* Called by libldap once a connection is made, before TLS: the layer, at the level TLS will
+ * take above it. */
+static int deadline_add(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv, struct sockaddr *addr,
+                        struct ldap_conncb *ctx)
+{
+    (void)srv;
+    (void)addr;
+    (void)ctx;
+    struct timeval *tv = NULL;
+    int ms = 5000;
+    if (ldap_get_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &tv) == LDAP_OPT_SUCCESS && tv != NULL)
+        ms = (int)(tv->tv_sec * 1000 + tv->tv_usec / 1000);
+    ldap_memfree(tv);
+    if (ms <= 0)
+        ms = 5000;
+    return ber_sockbuf_add_io(sb, &deadline_io, LBER_SBIOD_LEVEL_TRANSPORT, (void *)(intptr_t)ms) ==
+                   0
+               ? 0
+               : -1;
+}
+
+static void deadline_del(LDAP *ld, Sockbuf *sb, struct ldap_conncb *ctx)
+{
+    (void)ld;
+    (void)sb;
+    (void)ctx;
+}
+
+static struct ldap_conncb deadline_cb = {deadline_add, deadline_del, NULL};
+
+/* One server: TLS with the certificate checked (a context of its own, so nothing from ldap.conf
+ * such as TLS_REQCERT never applies), StartTLS on ldap:// when asked, and a bind (anonymous
+ * without a bind DN), so that a server is used only once it has answered. */
+static int connect_one(const totp_ldap_store_config *cfg, const char *uri, struct berval *cred,
+                       LDAP **out, totp_error *err)
 {
     LDAP *ld = NULL;
     char what[600];
+    enum uri_kind kind = uri_kind(uri);
     *out = NULL;
-    snprintf(what, sizeof(what), "%.500s", cfg->uri);
-    int rc = ldap_initialize(&ld, cfg->uri);
+    int rc = ldap_initialize(&ld, uri);
     if (rc != LDAP_SUCCESS)
-        return totpi_fail(err, TOTP_EINVAL, 0, 0, "ldap_uri %.500s: %s", cfg->uri,
-                          ldap_err2string(rc));
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "ldap_uri %.500s: %s", uri, ldap_err2string(rc));
 
     int version = LDAP_VERSION3, demand = LDAP_OPT_X_TLS_DEMAND, zero = 0;
     struct timeval tv = {(time_t)cfg->timeout, 0};
@@ -89,46 +239,73 @@ int totpi_ldap_connect(const totp_ldap_store_config *cfg, LDAP **out, totp_error
              ldap_set_option(ld, LDAP_OPT_TIMEOUT, &tv) == LDAP_OPT_SUCCESS &&
              ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF) == LDAP_OPT_SUCCESS &&
              ldap_set_option(ld, LDAP_OPT_RESTART, LDAP_OPT_ON) == LDAP_OPT_SUCCESS &&
-             ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand) == LDAP_OPT_SUCCESS &&
+             ldap_set_option(ld, LDAP_OPT_CONNECT_CB, &deadline_cb) == LDAP_OPT_SUCCESS;
+    if (ok && kind != URI_LDAPI)
+        ok = ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand) == LDAP_OPT_SUCCESS &&
              (cfg->ca_file == NULL ||
-              ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, cfg->ca_file) == LDAP_OPT_SUCCESS);
-    if (ok && (cfg->ca_file != NULL || cfg->starttls || strncmp(cfg->uri, "ldaps:", 6) == 0))
-        ok = ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &zero) == LDAP_OPT_SUCCESS;
+              ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, cfg->ca_file) == LDAP_OPT_SUCCESS) &&
+             ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &zero) == LDAP_OPT_SUCCESS;
     if (!ok) {
         ldap_unbind_ext_s(ld, NULL, NULL);
-        return totpi_fail(err, TOTP_EINVAL, 0, 0, "%s: cannot set the connection options (TLS)",
-                          what);
+        return totpi_fail(err, TOTP_EIO, 0, 0, "%.500s: cannot set the connection options (TLS)",
+                          uri);
     }
-
-    if (cfg->starttls) {
+    if (kind == URI_LDAP && cfg->starttls) {
         rc = ldap_start_tls_s(ld, NULL, NULL);
         if (rc != LDAP_SUCCESS) {
-            snprintf(what, sizeof(what), "%.500s: StartTLS", cfg->uri);
+            snprintf(what, sizeof(what), "%.500s: StartTLS", uri);
             rc = totpi_ldap_fail(ld, rc, TOTP_EIO, what, err);
             ldap_unbind_ext_s(ld, NULL, NULL);
             return rc;
         }
     }
-    if (cfg->bind_dn != NULL) {
-        char *pw = NULL;
-        size_t len = 0;
-        rc = read_password(cfg->bind_pw_file, &pw, &len, err);
-        if (rc != TOTP_OK) {
-            ldap_unbind_ext_s(ld, NULL, NULL);
-            return rc;
-        }
-        struct berval cred = {len, pw};
-        rc = ldap_sasl_bind_s(ld, cfg->bind_dn, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
-        totp_wipe_string(pw);
-        if (rc != LDAP_SUCCESS) {
-            snprintf(what, sizeof(what), "%.300s: bind as %.200s", cfg->uri, cfg->bind_dn);
-            rc = totpi_ldap_fail(ld, rc, TOTP_EIO, what, err);
-            ldap_unbind_ext_s(ld, NULL, NULL);
-            return rc;
-        }
+    struct berval anonymous = {0, NULL};
+    rc = ldap_sasl_bind_s(ld, cfg->bind_dn, LDAP_SASL_SIMPLE,
+                          cfg->bind_dn != NULL ? cred : &anonymous, NULL, NULL, NULL);
+    if (rc != LDAP_SUCCESS) {
+        snprintf(what, sizeof(what), "%.300s: bind as %.200s", uri,
+                 cfg->bind_dn != NULL ? cfg->bind_dn : "anonymous");
+        rc = totpi_ldap_fail(ld, rc, TOTP_EIO, what, err);
+        ldap_unbind_ext_s(ld, NULL, NULL);
+        return rc;
     }
     *out = ld;
     return TOTP_OK;
+}
+
+int totpi_ldap_connect(const totp_ldap_store_config *cfg, LDAP **out, totp_error *err)
+{
+    char *pw = NULL, *uri;
+    size_t len = 0;
+    *out = NULL;
+    int rc = totpi_ldap_check_config(cfg, err);
+    if (rc == TOTP_OK && cfg->bind_dn != NULL)
+        rc = read_password(cfg->bind_pw_file, &pw, &len, err);
+    if (rc != TOTP_OK)
+        return rc;
+    /* Each URI in turn, each within the timeout: libldap's own list goes on to the next server
+     * only when a connection is refused, not when one accepts and never answers. */
+    struct berval cred = {len, pw};
+    int tried = 0;
+    totp_error first;
+    memset(&first, 0, sizeof(first));
+    for (const char *p = cfg->uri; (uri = next_uri(&p)) != NULL; tried++) {
+        rc = connect_one(cfg, uri, &cred, out, err);
+        free(uri);
+        if (rc == TOTP_OK || rc == TOTP_ENOMEM)
+            break;
+        if (tried == 0 && err != NULL)
+            first = *err;
+    }
+    if (pw != NULL)
+        totp_wipe_string(pw);
+    if (rc != TOTP_OK && rc != TOTP_ENOMEM && tried > 1 && err != NULL) {
+        char last[sizeof(err->message)];
+        snprintf(last, sizeof(last), "%s", err->message);
+        totpi_fail(err, rc, 0, 0, "none of the %d servers of ldap_uri answered: %.180s; ... %.180s",
+                   tried, first.message, last);
+    }
+    return rc;
 }
 
 void totpi_ldap_close(LDAP *ld)
@@ -243,4 +420,46 @@ char *totpi_ldap_get_one(LDAP *ld, LDAPMessage *e, const char *attr)
     char *s = vals != NULL && vals[0] != NULL ? strndup(vals[0]->bv_val, vals[0]->bv_len) : NULL;
     ldap_value_free_len(vals);
     return s;
+}
+
+/* Two attribute values alike as the naming attributes in use compare them: ignoring case. */
+static int value_equal(const struct berval *a, const struct berval *b)
+{
+    if (a->bv_len != b->bv_len)
+        return 0;
+    for (ber_len_t i = 0; i < a->bv_len; i++) {
+        unsigned char x = (unsigned char)a->bv_val[i], y = (unsigned char)b->bv_val[i];
+        if (x != y && (x | 0x20) != (y | 0x20))
+            return 0;
+        if (x != y && ((x | 0x20) < 'a' || (x | 0x20) > 'z'))
+            return 0;
+    }
+    return 1;
+}
+
+int totpi_ldap_dn_equal(const char *a, const char *b)
+{
+    LDAPDN da = NULL, db = NULL;
+    if (a == NULL || b == NULL)
+        return -1;
+    int equal = -1;
+    if (ldap_str2dn(a, &da, LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS &&
+        ldap_str2dn(b, &db, LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS) {
+        equal = 1;
+        size_t i = 0;
+        for (; equal && da != NULL && db != NULL && da[i] != NULL && db[i] != NULL; i++) {
+            size_t j = 0;
+            for (; equal && da[i][j] != NULL && db[i][j] != NULL; j++) {
+                const LDAPAVA *x = da[i][j], *y = db[i][j];
+                equal = x->la_attr.bv_len == y->la_attr.bv_len &&
+                        strncasecmp(x->la_attr.bv_val, y->la_attr.bv_val, x->la_attr.bv_len) == 0 &&
+                        value_equal(&x->la_value, &y->la_value);
+            }
+            equal = equal && da[i][j] == NULL && db[i][j] == NULL;
+        }
+        equal = equal && (da == NULL || da[i] == NULL) && (db == NULL || db[i] == NULL);
+    }
+    ldap_dnfree(da);
+    ldap_dnfree(db);
+    return equal;
 }

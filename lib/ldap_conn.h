@@ -9,9 +9,15 @@
 
 #include "totp.h"
 
-/* Connect to config->uri within config->timeout (seconds, > 0), StartTLS if asked, bind (simple
- * with the password file, which a bind DN needs, else anonymously). On failure `err` names the
- * URI and the reason. */
+/* Whether config->uri is usable: each URI ldap://, ldaps:// or ldapi:// (any letter case);
+ * ldap:// only with StartTLS (or insecure_cleartext); ldap_ca_file only when some URI uses TLS.
+ * TOTP_EINVAL with a one-line reason otherwise. */
+int totpi_ldap_check_config(const totp_ldap_store_config *config, totp_error *err);
+
+/* Connect to the URIs of config->uri in turn, each within config->timeout (seconds, > 0), until
+ * one answers: TLS always verified (a context of the connection's own; ldap.conf's TLS_REQCERT
+ * does not apply), StartTLS on ldap:// if asked, bind (simple with the password file, which a
+ * bind DN needs, else anonymously). On failure `err` names the URI(s) and the reason. */
 int totpi_ldap_connect(const totp_ldap_store_config *config, LDAP **ld, totp_error *err);
 
 /* Close a connection; NULL is allowed. */
@@ -44,5 +50,10 @@ int totpi_ldap_fail(LDAP *ld, int rc, int code, const char *what, totp_error *er
 /* The (first) value of `attr` in `e` as a NUL-terminated string (malloc'ed), or NULL if the
  * attribute is absent. */
 char *totpi_ldap_get_one(LDAP *ld, LDAPMessage *e, const char *attr);
+
+/* Whether DNs `a` and `b` name the same entry: parsed (so spacing and escapes do not matter),
+ * attribute types and values compared ignoring case. 1 equal, 0 not, -1 if either cannot be
+ * parsed (callers take that as "maybe the same"). */
+int totpi_ldap_dn_equal(const char *a, const char *b);
 
 #endif /* TOTP_LDAP_CONN_H */

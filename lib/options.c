@@ -238,6 +238,7 @@ static int set_flag(totp_options *opt, const char *name, int on)
         {"noskewadj", offsetof(totp_options, policy.noskewadj)},
         {"no_increment_hotp", offsetof(totp_options, policy.no_increment_hotp)},
         {"ldap_starttls", offsetof(totp_options, ldap.starttls)},
+        {"ldap_insecure_cleartext", offsetof(totp_options, ldap.insecure_cleartext)},
     };
     for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
         if (strcmp(name, flags[i].name) == 0) {

@@ -56,6 +56,7 @@ void totpi_ldap_txn_free(struct ldap_txn *t)
     ldap_memfree(t->user_dn);
     free(t->token_dn);
     free(t->last);
+    free(t->failures);
     totpi_sigpipe_restore(&t->sigpipe);
     totp_wipe(t->key, sizeof(t->key));
     free(t);
@@ -68,7 +69,10 @@ void totpi_ldap_set_location(struct ldap_txn *t, const char *dn)
 
 /* ---- Reading entries ---------------------------------------------------------------------- */
 
-/* Search `base` (scope `scope`) for at most one entry; TOTP_ENOENT if none. */
+/* Search `base` (scope `scope`) for at most one entry; TOTP_ENOENT if none. Absence is only
+ * "the base exists and nothing matches": a subtree search whose base does not exist (a typo in
+ * ldap_base, a replica still loading), a referral or a continuation reference that is not
+ * followed, and partial results are errors, never "not enrolled". */
 static int search_one(struct ldap_txn *t, const char *base, int scope, const char *filter,
                       char **attrs, LDAPMessage **res, LDAPMessage **entry, const char *what,
                       totp_error *err)
@@ -78,10 +82,16 @@ static int search_one(struct ldap_txn *t, const char *base, int scope, const cha
     *res = NULL;
     *entry = NULL;
     int rc = ldap_search_ext_s(t->ld, base, scope, filter, attrs, 0, NULL, NULL, &tv, 2, res);
+    if (rc == LDAP_NO_SUCH_OBJECT && scope == LDAP_SCOPE_BASE) {
+        ldap_msgfree(*res);
+        *res = NULL;
+        return TOTP_ENOENT; /* the entry named */
+    }
     if (rc == LDAP_NO_SUCH_OBJECT) {
         ldap_msgfree(*res);
         *res = NULL;
-        return TOTP_ENOENT;
+        return totpi_fail(err, TOTP_EIO, 0, 0, "%.200s: the search base %.700s does not exist",
+                          t->store->first_uri, base);
     }
     if (rc != LDAP_SUCCESS) {
         ldap_msgfree(*res);
@@ -93,6 +103,14 @@ static int search_one(struct ldap_txn *t, const char *base, int scope, const cha
         return totpi_ldap_fail(t->ld, rc, TOTP_EIO, msg, err);
     }
     int n = ldap_count_entries(t->ld, *res);
+    if (n == 0 && ldap_count_references(t->ld, *res) > 0) {
+        ldap_msgfree(*res);
+        *res = NULL;
+        return totpi_fail(err, TOTP_EIO, 0, 0,
+                          "%.200s: %s %.500s: the server refers to another directory, which is "
+                          "not followed (so the user's absence is not known)",
+                          t->store->first_uri, what, base);
+    }
     if (n == 1) {
         *entry = ldap_first_entry(t->ld, *res);
         return TOTP_OK;
@@ -203,7 +221,8 @@ static int set_state(struct ldap_txn *t, totp_record *rec, uint64_t last, int wi
 static int read_token(struct ldap_txn *t, totp_record **rec, totp_error *err)
 {
     const struct totpi_oath_kind *k = t->kind;
-    char *attrs[] = {"oathSecret", (char *)k->params, (char *)k->state_attr, NULL};
+    char *attrs[] = {"oathSecret",       (char *)k->params, (char *)k->state_attr,
+                     "oathFailureCount", "oathLastFailure", NULL};
     char filter[64];
     LDAPMessage *res, *e;
     totp_params p;
@@ -249,7 +268,9 @@ static int read_token(struct ldap_txn *t, totp_record **rec, totp_error *err)
         totp_wipe(secret[i]->bv_val, secret[i]->bv_len);
     ldap_value_free_len(secret);
 
-    if (rc == TOTP_OK && (rc = set_state(t, *rec, last, window)) != TOTP_OK)
+    if (rc == TOTP_OK && (rc = set_state(t, *rec, last, window)) == TOTP_OK)
+        rc = totpi_ldap_read_failures(t, e, *rec);
+    if (rc != TOTP_OK && *rec != NULL)
         totpi_fail(err, rc, 0, 0, "%.700s: %s", t->token_dn, totp_strerror(rc));
     if (rc != TOTP_OK && *rec != NULL) {
         totp_record_free(*rec);
@@ -332,8 +353,8 @@ static int ldap_begin(totp_store *store, const char *user, int flags, totp_txn *
 
 /* Move the watermark from t->last to `step` in one modify: delete the value we read and add the
  * new one. If anyone (another host, a slapo-otp bind) moved it meanwhile, the delete fails and
- * so does the whole modify. */
-static int move_watermark(struct ldap_txn *t, int64_t step, totp_error *err)
+ * so does the whole modify. With `clear`, the same modify clears the failure count (a success). */
+static int move_watermark(struct ldap_txn *t, int64_t step, int clear, totp_error *err)
 {
     const char *attr = t->kind->state_attr;
     char value[24];
@@ -341,7 +362,9 @@ static int move_watermark(struct ldap_txn *t, int64_t step, totp_error *err)
     char *old_vals[] = {t->last, NULL}, *new_vals[] = {value, NULL};
     LDAPMod del = {LDAP_MOD_DELETE, (char *)attr, {old_vals}};
     LDAPMod add = {LDAP_MOD_ADD, (char *)attr, {new_vals}};
-    LDAPMod *mods[] = {&del, &add, NULL};
+    LDAPMod count = {LDAP_MOD_REPLACE, "oathFailureCount", {NULL}};
+    LDAPMod when = {LDAP_MOD_REPLACE, "oathLastFailure", {NULL}};
+    LDAPMod *mods[] = {&del, &add, clear ? &count : NULL, &when, NULL};
     int rc = ldap_modify_ext_s(t->ld, t->token_dn, t->last != NULL ? mods : mods + 1, NULL, NULL);
     if (rc == LDAP_SUCCESS)
         return TOTP_OK;
@@ -405,9 +428,12 @@ static int ldap_commit(totp_txn *txn, const totp_record *rec, totp_error *err)
         uint64_t v;
         if (t->last != NULL && totpi_parse_uint(t->last, strlen(t->last), INT64_MAX, &v))
             old = (int64_t)v;
-        /* Only the watermark lives in the directory; other bookkeeping is not kept. */
+        /* The watermark and the failure count live in the directory; other bookkeeping is
+         * not kept. A success moves the first and clears the second in one modify. */
         if (now > old)
-            rc = move_watermark(t, now, err);
+            rc = move_watermark(t, now, totpi_ldap_failures_cleared(t, rec), err);
+        else
+            rc = totpi_ldap_store_failures(t, rec, err);
     }
     totpi_ldap_txn_free(t);
     return rc;
@@ -455,6 +481,8 @@ static int ldap_list(totp_store *store, char ***users, totp_error *err)
         struct timeval tv = {(time_t)s->cfg.timeout, 0};
         int lrc = ldap_search_ext_s(t.ld, s->cfg.base, LDAP_SCOPE_SUBTREE, full, attrs, 0, NULL,
                                     NULL, &tv, 0, &res);
+        if (lrc == LDAP_SUCCESS && ldap_count_references(t.ld, res) > 0)
+            lrc = LDAP_REFERRAL; /* part of the list is elsewhere */
         if (lrc != LDAP_SUCCESS) {
             char what[800];
             snprintf(what, sizeof(what), "%.200s: searching %.500s", s->first_uri, s->cfg.base);
@@ -516,6 +544,9 @@ int totp_store_ldap_new(const totp_ldap_store_config *config, totp_store **out, 
         return totpi_fail(err, TOTP_EINVAL, 0, 0, "store=ldap needs ldap_base");
     if (config->bind_dn != NULL && config->bind_pw_file == NULL)
         return totpi_fail(err, TOTP_EINVAL, 0, 0, "ldap_bind_dn needs ldap_bind_pw_file");
+    int rc = totpi_ldap_check_config(config, err);
+    if (rc != TOTP_OK)
+        return rc;
     const char *filter = config->filter != NULL ? config->filter : DEFAULT_FILTER;
     if (!totpi_ldap_filter_ok(filter))
         return totpi_fail(err, TOTP_EINVAL, 0, 0,

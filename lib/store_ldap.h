@@ -33,6 +33,8 @@ struct ldap_txn {
     char *user_dn, *token_dn;
     const struct totpi_oath_kind *kind; /* the user's token: TOTP, else HOTP */
     char *last;                         /* the state attribute as read, NULL if absent */
+    char *failures;                     /* oathFailureCount as read, NULL if absent */
+    int had_last_failure;               /* the token had an oathLastFailure */
     int create;
     int unread;                /* begun with TOTP_TXN_UNREAD: a commit replaces the secret */
     uint8_t key[TOTP_KEY_MAX]; /* the token as read, to tell a new secret from a login */
@@ -64,5 +66,16 @@ int totpi_ldap_replace_token(struct ldap_txn *t, const totp_record *rec, totp_er
 
 /* The store's remove: unlink the user, then delete the token unless another user links it. */
 int totpi_ldap_remove(totp_txn *txn, totp_error *err);
+
+/* The token's oathFailureCount and oathLastFailure (entry `e`) into t and the record's FAILURES
+ * ("COUNT UNIXTIME"), which the policy's guessing bound reads. */
+int totpi_ldap_read_failures(struct ldap_txn *t, LDAPMessage *e, totp_record *rec);
+
+/* Whether the record drops failures the token has (a success, or a reset). */
+int totpi_ldap_failures_cleared(const struct ldap_txn *t, const totp_record *rec);
+
+/* The record's FAILURES onto the token: new failures added to the count with a compare-and-swap
+ * (retried when another host counted meanwhile), or both attributes cleared. */
+int totpi_ldap_store_failures(struct ldap_txn *t, const totp_record *rec, totp_error *err);
 
 #endif /* TOTP_STORE_LDAP_H */

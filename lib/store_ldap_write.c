@@ -183,8 +183,11 @@ int totpi_ldap_replace_token(struct ldap_txn *t, const totp_record *rec, totp_er
         {LDAP_MOD_REPLACE, "oathTOTPParams", {par_v}},
         /* the new watermark, or none: the old one belongs to the old secret */
         {LDAP_MOD_REPLACE, "oathTOTPLastTimeStep", {v.last[0] != '\0' ? last_v : NULL}},
+        /* and no failures: they were guesses at the old one */
+        {LDAP_MOD_REPLACE, "oathFailureCount", {NULL}},
+        {LDAP_MOD_REPLACE, "oathLastFailure", {NULL}},
     };
-    LDAPMod *mods[] = {&m[0], &m[1], &m[2], NULL};
+    LDAPMod *mods[] = {&m[0], &m[1], &m[2], &m[3], &m[4], NULL};
     int lrc = ldap_modify_ext_s(t->ld, t->token_dn, mods, NULL, NULL);
     totp_wipe(&v, sizeof(v));
     if (lrc != LDAP_SUCCESS) {
@@ -195,11 +198,33 @@ int totpi_ldap_replace_token(struct ldap_txn *t, const totp_record *rec, totp_er
     return TOTP_OK;
 }
 
+/* Whether the token entry may be deleted: a token entry of its kind, and not a user's entry
+ * (nor a person's), whatever the link's spelling. Read before unlinking, which changes the
+ * user's classes. */
+static int token_deletable(struct ldap_txn *t)
+{
+    if (totpi_ldap_dn_equal(t->token_dn, t->user_dn) != 0)
+        return 0; /* the user is its own token, or the DNs cannot be told apart */
+    char filter[160], *attrs[] = {"1.1", NULL};
+    snprintf(filter, sizeof(filter),
+             "(&(objectClass=%s)(!(objectClass=oathTOTPUser))(!(objectClass=oathHOTPUser))"
+             "(!(objectClass=person)))",
+             t->kind->token);
+    struct timeval tv = {(time_t)t->store->cfg.timeout, 0};
+    LDAPMessage *res = NULL;
+    int rc = ldap_search_ext_s(t->ld, t->token_dn, LDAP_SCOPE_BASE, filter, attrs, 0, NULL, NULL,
+                               &tv, 1, &res);
+    int deletable = rc == LDAP_SUCCESS && ldap_count_entries(t->ld, res) == 1;
+    ldap_msgfree(res);
+    return deletable;
+}
+
 int totpi_ldap_remove(totp_txn *txn, totp_error *err)
 {
     struct ldap_txn *t = (struct ldap_txn *)txn;
     char what[1200];
     int shared = 0, rc = t->token_dn == NULL ? TOTP_ENOENT : token_shared(t, &shared, err);
+    int deletable = rc == TOTP_OK && !shared && token_deletable(t);
     if (rc == TOTP_OK) {
         /* Unlink first: a user is unenrolled even if the token cannot be deleted. */
         char *uoc[] = {(char *)t->kind->user_class, NULL}, *tok_v[] = {t->token_dn, NULL};
@@ -216,7 +241,7 @@ int totpi_ldap_remove(totp_txn *txn, totp_error *err)
             rc = totpi_ldap_fail(t->ld, lrc, TOTP_EIO, what, err);
         }
     }
-    if (rc == TOTP_OK && !shared && strcmp(t->token_dn, t->user_dn) != 0) {
+    if (rc == TOTP_OK && deletable) {
         int drc = ldap_delete_ext_s(t->ld, t->token_dn, NULL, NULL);
         if (drc != LDAP_SUCCESS && drc != LDAP_NO_SUCH_OBJECT) {
             snprintf(what, sizeof(what), "%.1000s: unlinked from the user, but not deleted",

@@ -410,6 +410,7 @@ typedef struct totp_ldap_store_config {
     int starttls;             /* ldap_starttls: StartTLS on an ldap:// connection */
     const char *ca_file;      /* ldap_ca_file: the CA certificates to check the server with */
     unsigned timeout;         /* ldap_timeout: seconds to connect and per operation; 0 means 5 */
+    int insecure_cleartext;   /* ldap_insecure_cleartext: allow ldap:// without StartTLS (tests) */
 } totp_ldap_store_config;
 
 int totp_store_ldap_new(const totp_ldap_store_config *config, totp_store **out, totp_error *err);

@@ -122,7 +122,7 @@ write_conf() { # write_conf FILE BIND_DN PWFILE [more lines]
     local f=$1 dn=$2 pw=$3
     shift 3
     printf '%s\n' "store = ldap" "ldap_uri = $uri" "ldap_base = $suffix" "ldap_bind_dn = $dn" \
-        "ldap_bind_pw_file = $pw" "ldap_timeout = 2" "$@" >"$f"
+        "ldap_bind_pw_file = $pw" "ldap_timeout = 2" "ldap_insecure_cleartext" "$@" >"$f"
     chmod 0600 "$f" # it names a password file
 }
 write_conf "$work/pam.conf" "$pam_dn" "$work/pam.pw"

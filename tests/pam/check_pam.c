@@ -682,14 +682,18 @@ START_TEST(ldap_directory_down_is_authinfo_unavail)
     char code[TOTP_CODE_BUFSIZE];
     const char *refused = service("auth required @MODULE@ store=ldap ldap_uri=ldap://127.0.0.1:1 "
                                   "ldap_base=dc=example,dc=com rate_limit=3/30\n");
+    const char *cleartext = service("auth required @MODULE@ nullok store=ldap "
+                                    "ldap_uri=ldap://127.0.0.1:1 ldap_base=dc=example,dc=com\n"
+                                    "auth required pam_permit.so\n");
     service("auth required @MODULE@ nullok store=ldap ldap_uri=ldap://127.0.0.1:1 "
-            "ldap_base=dc=example,dc=com ldap_timeout=1\nauth required pam_permit.so\n");
+            "ldap_insecure_cleartext ldap_base=dc=example,dc=com ldap_timeout=1\n"
+            "auth required pam_permit.so\n");
     code_now(code);
     ck_assert_int_eq(login("alice", code, &t), PAM_AUTHINFO_UNAVAIL);
     ck_assert_str_eq(t.asked > 0 ? "asked" : "not asked", "asked");
     const char *line = last_log();
     ck_assert_msg(strstr(line, "error user=alice") != NULL, "%s", line);
-    ck_assert_msg(strstr(line, "ldap://127.0.0.1:1: searching dc=example,dc=com: Can't contact "
+    ck_assert_msg(strstr(line, "ldap://127.0.0.1:1: bind as anonymous: Can't contact "
                                "LDAP server") != NULL,
                   "%s", line);
     const char *first = strstr(logbuf, "pam_totp(");
@@ -699,6 +703,10 @@ START_TEST(ldap_directory_down_is_authinfo_unavail)
     loglen = 0;
     ck_assert_int_eq(login("alice", code, &t), PAM_SERVICE_ERR);
     assert_log_has("rate_limit cannot be used with store=ldap");
+    use(cleartext); /* clear text without the loud option: a configuration error, nullok or not */
+    loglen = 0;
+    ck_assert_int_eq(login("alice", code, &t), PAM_SERVICE_ERR);
+    assert_log_has("ldap_uri ldap://127.0.0.1:1: clear text");
 }
 END_TEST
 

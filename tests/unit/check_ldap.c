@@ -142,7 +142,7 @@ START_TEST(bad_ldap_options_are_named)
 END_TEST
 
 static const struct {
-    const char *args[3], *message;
+    const char *args[4], *message;
 } refused[] = {
     {{"store=ldap", "ldap_base=dc=x", NULL}, "store=ldap needs ldap_uri"},
     {{"store=ldap", "ldap_uri=ldap://x", NULL}, "store=ldap needs ldap_base"},
@@ -152,7 +152,42 @@ static const struct {
      "rate_limit cannot be used with store=ldap"},
     {{"ldap_uri=ldap://x", "ldap_base=dc=x", "grace_period=60"},
      "grace_period cannot be used with store=ldap"},
+    /* Clear text, whatever the spelling or the place in the list, needs the loud option. */
+    {{"ldap_uri=ldap://x", "ldap_base=dc=x", NULL}, "ldap_uri ldap://x: clear text"},
+    {{"ldap_uri=ldaps://a LDAP://b", "ldap_base=dc=x", NULL}, "ldap_uri LDAP://b: clear text"},
+    {{"ldap_uri=ldaps://a,ldap://b", "ldap_base=dc=x", "ldap_ca_file=/ca.pem"},
+     "ldap_uri ldap://b: clear text"},
+    {{"ldap_uri=ldapi:///", "ldap_base=dc=x", "ldap_ca_file=/ca.pem"},
+     "ldap_ca_file /ca.pem: no URI uses TLS"},
+    {{"ldap_uri=ldap://x", "ldap_base=dc=x", "ldap_insecure_cleartext", "ldap_ca_file=/ca.pem"},
+     "ldap_ca_file /ca.pem: no URI uses TLS"},
+    {{"ldap_uri=ldaps://a http://b", "ldap_base=dc=x", NULL},
+     "ldap_uri http://b: not an ldap://, ldaps:// or ldapi:// URI"},
 };
+
+/* What is not clear text, or is asked for loudly, makes a store. */
+static const char *const accepted[][4] = {
+    {"ldap_uri=ldap://x", "ldap_starttls", "ldap_ca_file=/ca.pem", NULL},
+    {"ldap_uri=LDAPS://a ldaps://b", "ldap_ca_file=/ca.pem", NULL, NULL},
+    {"ldap_uri=ldapi:///", NULL, NULL, NULL},
+    {"ldap_uri=ldap://127.0.0.1", "ldap_insecure_cleartext", NULL, NULL},
+};
+
+START_TEST(store_ldap_takes_tls_ldapi_or_the_loud_option)
+{
+    totp_options opt;
+    totp_error err;
+    totp_store *store = NULL;
+    totp_options_init(&opt);
+    ck_assert_int_eq(opt_set(&opt, "store=ldap", &err), TOTP_OK);
+    ck_assert_int_eq(opt_set(&opt, "ldap_base=dc=x", &err), TOTP_OK);
+    for (int i = 0; i < 4 && accepted[_i][i] != NULL; i++)
+        ck_assert_int_eq(opt_set(&opt, accepted[_i][i], &err), TOTP_OK);
+    ck_assert_msg(totp_options_store(&opt, &store, &err) == TOTP_OK, "%s", err.message);
+    totp_store_free(store);
+    totp_options_clear(&opt);
+}
+END_TEST
 
 START_TEST(store_ldap_refuses_what_it_cannot_keep)
 {
@@ -161,7 +196,7 @@ START_TEST(store_ldap_refuses_what_it_cannot_keep)
     totp_store *store = (totp_store *)&opt; /* must be reset to NULL */
     totp_options_init(&opt);
     opt.ldap_store = 1;
-    for (int i = 0; i < 3 && refused[_i].args[i] != NULL; i++)
+    for (int i = 0; i < 4 && refused[_i].args[i] != NULL; i++)
         ck_assert_int_eq(opt_set(&opt, refused[_i].args[i], &err), TOTP_OK);
     memset(&err, 0, sizeof(err));
     ck_assert_int_eq(totp_options_store(&opt, &store, &err), TOTP_EINVAL);
@@ -176,7 +211,7 @@ START_TEST(an_unreachable_directory_is_an_error_within_the_timeout)
 {
     /* Port 1 on loopback: nothing listens, the connection is refused at once. */
     totp_ldap_store_config cfg = {
-        "ldap://127.0.0.1:1", "dc=example,dc=com", NULL, NULL, NULL, 0, NULL, 1};
+        "ldap://127.0.0.1:1", "dc=example,dc=com", NULL, NULL, NULL, 0, NULL, 1, 1};
     totp_store *store = NULL;
     totp_txn *txn = NULL;
     totp_record *rec = NULL;
@@ -231,7 +266,7 @@ START_TEST(a_server_that_hangs_up_raises_no_sigpipe)
     ck_assert_int_eq(write(pw, "secret\n", 7), 7);
     close(pw);
     totp_ldap_store_config cfg = {
-        uri, "dc=example,dc=com", NULL, "cn=pam,dc=example,dc=com", pwfile, 0, NULL, 2};
+        uri, "dc=example,dc=com", NULL, "cn=pam,dc=example,dc=com", pwfile, 0, NULL, 2, 1};
     signal(SIGPIPE, SIG_DFL); /* as in a process that never heard of SIGPIPE */
     totp_store *store = NULL;
     totp_error err = {0};
@@ -269,6 +304,20 @@ START_TEST(a_sigpipe_during_ldap_work_is_consumed)
 }
 END_TEST
 
+START_TEST(dns_are_compared_as_dns)
+{
+    ck_assert_int_eq(totpi_ldap_dn_equal("uid=alice,ou=people,dc=example,dc=com",
+                                         "UID=Alice, OU=People,DC=Example,DC=COM"),
+                     1);
+    ck_assert_int_eq(totpi_ldap_dn_equal("cn=a\\2cb,dc=x", "cn=a\\,b,dc=x"), 1); /* escapes */
+    ck_assert_int_eq(totpi_ldap_dn_equal("cn=totp,uid=alice,dc=x", "uid=alice,dc=x"), 0);
+    ck_assert_int_eq(totpi_ldap_dn_equal("uid=alice,dc=x", "uid=alicf,dc=x"), 0);
+    ck_assert_int_eq(totpi_ldap_dn_equal("uid=alice,dc=x", "cn=alice,dc=x"), 0);
+    ck_assert_int_eq(totpi_ldap_dn_equal("uid=alice,dc=x", "not a dn"), -1);
+    ck_assert_int_eq(totpi_ldap_dn_equal(NULL, "dc=x"), -1);
+}
+END_TEST
+
 static Suite *ldap_suite(void)
 {
     Suite *s = suite_create("ldap");
@@ -276,12 +325,15 @@ static Suite *ldap_suite(void)
     tcase_add_loop_test(tc, filters_escape_the_user, 0, sizeof(expansions) / sizeof(expansions[0]));
     tcase_add_test(tc, filters_are_checked);
     tcase_add_test(tc, the_user_attribute_comes_from_the_filter);
+    tcase_add_test(tc, dns_are_compared_as_dns);
     suite_add_tcase(s, tc);
     tc = tcase_create("options");
     tcase_add_test(tc, ldap_options_set_their_fields);
     tcase_add_loop_test(tc, bad_ldap_options_are_named, 0, sizeof(bad) / sizeof(bad[0]));
     tcase_add_loop_test(tc, store_ldap_refuses_what_it_cannot_keep, 0,
                         sizeof(refused) / sizeof(refused[0]));
+    tcase_add_loop_test(tc, store_ldap_takes_tls_ldapi_or_the_loud_option, 0,
+                        sizeof(accepted) / sizeof(accepted[0]));
     tcase_add_test(tc, an_unreachable_directory_is_an_error_within_the_timeout);
     tcase_add_test(tc, a_server_that_hangs_up_raises_no_sigpipe);
     tcase_add_test(tc, a_sigpipe_during_ldap_work_is_consumed);

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* store_ldap_failures.c: the guessing bound's state on the token (oathFailureCount and
+ * oathLastFailure of the OATH-LDAP schema) as the record's FAILURES, counted up with a
+ * compare-and-swap that racing hosts cannot lose, and cleared by a success or a reset. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+#include "store_ldap.h"
+
+#define COUNT_ATTR "oathFailureCount"
+#define TIME_ATTR  "oathLastFailure"
+#define MAX_RACES  64 /* lost compare-and-swaps before giving up (a host per loss) */
+
+/* A GeneralizedTime ("YYYYMMDDHHMMSS[.fraction](Z|+HHMM|-HHMM)") as UNIX time; -1 if not one. */
+static int64_t parse_time(const char *s)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    size_t n = strspn(s, "0123456789");
+    if (n != 14)
+        return -1;
+    int f[6];
+    const int widths[6] = {4, 2, 2, 2, 2, 2};
+    for (int i = 0, at = 0; i < 6; at += widths[i++]) {
+        f[i] = 0;
+        for (int k = 0; k < widths[i]; k++)
+            f[i] = f[i] * 10 + (s[at + k] - '0');
+    }
+    tm.tm_year = f[0] - 1900;
+    tm.tm_mon = f[1] - 1;
+    tm.tm_mday = f[2];
+    tm.tm_hour = f[3];
+    tm.tm_min = f[4];
+    tm.tm_sec = f[5];
+    const char *p = s + 14;
+    if (*p == '.' || *p == ',')
+        p += 1 + strspn(p + 1, "0123456789");
+    int64_t offset = 0;
+    if ((*p == '+' || *p == '-') && strspn(p + 1, "0123456789") == 4 && p[5] == '\0') {
+        offset =
+            ((p[1] - '0') * 10 + (p[2] - '0')) * 3600 + ((p[3] - '0') * 10 + (p[4] - '0')) * 60;
+        offset = *p == '+' ? offset : -offset;
+    } else if (!(p[0] == 'Z' && p[1] == '\0')) {
+        return -1;
+    }
+    time_t t = timegm(&tm);
+    return t == (time_t)-1 ? -1 : (int64_t)t - offset;
+}
+
+int totpi_ldap_read_failures(struct ldap_txn *t, LDAPMessage *e, totp_record *rec)
+{
+    uint64_t count = 0;
+    free(t->failures);
+    t->failures = totpi_ldap_get_one(t->ld, e, COUNT_ATTR);
+    char *when = totpi_ldap_get_one(t->ld, e, TIME_ATTR);
+    t->had_last_failure = when != NULL;
+    int64_t at = when != NULL ? parse_time(when) : -1;
+    free(when);
+    if (t->failures == NULL ||
+        !totpi_parse_uint(t->failures, strlen(t->failures), UINT32_MAX, &count) || count == 0)
+        return TOTP_OK; /* none, or not a count we can use: counted afresh from 0 */
+    char buf[48];
+    snprintf(buf, sizeof(buf), "%" PRIu64 " %" PRId64, count, at > 0 ? at : 0);
+    return totp_record_set(rec, "FAILURES", buf);
+}
+
+/* The record's FAILURES: count and time; 0 if it has none. */
+static uint64_t record_failures(const totp_record *rec, int64_t *at)
+{
+    const char *v = totp_record_get(rec, "FAILURES");
+    size_t len;
+    uint64_t count = 0, when = 0;
+    const char *tok = v != NULL ? totpi_next_token(v, &len) : NULL;
+    *at = 0;
+    if (tok == NULL || !totpi_parse_uint(tok, len, UINT32_MAX, &count))
+        return 0;
+    tok = totpi_next_token(tok + len, &len);
+    if (tok != NULL && totpi_parse_uint(tok, len, INT64_MAX, &when))
+        *at = (int64_t)when;
+    return count;
+}
+
+int totpi_ldap_failures_cleared(const struct ldap_txn *t, const totp_record *rec)
+{
+    return totp_record_get(rec, "FAILURES") == NULL && (t->failures != NULL || t->had_last_failure);
+}
+
+/* Read the count on the token again, after a lost race. */
+static int reread_count(struct ldap_txn *t, totp_error *err)
+{
+    char *attrs[] = {COUNT_ATTR, NULL};
+    struct timeval tv = {(time_t)t->store->cfg.timeout, 0};
+    LDAPMessage *res = NULL;
+    int rc = ldap_search_ext_s(t->ld, t->token_dn, LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0,
+                               NULL, NULL, &tv, 1, &res);
+    LDAPMessage *e = rc == LDAP_SUCCESS ? ldap_first_entry(t->ld, res) : NULL;
+    free(t->failures);
+    t->failures = e != NULL ? totpi_ldap_get_one(t->ld, e, COUNT_ATTR) : NULL;
+    ldap_msgfree(res);
+    if (rc == LDAP_SUCCESS && e != NULL)
+        return TOTP_OK;
+    char what[1100];
+    snprintf(what, sizeof(what), "%s: reading %s again", t->location, COUNT_ATTR);
+    return totpi_ldap_fail(t->ld, rc == LDAP_SUCCESS ? LDAP_NO_SUCH_OBJECT : rc, TOTP_EIO, what,
+                           err);
+}
+
+int totpi_ldap_store_failures(struct ldap_txn *t, const totp_record *rec, totp_error *err)
+{
+    char what[1100];
+    int64_t at;
+    uint64_t now_count = record_failures(rec, &at), read_count = 0;
+    if (t->failures != NULL)
+        totpi_parse_uint(t->failures, strlen(t->failures), UINT32_MAX, &read_count);
+    if (totpi_ldap_failures_cleared(t, rec)) { /* a reset: both go */
+        LDAPMod c = {LDAP_MOD_REPLACE, COUNT_ATTR, {NULL}},
+                w = {LDAP_MOD_REPLACE, TIME_ATTR, {NULL}};
+        LDAPMod *mods[] = {&c, &w, NULL};
+        int lrc = ldap_modify_ext_s(t->ld, t->token_dn, mods, NULL, NULL);
+        snprintf(what, sizeof(what), "%s: clearing %s", t->location, COUNT_ATTR);
+        return lrc == LDAP_SUCCESS ? TOTP_OK : totpi_ldap_fail(t->ld, lrc, TOTP_EIO, what, err);
+    }
+    if (now_count <= read_count)
+        return TOTP_OK; /* nothing new to count */
+    uint64_t delta = now_count - read_count;
+
+    /* Delete the count we read and add ours in one modify: if another host counted meanwhile,
+     * the delete (or, with none read, the add to a single value) fails; read again, retry. A
+     * failure is never lost; an accept is never retried (that is the watermark's business). */
+    char stamp[32];
+    struct tm tm;
+    time_t tt = (time_t)(at > 0 ? at : time(NULL));
+    if (gmtime_r(&tt, &tm) == NULL || strftime(stamp, sizeof(stamp), "%Y%m%d%H%M%SZ", &tm) == 0)
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "%s: the failure time is out of range",
+                          t->location);
+    for (int race = 0; race < MAX_RACES; race++) {
+        uint64_t base = 0;
+        if (t->failures != NULL &&
+            !totpi_parse_uint(t->failures, strlen(t->failures), UINT32_MAX, &base))
+            base = 0; /* unusable: replaced (the delete names the value as read) */
+        char value[24];
+        snprintf(value, sizeof(value), "%" PRIu64,
+                 base + delta < UINT32_MAX ? base + delta : (uint64_t)UINT32_MAX);
+        char *old_v[] = {t->failures, NULL}, *new_v[] = {value, NULL}, *time_v[] = {stamp, NULL};
+        LDAPMod del = {LDAP_MOD_DELETE, COUNT_ATTR, {old_v}};
+        LDAPMod add = {LDAP_MOD_ADD, COUNT_ATTR, {new_v}};
+        LDAPMod when = {LDAP_MOD_REPLACE, TIME_ATTR, {time_v}};
+        LDAPMod *mods[] = {&del, &add, &when, NULL};
+        int lrc = ldap_modify_ext_s(t->ld, t->token_dn, t->failures != NULL ? mods : mods + 1, NULL,
+                                    NULL);
+        if (lrc == LDAP_SUCCESS)
+            return TOTP_OK;
+        if (lrc != LDAP_NO_SUCH_ATTRIBUTE && lrc != LDAP_TYPE_OR_VALUE_EXISTS &&
+            lrc != LDAP_CONSTRAINT_VIOLATION) {
+            snprintf(what, sizeof(what), "%s: counting a failure in %s", t->location, COUNT_ATTR);
+            return totpi_ldap_fail(t->ld, lrc, TOTP_EIO, what, err);
+        }
+        int rc = reread_count(t, err);
+        if (rc != TOTP_OK)
+            return rc;
+    }
+    return totpi_fail(err, TOTP_EIO, 0, 0, "%s: %s kept changing; the failure was not counted",
+                      t->location, COUNT_ATTR);
+}
