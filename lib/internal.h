@@ -44,6 +44,9 @@ int totpi_record_take_scratch(totp_record *rec, const char *code);
 /* Remember `rhost` (if it can be stored) as the host of a code login at `now` (LASTn). */
 int totpi_grace_note(totp_record *rec, const char *rhost, int64_t now);
 
+/* The most attempts rate_limit=N/SECONDS may allow; the policy keeps N+1 timestamps. */
+#define TOTPI_RATE_ATTEMPTS_MAX 1000
+
 /*
  * Read a file of root's: opened without following a symlink, a regular file owned by root (or by
  * our effective uid), with none of the `forbidden` permission bits (022: others may not change

@@ -73,7 +73,7 @@ static int set_rate_limit(totp_options *opt, const char *v)
 {
     const char *slash = v != NULL ? strchr(v, '/') : NULL;
     uint64_t n, s;
-    if (slash == NULL || !totpi_parse_uint(v, (size_t)(slash - v), 1000, &n) || n < 1 ||
+    if (slash == NULL || !totpi_parse_uint(v, (size_t)(slash - v), TOTPI_RATE_ATTEMPTS_MAX, &n) || n < 1 ||
         !number(slash + 1, 1, 86400, &s))
         return 0;
     opt->policy.rate_attempts = (unsigned)n;

@@ -14,8 +14,11 @@
 #define SKEW_SEARCH 1500
 /* GA's RESETTING_TIME_SKEW keeps the last three out-of-window codes. */
 #define SKEW_SAMPLES 3
-/* Timestamps kept for rate limiting, at most (RATE_LIMIT allows up to 100 attempts). */
-#define MAX_ATTEMPTS 101
+/* Timestamps kept for rate limiting, at most: one more than the largest limit (rate_limit=
+ * allows TOTPI_RATE_ATTEMPTS_MAX attempts, a record's RATE_LIMIT 100), so that every limit
+ * can see itself exceeded. */
+#define MAX_ATTEMPTS (TOTPI_RATE_ATTEMPTS_MAX + 1)
+#define TS_DIGITS    21 /* an int64 and a space */
 
 static int set_number(totp_record *rec, const char *key, int64_t value)
 {
@@ -81,11 +84,20 @@ static int rate_limit(totp_record *rec, int64_t now, const totp_policy *policy, 
         keep_interval = lim.interval[i] > keep_interval ? lim.interval[i] : keep_interval;
     }
 
-    int64_t ts[MAX_ATTEMPTS + 1];
+    int64_t *ts = malloc((MAX_ATTEMPTS + 1) * sizeof(*ts));
+    char *buf = malloc(16 + (MAX_ATTEMPTS + 1) * TS_DIGITS);
+    if (ts == NULL || buf == NULL) {
+        free(ts);
+        free(buf);
+        return TOTP_ENOMEM;
+    }
     size_t n = 0;
     for (; list != NULL && (tok = totpi_next_token(list, &len)) != NULL; list = tok + len) {
-        if (!totpi_parse_uint(tok, len, INT64_MAX, &v))
+        if (!totpi_parse_uint(tok, len, INT64_MAX, &v)) {
+            free(ts);
+            free(buf);
             return TOTP_EFORMAT;
+        }
         /* Keep what falls inside the longest interval; drop the future (a clock set back). */
         if ((int64_t)v > now || (int64_t)v < now - (int64_t)keep_interval)
             continue;
@@ -109,14 +121,15 @@ static int rate_limit(totp_record *rec, int64_t now, const totp_policy *policy, 
     /* The most recent `keep_count` attempts are all any limit needs next time. */
     size_t first = n > keep_count ? n - keep_count : 0;
 
-    char buf[16 + MAX_ATTEMPTS * 21];
-    size_t o = 0;
+    size_t size = 16 + (MAX_ATTEMPTS + 1) * TS_DIGITS, o = 0;
     if (rl != NULL)
-        o += (size_t)snprintf(buf, sizeof(buf), "%u %u", lim.attempts[0], lim.interval[0]);
+        o += (size_t)snprintf(buf, size, "%u %u", lim.attempts[0], lim.interval[0]);
     for (size_t k = first; k < n; k++)
-        o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%" PRId64, o > 0 ? " " : "", ts[k]);
+        o += (size_t)snprintf(buf + o, size - o, "%s%" PRId64, o > 0 ? " " : "", ts[k]);
     buf[o] = '\0';
     int rc = totp_record_set(rec, rl != NULL ? "RATE_LIMIT" : "ATTEMPTS", buf);
+    free(ts);
+    free(buf);
     if (rc != TOTP_OK)
         return rc;
     *changed = 1;
