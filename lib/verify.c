@@ -370,19 +370,29 @@ int totp_policy_check(totp_record *rec, const char *code, int flags, int64_t now
     if (now < 0)
         return TOTP_ETIME;
 
-    int verdict = rate_limit(rec, now, policy, &res->changed);
+    /* Throttled: refused without looking at the code, and nothing is written. */
+    int verdict = totpi_throttle_check(rec, now, policy, res);
+    if (verdict != TOTP_OK) {
+        res->verdict = verdict;
+        res->scratch_left = totp_record_scratch_count(rec);
+        return verdict;
+    }
+    verdict = rate_limit(rec, now, policy, &res->changed);
     if (verdict == TOTP_OK)
         verdict = judge(rec, code, flags, now, policy, res);
     if (verdict == TOTP_OK && policy->grace_period > 0)
         verdict = totpi_grace_note(rec, policy->rhost, now);
 
-    /* Bookkeeping for `totpctl status`; errors of the record itself are not attempts. */
+    /* Consecutive failures, which the throttle counts: errors of the record itself are not
+     * attempts, and neither is a code refused by a rate limit unjudged (or a stranger could
+     * push a user's throttle up for nothing). */
     if (verdict == TOTP_OK || verdict == TOTP_EMISMATCH || verdict == TOTP_EREPLAY ||
-        verdict == TOTP_ECODE || verdict == TOTP_ERATELIMIT) {
+        verdict == TOTP_ECODE) {
         int rc = record_outcome(rec, now, verdict, res);
         if (rc != TOTP_OK)
             verdict = rc;
     }
+    totpi_throttle_note(rec, now, policy, res);
     if (verdict != TOTP_OK) {
         res->method = TOTP_BY_NONE;
         res->code_len = 0;

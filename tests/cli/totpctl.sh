@@ -36,6 +36,9 @@ else
 fi
 conf=$work/pam_totp.conf
 echo "system_dir = $system" >"$conf"
+# The commands below fail on purpose up to 4 times in a row (replays, malformed codes): more
+# than the default throttle's 3 free failures.
+echo "throttle = 10,15,120" >>"$conf"
 echo "auth required $module conf=$conf" >"$work/services/login"
 echo "auth required pam_deny.so" >"$work/services/other" # libpam's fallback service
 
