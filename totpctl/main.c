@@ -52,9 +52,12 @@ static const struct command {
      "Check CODE and use it up exactly as the PAM module would. Exit 0 if accepted.\n"},
     {"scratch", cmd_scratch, GLOBAL | OPT_SCRATCH, 0, "scratch [--scratch-codes N]",
      "Issue a fresh set of scratch codes; the old ones stop working.\n"},
-    {"status", cmd_status, GLOBAL, 0, "status",
+    {"status", cmd_status, GLOBAL | OPT_AT, 0, "status [--at UNIXTIME]",
      "Whether the user is enrolled, where, with which parameters, how many scratch codes are\n"
-     "left, the last successful login and recent failures.\n"},
+     "left, the last successful login, the failures since, and whether they throttle codes\n"
+     "now (or at UNIXTIME) and for how long.\n"},
+    {"reset-failures", cmd_reset_failures, GLOBAL, 0, "reset-failures",
+     "As root: clear the user's consecutive failures, which lifts the guessing throttle.\n"},
     {"remove", cmd_remove, GLOBAL, 0, "remove", "Delete the user's record.\n"},
     {"list", cmd_list, OPT_CONF | OPT_JSON, 0, "list",
      "As root: every user with a record in the system store.\n"},
