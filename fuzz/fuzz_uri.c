@@ -52,6 +52,23 @@ static void uri(const char *text)
     totp_uri_clear(&u);
 }
 
+/* What import --uri writes: any URI that becomes a record becomes one that parses back. */
+static void imported(const char *text)
+{
+    totp_record *rec = NULL, *back = NULL;
+    char *account = NULL, *serial = NULL;
+    size_t len = 0;
+    if (totp_record_from_uri(text, &rec, &account, NULL) != TOTP_OK)
+        return;
+    if (totp_record_serialize(rec, &serial, &len) != TOTP_OK ||
+        totp_record_parse(serial, len, &back, NULL) != TOTP_OK)
+        abort();
+    totp_record_free(back);
+    totp_wipe_string(serial);
+    totp_record_free(rec);
+    free(account);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *text = malloc(size + 1);
@@ -61,6 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     text[size] = '\0';
     base32(text);
     uri(text);
+    imported(text);
     free(text);
     return 0;
 }

@@ -38,6 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         policy.rate_attempts = 2;
         policy.rate_interval = 30;
     }
+    /* The skew bound from the time's unused high bits: default, minutes, up to 12.5 hours. */
+    policy.skew_max = (unsigned)((t >> 46) % (TOTP_SKEW_MAX_SECONDS + 1));
     if (bits & 0x40) {
         policy.grace_period = 3600;
         policy.rhost = "192.0.2.1";

@@ -7,6 +7,7 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -111,6 +112,7 @@ int totpi_become(const struct totpi_account *acct, struct totpi_identity *saved,
     if (n < 0 || (n > 0 && (saved->groups == NULL || getgroups(n, saved->groups) != n)))
         goto fail;
     saved->ngroups = n;
+    saved->dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
     saved->fsuid = current_fsuid();
     saved->fsgid = current_fsgid();
 
@@ -159,6 +161,11 @@ int totpi_restore(struct totpi_identity *saved)
         syscall(SYS_setfsgid, saved->fsgid);
         if (syscall(SYS_setgroups, (size_t)saved->ngroups, saved->groups) != 0 ||
             current_fsuid() != saved->fsuid || current_fsgid() != saved->fsgid)
+            rc = TOTP_EPERM;
+        /* Only once we are ourselves again. (A process that was not dumpable stays so; the
+         * kernel's "suid_dumpable" value 2 cannot be set with prctl, and need not be.) */
+        if (saved->dumpable == 1 && prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 1 &&
+            prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0)
             rc = TOTP_EPERM;
     }
     free(saved->groups);

@@ -22,6 +22,10 @@ int totpi_account_by_uid(uid_t uid, struct totpi_account *acct, totp_error *err)
 
 void totpi_account_clear(struct totpi_account *acct);
 
+/* Expand secret='s ~, ${HOME} and ${USER} for `user` into out (secret_path.c). */
+int totpi_expand_secret_path(const char *tmpl, const struct totpi_account *user, char *out,
+                             size_t size, totp_error *err);
+
 /* Whether a user name can be part of a path: no '/', no leading '.', no control characters. */
 int totpi_user_name_ok(const char *name);
 
@@ -32,6 +36,7 @@ int totpi_user_name_ok(const char *name);
  */
 struct totpi_identity {
     int switched;
+    int dumpable; /* PR_GET_DUMPABLE before: changing the fsuid clears it, and we put it back */
     uid_t fsuid;
     gid_t fsgid;
     int ngroups;
@@ -41,7 +46,9 @@ struct totpi_identity {
 /* Act as `acct` (uid, gid and supplementary groups) when running as root; else do nothing. */
 int totpi_become(const struct totpi_account *acct, struct totpi_identity *saved, totp_error *err);
 
-/* Return to the saved identity; TOTP_EPERM if that failed (callers then fail closed). */
+/* Return to the saved identity, and the process's dumpable flag to what it was (the kernel
+ * clears it when the fsuid changes; the host process's state is not ours to keep changed);
+ * TOTP_EPERM if that failed (callers then fail closed). */
 int totpi_restore(struct totpi_identity *saved);
 
 #endif /* TOTP_ACCOUNT_H */

@@ -63,6 +63,8 @@ const char *totp_strerror(int err)
         return "too many attempts";
     case TOTP_EEXIST:
         return "record already exists";
+    case TOTP_EUNTRUSTED:
+        return "record is one the user can write, and only the system store is trusted";
     default:
         return "unknown error";
     }
@@ -211,4 +213,45 @@ int totpi_fail(totp_error *err, int code, int sys_errno, unsigned line, const ch
         va_end(ap);
     }
     return code;
+}
+
+long totpi_text_chars(const char *text, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t i = 0;
+    long chars = 0;
+    while (i < len) {
+        unsigned char c = s[i];
+        if (c < 0x20 || c == 0x7f)
+            return -1;
+        chars++;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t n;
+        uint32_t cp, min;
+        if ((c & 0xe0) == 0xc0) {
+            n = 1, cp = c & 0x1f, min = 0x80;
+        } else if ((c & 0xf0) == 0xe0) {
+            n = 2, cp = c & 0x0f, min = 0x800;
+        } else if ((c & 0xf8) == 0xf0) {
+            n = 3, cp = c & 0x07, min = 0x10000;
+        } else {
+            return -1;
+        }
+        if (len - i <= n)
+            return -1;
+        for (size_t k = 1; k <= n; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return -1;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return -1;
+        if (cp >= 0x80 && cp < 0xa0) /* C1 controls */
+            return -1;
+        i += n + 1;
+    }
+    return chars;
 }

@@ -13,6 +13,7 @@
 
 #include "fileio.h"
 #include "internal.h"
+#include "pathcheck.h"
 
 static int os_error(totp_error *err, int e, const char *path, const char *what)
 {
@@ -294,6 +295,29 @@ int totpi_make_dirs(const char *path, totp_error *err)
     }
 }
 
+/* The directory an output file goes in. As root, no link is followed and every directory must
+ * be root's and not writable by others: a directory another user controls (say the target
+ * user made part of the path a link to /etc) must not steer root's write. */
+static int open_output_dir(const char *dir, totp_error *err, int *dirfd)
+{
+    if (geteuid() != 0)
+        return totpi_open_dir(dir, dirfd, err);
+    char abs[4096], cwd[4096];
+    if (dir[0] == '/') {
+        snprintf(abs, sizeof(abs), "%s", dir);
+    } else {
+        if (getcwd(cwd, sizeof(cwd)) == NULL)
+            return os_error(err, errno, dir, "cannot find the current directory");
+        int n = snprintf(abs, sizeof(abs), "%s/%s", cwd, dir);
+        if (n < 0 || (size_t)n >= sizeof(abs))
+            return totpi_fail(err, TOTP_EINVAL, ENAMETOOLONG, 0, "%s: path too long", dir);
+    }
+    struct totpi_dir_rules rules = {1, 0, 0,
+                                    "as root, files are written only where no other user can "
+                                    "redirect them"};
+    return totpi_open_dir_strict(abs, &rules, dirfd, err);
+}
+
 int totp_output_file(const char *path, const void *data, size_t len, totp_error *err)
 {
     if (path == NULL || (data == NULL && len > 0))
@@ -307,7 +331,7 @@ int totp_output_file(const char *path, const void *data, size_t len, totp_error 
     if (*name == '\0' || n < 0 || (size_t)n >= sizeof(dir))
         return totpi_fail(err, TOTP_EINVAL, 0, 0, "%s: not a file name", path);
     int dirfd;
-    int rc = totpi_open_dir(dir, &dirfd, err);
+    int rc = open_output_dir(dir, err, &dirfd);
     if (rc != TOTP_OK)
         return rc;
     struct stat mine;

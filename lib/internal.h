@@ -31,6 +31,10 @@ int totpi_parse_skew(const char *s, size_t len, int64_t *v);
  * keys take anything without control characters), else the reason. */
 const char *totpi_check_value(const char *key, const char *value);
 
+/* The number of characters in `len` bytes of valid UTF-8 (no overlong forms, surrogates or
+ * values above U+10FFFF) without control characters (C0, DEL, C1); -1 for anything else. */
+long totpi_text_chars(const char *text, size_t len);
+
 /* Whether `len` bytes of `key` make an option name: A-Z first, then A-Z, 0-9 or '_'. */
 int totpi_key_is_well_formed(const char *key, size_t len);
 
@@ -40,6 +44,26 @@ int totpi_record_key_with(const totp_record *rec, const totp_params *params, tot
 /* If `code` (8 digits) is one of the record's scratch codes, remove it and return 1. All codes
  * are compared in constant time. */
 int totpi_record_take_scratch(totp_record *rec, const char *code);
+
+/* Steps accepted before: every step at or below `floor` (if `has_floor`), and the `n` listed. */
+typedef struct totpi_used {
+    int has_floor;
+    uint64_t floor;
+    const uint64_t *steps;
+    size_t n;
+} totpi_used;
+
+/* totp_verify() with the steps `used` (NULL: none) in place of the window's watermark. */
+int totpi_verify_used(const totp_key *key, const char *code, const totp_window *window,
+                      const totpi_used *used, uint64_t *matched);
+
+/* Judge a time-based `code` at `now` (skew.c): the window around now plus TIME_SKEW, replay
+ * (DISALLOW_REUSE) and, unless policy->noskewadj, clock-skew learning within
+ * policy->skew_max. Sets res->method, res->changed and the clock hint; returns TOTP_OK or why
+ * not. */
+int totpi_check_totp(totp_record *rec, const totp_key *key, const totp_params *params,
+                     unsigned window, const char *code, int64_t now, const totp_policy *policy,
+                     totp_result *res);
 
 /* Remember `rhost` (if it can be stored) as the host of a code login at `now` (LASTn). */
 int totpi_grace_note(totp_record *rec, const char *rhost, int64_t now);

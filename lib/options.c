@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "account.h"
 #include "internal.h"
@@ -17,6 +18,9 @@ void totp_options_init(totp_options *opt)
     memset(opt, 0, sizeof(*opt));
     opt->policy = policy;
     opt->store.allowed_perm = 0600;
+    /* root's; when we do not run as root (tests, a screen locker), our own, as for the site
+     * file: nobody else can have made it. */
+    opt->store.system_owner = geteuid();
 }
 
 void totp_options_clear(totp_options *opt)
@@ -198,6 +202,13 @@ static int set_valued(totp_options *opt, const char *name, const char *v, const 
         opt->policy.window = (unsigned)n;
         return 1;
     }
+    if (strcmp(name, "skew_max") == 0) {
+        *why = "1 to 45000 seconds";
+        if (!number(v, 1, TOTP_SKEW_MAX_SECONDS, &n))
+            return 0;
+        opt->policy.skew_max = (unsigned)n;
+        return 1;
+    }
     if (strcmp(name, "digits") == 0) {
         *why = "6, 7 or 8";
         if (!number(v, 6, 8, &n))
@@ -253,6 +264,7 @@ static int set_flag(totp_options *opt, const char *name, int on)
         {"allow_readonly", offsetof(totp_options, allow_readonly)},
         {"nodelay", offsetof(totp_options, nodelay)},
         {"no_strict_owner", offsetof(totp_options, store.no_strict_owner)},
+        {"system_only", offsetof(totp_options, store.system_only)},
         {"noskewadj", offsetof(totp_options, policy.noskewadj)},
         {"no_increment_hotp", offsetof(totp_options, policy.no_increment_hotp)},
         {"ldap_starttls", offsetof(totp_options, ldap.starttls)},

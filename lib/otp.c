@@ -171,7 +171,25 @@ static int code_is_well_formed(const char *code, unsigned digits)
     return code[digits] == '\0';
 }
 
-int totp_verify(const totp_key *key, const char *code, const totp_window *window, uint64_t *matched)
+/* All ones if a < b, for a, b below 2^63 (distances within a window), without a branch. */
+static uint64_t ct_less(uint64_t a, uint64_t b)
+{
+    return (uint64_t)0 - ((a - b) >> 63);
+}
+
+/* Whether `step` was accepted before, as a mask: at or below the floor, or in the list. */
+static uint64_t used_mask(const totpi_used *used, uint64_t step)
+{
+    if (used == NULL)
+        return 0;
+    uint64_t hit = used->has_floor ? totpi_ct_is_zero(step > used->floor) : 0;
+    for (size_t i = 0; i < used->n; i++)
+        hit |= totpi_ct_is_zero(step ^ used->steps[i]);
+    return hit;
+}
+
+int totpi_verify_used(const totp_key *key, const char *code, const totp_window *window,
+                      const totpi_used *used, uint64_t *matched)
 {
     if (key == NULL || code == NULL || window == NULL)
         return TOTP_EINVAL;
@@ -188,8 +206,10 @@ int totp_verify(const totp_key *key, const char *code, const totp_window *window
     if (rc != TOTP_OK)
         return rc;
 
-    /* Masks, not branches, so that the time taken does not depend on where a match is. */
-    uint64_t found = 0, replayed = 0, step_found = 0;
+    /* Masks, not branches, so that the time taken does not depend on where a match is. Of
+     * several fresh matches the one nearest the centre wins (the earlier on a tie), as
+     * google-authenticator's skew search does. */
+    uint64_t found = 0, replayed = 0, step_found = 0, best = 0;
     char candidate[TOTP_CODE_BUFSIZE];
     uint64_t step = first;
     for (;;) {
@@ -200,10 +220,11 @@ int totp_verify(const totp_key *key, const char *code, const totp_window *window
         format_code(value, key->digits, candidate);
         uint64_t equal =
             totpi_ct_is_zero((uint64_t)CRYPTO_memcmp(candidate, code, key->digits) & 0xff);
-        uint64_t fresh =
-            window->has_watermark ? ~totpi_ct_is_zero(step > window->watermark) : ~(uint64_t)0;
-        uint64_t take = equal & fresh & ~found;
+        uint64_t fresh = ~used_mask(used, step);
+        uint64_t distance = step >= window->center ? step - window->center : window->center - step;
+        uint64_t take = equal & fresh & (~found | ct_less(distance, best));
         step_found = (step_found & ~take) | (step & take);
+        best = (best & ~take) | (distance & take);
         found |= take;
         replayed |= equal & ~fresh;
         if (step == last)
@@ -220,4 +241,12 @@ int totp_verify(const totp_key *key, const char *code, const totp_window *window
         return TOTP_OK;
     }
     return replayed ? TOTP_EREPLAY : TOTP_EMISMATCH;
+}
+
+int totp_verify(const totp_key *key, const char *code, const totp_window *window, uint64_t *matched)
+{
+    if (window == NULL)
+        return TOTP_EINVAL;
+    totpi_used used = {window->has_watermark, window->watermark, NULL, 0};
+    return totpi_verify_used(key, code, window, &used, matched);
 }

@@ -117,8 +117,10 @@ static const char *check_failures(const char *v)
 
 static const char *check_label(const char *v)
 {
-    size_t len = strlen(v);
-    if (len == 0 || len > 128 || strchr(v, ':') != NULL)
+    long chars = totpi_text_chars(v, strlen(v));
+    if (chars < 0)
+        return "must be UTF-8 text without control characters";
+    if (chars == 0 || chars > 128 || strchr(v, ':') != NULL)
         return "must be 1 to 128 characters without ':'";
     return NULL;
 }
@@ -164,6 +166,11 @@ const char *totpi_check_value(const char *key, const char *value)
             return known_keys[i].check(value);
     }
     return NULL;
+}
+
+const char *totp_record_check(const char *key, const char *value)
+{
+    return totpi_check_value(key, value);
 }
 
 int totpi_key_is_well_formed(const char *key, size_t len)

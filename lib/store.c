@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "account.h"
 #include "internal.h"
 #include "store.h"
 
@@ -57,11 +58,79 @@ int totp_store_list(totp_store *store, char ***users, totp_error *err)
     return store->ops->list(store, users, err);
 }
 
+#define REMOVE_ALL_MAX 8 /* more records than any lookup order has: a store that does not remove   \
+                          */
+
+/* Append a copy of `s` to the NULL-terminated list `*list` of `*n` strings. */
+static int list_add(char ***list, size_t *n, const char *s)
+{
+    char **grown = realloc(*list, (*n + 2) * sizeof(char *));
+    if (grown == NULL)
+        return TOTP_ENOMEM;
+    *list = grown;
+    if ((grown[*n] = strdup(s != NULL ? s : "")) == NULL)
+        return TOTP_ENOMEM;
+    grown[++*n] = NULL;
+    return TOTP_OK;
+}
+
+int totp_store_remove_all(totp_store *store, const char *user, char ***removed, totp_error *err)
+{
+    size_t n = 0;
+    int rc = TOTP_OK;
+    if (removed == NULL)
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "invalid argument");
+    *removed = NULL;
+    /* Each begin finds the first record left in the lookup order; remove it and look again. */
+    while (rc == TOTP_OK) {
+        totp_txn *txn = NULL;
+        totp_record *rec = NULL;
+        totp_error local = {0};
+        rc = totp_store_begin(store, user, TOTP_TXN_UNREAD, &txn, &rec, &local);
+        totp_record_free(rec);
+        /* Nothing left; or, after the system record, no account any more, so no home either. */
+        if (n > 0 && (rc == TOTP_ENOENT || rc == TOTP_EUSER))
+            return TOTP_OK;
+        if (rc == TOTP_OK && n == REMOVE_ALL_MAX) {
+            rc = totpi_fail(err, TOTP_EIO, 0, 0, "%s: still a record after %d removals",
+                            totp_txn_location(txn), REMOVE_ALL_MAX);
+            totp_txn_abort(txn);
+            return rc;
+        }
+        if (rc == TOTP_OK && (rc = list_add(removed, &n, totp_txn_location(txn))) != TOTP_OK)
+            totp_txn_abort(txn);
+        else if (rc == TOTP_OK)
+            rc = totp_txn_remove(txn, &local);
+        if (rc == TOTP_ENOMEM)
+            local.message[0] = '\0';
+        if (rc != TOTP_OK && err != NULL)
+            *err = local;
+    }
+    return rc == TOTP_ENOMEM ? totpi_fail(err, rc, 0, 0, "out of memory") : rc;
+}
+
 void totp_store_list_free(char **users)
 {
     for (size_t i = 0; users != NULL && users[i] != NULL; i++)
         free(users[i]);
     free(users);
+}
+
+int totp_user_canonical(const char *name, char **canonical, totp_error *err)
+{
+    struct totpi_account acct;
+    if (canonical == NULL)
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "invalid argument");
+    *canonical = NULL;
+    if (name == NULL || name[0] == '\0')
+        return totpi_fail(err, TOTP_EUSER, 0, 0, "no user name");
+    int rc = totpi_account_lookup(name, &acct, err);
+    if (rc != TOTP_OK)
+        return rc;
+    *canonical = acct.name;
+    acct.name = NULL;
+    totpi_account_clear(&acct);
+    return TOTP_OK;
 }
 
 void totp_store_free(totp_store *store)
@@ -99,6 +168,8 @@ int totp_authenticate(totp_store *store, const char *user, const char *code, int
                      rc == TOTP_ECODE || rc == TOTP_ERATELIMIT;
     if (!is_verdict) /* the record could not be judged: say which and why */
         totpi_fail(err, rc, 0, 0, "%s: %s", totp_txn_location(txn), totp_strerror(rc));
+    if ((flags & TOTP_INPUT_PROBE) && rc != TOTP_OK)
+        res->changed = 0; /* a probe that did not match leaves no trace */
     if (res->changed) {
         int crc = totp_txn_commit(txn, rec, err);
         if (crc != TOTP_OK) {

@@ -3,7 +3,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,39 +14,15 @@
 #include "account.h"
 #include "fileio.h"
 #include "internal.h"
+#include "pathcheck.h"
 #include "store.h"
+#include "store_file.h"
 
 #define SYSTEM_DIR  "/var/lib/totp"
 #define USER_RECORD ".config/totp/secret"
 #define GA_RECORD   ".google_authenticator"
 
-struct file_store {
-    struct totp_store base;
-    char *system_dir; /* NULL: no system store */
-    char *secret_path;
-    totp_file_store_config cfg;
-};
-
-enum place { PLACE_SYSTEM, PLACE_HOME };
-
-struct file_txn {
-    struct totp_txn base;
-    struct file_store *store;
-    enum place place;
-    struct totpi_account actor; /* whose identity file I/O uses (PLACE_HOME) */
-    int have_actor;
-    char *path, *dir, *name;
-    int dirfd, fd;
-    struct stat st;
-    int create;
-};
-
 static const struct totp_store_ops file_ops;
-
-static int compare_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 /* ---- Paths -------------------------------------------------------------------------------- */
 
@@ -62,50 +37,6 @@ static int split_path(struct file_txn *t, const char *path, totp_error *err)
     if (t->path == NULL || t->dir == NULL || t->name == NULL)
         return totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
     return TOTP_OK;
-}
-
-/* Append `s` to buf; 0 if it does not fit. */
-static int append(char *buf, size_t size, size_t *len, const char *s, size_t n)
-{
-    if (*len + n >= size)
-        return 0;
-    memcpy(buf + *len, s, n);
-    *len += n;
-    buf[*len] = '\0';
-    return 1;
-}
-
-/* Expand GA's secret= shorthands: a leading ~, ${HOME} and ${USER}. */
-static int expand_template(const char *tmpl, const struct totpi_account *user, char *out,
-                           size_t size, totp_error *err)
-{
-    size_t len = 0;
-    const char *p = tmpl;
-    out[0] = '\0';
-    if (p[0] == '~' && (p[1] == '/' || p[1] == '\0')) {
-        if (!append(out, size, &len, user->home, strlen(user->home)))
-            goto too_long;
-        p++;
-    }
-    while (*p != '\0') {
-        if (strncmp(p, "${HOME}", 7) == 0) {
-            if (!append(out, size, &len, user->home, strlen(user->home)))
-                goto too_long;
-            p += 7;
-        } else if (strncmp(p, "${USER}", 7) == 0) {
-            if (!append(out, size, &len, user->name, strlen(user->name)))
-                goto too_long;
-            p += 7;
-        } else if (p[0] == '$' && p[1] == '{') {
-            return totpi_fail(err, TOTP_EINVAL, 0, 0,
-                              "secret=%s: only ~, ${HOME} and ${USER} can be expanded", tmpl);
-        } else if (!append(out, size, &len, p++, 1)) {
-            goto too_long;
-        }
-    }
-    return TOTP_OK;
-too_long:
-    return totpi_fail(err, TOTP_EINVAL, ENAMETOOLONG, 0, "secret=%s: path too long", tmpl);
 }
 
 /* ---- Transactions ------------------------------------------------------------------------- */
@@ -153,28 +84,105 @@ static int unact(struct totpi_identity *saved, int rc, totp_error *err)
     return rc;
 }
 
-/* The system store directory must be root's (system_owner's) alone. */
 static int check_system_dir(struct file_txn *t, totp_error *err)
 {
-    struct stat st;
-    if (fstat(t->dirfd, &st) != 0)
-        return totpi_fail(err, TOTP_EIO, errno, 0, "%s: cannot stat: %s", t->dir, strerror(errno));
-    if (st.st_uid != t->store->cfg.system_owner || (st.st_mode & 077) != 0)
-        return totpi_fail(err, TOTP_EPERM, 0, 0,
-                          "%s: must be owned by uid %u with mode 0700 (is uid %u, %04o)", t->dir,
-                          (unsigned)t->store->cfg.system_owner, (unsigned)st.st_uid,
-                          (unsigned)(st.st_mode & 07777));
+    return totpi_check_system_dir(t->dirfd, t->dir, t->store->cfg.system_owner, err);
+}
+
+/* A directory that must be there (the system store, a configured secret= directory) is an
+ * error when it is missing: only "the store is there and holds nothing" is "not enrolled". */
+static int must_exist(int rc, totp_error *err)
+{
+    if (rc != TOTP_ENOENT)
+        return rc;
+    if (err != NULL)
+        err->code = TOTP_EIO;
+    return TOTP_EIO;
+}
+
+static int split_real(struct file_txn *t, const char *real, int is_dir, totp_error *err)
+{
+    const char *slash = strrchr(real, '/');
+    char *dir = is_dir          ? strdup(real)
+                : slash == real ? strdup("/")
+                                : strndup(real, (size_t)(slash - real));
+    char *name = is_dir ? strdup(t->name) : strdup(slash + 1);
+    if (dir == NULL || name == NULL) {
+        free(dir), free(name);
+        return totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
+    }
+    free(t->dir), free(t->name);
+    t->dir = dir;
+    t->name = name;
     return TOTP_OK;
+}
+
+/* A home record's directory, as the user: follow the user's own links (that gains the user
+ * nothing), then open the directory the record really is in, checking every directory from
+ * the home down (or from / if it is outside the home) as OpenSSH's StrictModes does. A home
+ * that is missing or unreadable is an error; a missing record below it is "not enrolled". */
+static int open_home_dir(struct file_txn *t, totp_error *err)
+{
+    char *home = NULL, *real = NULL;
+    struct stat st;
+    int rc = totpi_resolve(t->actor.home, &home, err);
+    if (rc != TOTP_OK) {
+        rc = totpi_fail(err,
+                        rc == TOTP_ENOMEM  ? rc
+                        : rc == TOTP_EPERM ? TOTP_EPERM
+                                           : TOTP_EIO,
+                        err != NULL ? err->sys_errno : 0, 0, "home directory %s: %s", t->actor.home,
+                        strerror(err != NULL ? err->sys_errno : EIO));
+        goto out;
+    }
+    if (t->create)
+        rc = totpi_make_dirs(t->dir, err);
+    if (rc == TOTP_OK)
+        rc = totpi_resolve(t->create ? t->dir : t->path, &real, err);
+    if (rc == TOTP_ENOENT) {
+        if (fstatat(AT_FDCWD, t->path, &st, AT_SYMLINK_NOFOLLOW) == 0)
+            rc = totpi_fail(err, TOTP_EIO, ENOENT, 0, "%s: a symbolic link to nothing", t->path);
+        else if (!totpi_path_under(t->path, t->actor.home) && !totpi_path_under(t->path, home))
+            rc = must_exist(totpi_resolve(t->dir, &real, err), err) == TOTP_OK ? TOTP_ENOENT
+                                                                               : TOTP_EIO;
+        goto out;
+    }
+    if (rc == TOTP_OK)
+        rc = split_real(t, real, t->create, err);
+    if (rc != TOTP_OK)
+        goto out;
+    int below_home = totpi_path_under(t->dir, home);
+    if (below_home || !t->secret) {
+        struct totpi_dir_rules rules = {!t->store->cfg.no_strict_owner, t->actor.uid,
+                                        below_home ? strlen(home) : 0,
+                                        "others could replace the record"};
+        rc = totpi_open_dir_strict(t->dir, &rules, &t->dirfd, err);
+    } else {
+        rc = totpi_open_dir(t->dir, &t->dirfd, err); /* secret= elsewhere: the site's choice */
+    }
+    rc = must_exist(rc, err); /* it was there a moment ago */
+out:
+    free(home);
+    free(real);
+    return rc;
+}
+
+/* system_only with secret=: the file and every directory above it must be root's alone. */
+static int open_root_file_dir(struct file_txn *t, totp_error *err)
+{
+    struct totpi_dir_rules rules = {1, t->store->cfg.system_owner, 0,
+                                    "system_only trusts only what the user cannot change"};
+    return must_exist(totpi_open_dir_strict(t->dir, &rules, &t->dirfd, err), err);
 }
 
 /* Open and lock the record at t->path, if it exists. */
 static int open_existing(struct file_txn *t, totp_error *err)
 {
     struct totpi_file_rules rules;
-    if (t->place == PLACE_SYSTEM) {
+    if (t->place == PLACE_SYSTEM || t->place == PLACE_ROOT_FILE) {
         rules.check_owner = 1;
         rules.owner = t->store->cfg.system_owner;
-        rules.allowed_perm = 0600;
+        rules.allowed_perm = t->place == PLACE_SYSTEM ? 0600 : t->store->cfg.allowed_perm;
     } else {
         rules.check_owner = !t->store->cfg.no_strict_owner;
         rules.owner = t->actor.uid;
@@ -184,9 +192,15 @@ static int open_existing(struct file_txn *t, totp_error *err)
     int rc = act(t, &saved, err);
     if (rc != TOTP_OK)
         return rc;
-    rc = totpi_open_dir(t->dir, &t->dirfd, err);
-    if (rc == TOTP_OK && t->place == PLACE_SYSTEM)
-        rc = check_system_dir(t, err);
+    if (t->place == PLACE_HOME) {
+        rc = open_home_dir(t, err);
+    } else if (t->place == PLACE_ROOT_FILE) {
+        rc = open_root_file_dir(t, err);
+    } else {
+        rc = must_exist(totpi_open_dir(t->dir, &t->dirfd, err), err);
+        if (rc == TOTP_OK)
+            rc = check_system_dir(t, err);
+    }
     if (rc == TOTP_OK)
         rc = totpi_open_locked(t->dirfd, t->name, t->path, &rules, t->store->cfg.lock_timeout_ms,
                                &t->fd, &t->st, err);
@@ -202,16 +216,22 @@ static int open_for_create(struct file_txn *t, totp_error *err)
     int rc = act(t, &saved, err);
     if (rc != TOTP_OK)
         return rc;
-    rc = totpi_make_dirs(t->dir, err);
-    if (rc == TOTP_OK)
-        rc = totpi_open_dir(t->dir, &t->dirfd, err);
-    if (rc == TOTP_OK && t->place == PLACE_SYSTEM)
-        rc = check_system_dir(t, err);
+    t->create = 1;
+    if (t->place == PLACE_HOME) {
+        rc = open_home_dir(t, err);
+    } else if (t->place == PLACE_ROOT_FILE) {
+        rc = open_root_file_dir(t, err);
+    } else {
+        rc = totpi_make_dirs(t->dir, err);
+        if (rc == TOTP_OK)
+            rc = totpi_open_dir(t->dir, &t->dirfd, err);
+        if (rc == TOTP_OK)
+            rc = check_system_dir(t, err);
+    }
     if (rc == TOTP_OK)
         rc = totpi_lock(t->dirfd, t->store->cfg.lock_timeout_ms, t->dir, err);
     if (rc == TOTP_OK && fstatat(t->dirfd, t->name, &st, AT_SYMLINK_NOFOLLOW) == 0)
         rc = totpi_fail(err, TOTP_EEXIST, EEXIST, 0, "%s: already exists", t->path);
-    t->create = 1;
     return unact(&saved, rc, err);
 }
 
@@ -231,10 +251,26 @@ static int read_record(struct file_txn *t, totp_record **rec, totp_error *err)
     return TOTP_OK;
 }
 
+/* Tell the debug trace what this place held. */
+static void trace(const struct file_txn *t, const char *path, int rc, const totp_error *local)
+{
+    char line[sizeof(local->message) + 64];
+    if (t->store->cfg.trace == NULL)
+        return;
+    if (rc == TOTP_OK || rc == TOTP_ENOENT)
+        snprintf(line, sizeof(line), "%s: %s", path, rc == TOTP_OK ? "found" : "absent");
+    else if (strncmp(local->message, path, strlen(path)) == 0)
+        snprintf(line, sizeof(line), "%s", local->message);
+    else
+        snprintf(line, sizeof(line), "%s: %s", path, local->message);
+    t->store->cfg.trace(t->store->cfg.trace_ctx, line);
+}
+
 /* Set up t for one candidate path; PLACE_HOME needs the actor. */
 static int try_candidate(struct file_txn *t, enum place place, const char *path, int create,
                          totp_error *err)
 {
+    totp_error local = {0};
     free(t->path), free(t->dir), free(t->name);
     t->path = t->dir = t->name = NULL;
     if (t->fd >= 0)
@@ -242,10 +278,14 @@ static int try_candidate(struct file_txn *t, enum place place, const char *path,
     if (t->dirfd >= 0)
         close(t->dirfd), t->dirfd = -1;
     t->place = place;
-    int rc = split_path(t, path, err);
-    if (rc != TOTP_OK)
-        return rc;
-    return create ? open_for_create(t, err) : open_existing(t, err);
+    int rc = split_path(t, path, &local);
+    if (rc == TOTP_OK)
+        rc = create ? open_for_create(t, &local) : open_existing(t, &local);
+    if (!create)
+        trace(t, path, rc, &local);
+    if (err != NULL)
+        *err = local;
+    return rc;
 }
 
 /* Who reads and owns files in a home directory: the user, or user='s account. */
@@ -266,59 +306,101 @@ static int load_actor(struct file_txn *t, const struct totpi_account *user, totp
     return rc;
 }
 
+/* A system store we may not read, or that is not there, when the caller (a user's own tool)
+ * asked to look past it. */
+static int skippable_system_store(const struct file_txn *t, int rc, const totp_error *local)
+{
+    return t->store->cfg.skip_unreadable_system_store && t->dirfd < 0 &&
+           (rc == TOTP_EPERM || rc == TOTP_EIO) &&
+           (local->sys_errno == EACCES || local->sys_errno == ENOENT);
+}
+
+/* The records in the user's home, in lookup order (or the secret= file). */
+static int try_home(struct file_txn *t, const struct totpi_account *acct, int create,
+                    totp_error *err)
+{
+    struct file_store *s = t->store;
+    char path[4096];
+    int rc = load_actor(t, acct, err);
+    if (rc != TOTP_OK)
+        return rc;
+    if (s->secret_path != NULL) {
+        rc = totpi_expand_secret_path(s->secret_path, acct, path, sizeof(path), err);
+        t->secret = 1;
+        if (rc == TOTP_OK)
+            rc = try_candidate(t, s->cfg.system_only ? PLACE_ROOT_FILE : PLACE_HOME, path, create,
+                               err);
+        return rc;
+    }
+    static const char *const homes[] = {USER_RECORD, GA_RECORD};
+    rc = TOTP_ENOENT;
+    for (size_t i = 0; i < 2 && rc == TOTP_ENOENT; i++) {
+        snprintf(path, sizeof(path), "%s/%s", t->actor.home, homes[i]);
+        rc = try_candidate(t, PLACE_HOME, path, create, err);
+        if (create)
+            break; /* self-enrollment writes ~/.config/totp/secret */
+    }
+    if (rc == TOTP_OK && s->cfg.system_only) {
+        if (s->cfg.trace != NULL)
+            s->cfg.trace(s->cfg.trace_ctx, "that record is the user's: system_only refuses it");
+        rc = totpi_fail(err, TOTP_EUNTRUSTED, 0, 0,
+                        "%s: the user can write this record, and this line trusts only the "
+                        "system store (system_only)",
+                        t->path);
+    }
+    return rc;
+}
+
 static int file_begin(totp_store *store, const char *user, int flags, totp_txn **txn,
                       totp_record **rec, totp_error *err)
 {
     struct file_store *s = (struct file_store *)store;
     struct totpi_account acct = {0};
-    int create = (flags & TOTP_TXN_CREATE) != 0, have_acct = 0, rc;
+    int create = (flags & TOTP_TXN_CREATE) != 0, rc;
     char path[4096];
 
     if (!totpi_user_name_ok(user))
         return totpi_fail(err, TOTP_EUSER, 0, 0, "unusable user name");
+    /* One account, one name: every path uses the account's own spelling of it (a
+     * case-insensitive account source answers "ALICE" with alice). A record left by an account
+     * that no longer exists is still found (and removable) under the name given. */
+    int known = totpi_account_lookup(user, &acct, err);
+    if (known != TOTP_OK && known != TOTP_EUSER)
+        return known;
+    const char *name = known == TOTP_OK ? acct.name : user;
+    if (!totpi_user_name_ok(name)) {
+        totpi_account_clear(&acct);
+        return totpi_fail(err, TOTP_EUSER, 0, 0, "unusable user name");
+    }
     struct file_txn *t = txn_new(s);
-    if (t == NULL)
+    if (t == NULL) {
+        totpi_account_clear(&acct);
         return totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
+    }
 
     int want_system = s->secret_path == NULL && s->system_dir != NULL &&
                       (!create || (flags & TOTP_TXN_SYSTEM) || geteuid() == 0);
     rc = TOTP_ENOENT;
     if (want_system) {
-        snprintf(path, sizeof(path), "%s/%s", s->system_dir, user);
+        snprintf(path, sizeof(path), "%s/%s", s->system_dir, name);
         totp_error local = {0};
         rc = try_candidate(t, PLACE_SYSTEM, path, create, &local);
         /* Not knowing whether a system record exists is an error, unless the caller (a user's
          * own tool) asked to look past a system store it cannot read. */
-        if (!create && rc == TOTP_EPERM && t->dirfd < 0 && local.sys_errno == EACCES &&
-            s->cfg.skip_unreadable_system_store)
+        if (!create && skippable_system_store(t, rc, &local))
             rc = TOTP_ENOENT;
         if (err != NULL && rc != TOTP_OK && rc != TOTP_ENOENT)
             *err = local;
     }
     if (rc == TOTP_ENOENT && !(create && want_system)) {
-        rc = totpi_account_lookup(user, &acct, err);
-        have_acct = rc == TOTP_OK;
-        if (rc == TOTP_OK)
-            rc = load_actor(t, &acct, err);
-        if (rc == TOTP_OK && s->secret_path != NULL) {
-            rc = expand_template(s->secret_path, &acct, path, sizeof(path), err);
-            if (rc == TOTP_OK)
-                rc = try_candidate(t, PLACE_HOME, path, create, err);
-        } else if (rc == TOTP_OK) {
-            static const char *const homes[] = {USER_RECORD, GA_RECORD};
-            rc = TOTP_ENOENT;
-            for (size_t i = 0; i < 2 && rc == TOTP_ENOENT; i++) {
-                snprintf(path, sizeof(path), "%s/%s", acct.home, homes[i]);
-                rc = try_candidate(t, PLACE_HOME, path, create, err);
-                if (create)
-                    break; /* self-enrollment writes ~/.config/totp/secret */
-            }
-        }
+        if (known != TOTP_OK)
+            rc = totpi_fail(err, TOTP_EUSER, 0, 0, "no such user \"%s\"", user);
+        else
+            rc = try_home(t, &acct, create, err);
     }
-    if (have_acct)
-        totpi_account_clear(&acct);
     if (rc == TOTP_ENOENT)
-        totpi_fail(err, TOTP_ENOENT, ENOENT, 0, "no record for user \"%s\"", user);
+        totpi_fail(err, TOTP_ENOENT, ENOENT, 0, "no record for user \"%s\"", name);
+    totpi_account_clear(&acct);
     if (rc == TOTP_OK && !create && !(flags & TOTP_TXN_UNREAD))
         rc = read_record(t, rec, err);
     if (rc != TOTP_OK) {
@@ -376,54 +458,6 @@ static const char *file_location(const totp_txn *txn)
     return ((const struct file_txn *)txn)->path;
 }
 
-static int file_list(totp_store *store, char ***users, totp_error *err)
-{
-    struct file_store *s = (struct file_store *)store;
-    struct file_txn probe = {.store = s, .dirfd = -1, .fd = -1, .place = PLACE_SYSTEM};
-    if (s->system_dir == NULL)
-        return totpi_fail(err, TOTP_ENOENT, 0, 0, "there is no system store");
-    probe.dir = s->system_dir;
-    int rc = totpi_open_dir(s->system_dir, &probe.dirfd, err);
-    if (rc == TOTP_OK)
-        rc = check_system_dir(&probe, err);
-    DIR *d = rc == TOTP_OK ? fdopendir(probe.dirfd) : NULL;
-    if (rc == TOTP_OK && d == NULL)
-        rc = totpi_fail(err, TOTP_EIO, errno, 0, "%s: %s", s->system_dir, strerror(errno));
-    size_t n = 0, cap = 16;
-    char **names = rc == TOTP_OK ? calloc(cap + 1, sizeof(char *)) : NULL;
-    struct dirent *e;
-    while (names != NULL && (e = readdir(d)) != NULL) {
-        struct stat st;
-        /* Records only: no dot files (temporaries), no links, nothing but regular files. */
-        if (!totpi_user_name_ok(e->d_name) ||
-            fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
-            continue;
-        if (n == cap) {
-            char **grown = realloc(names, (cap * 2 + 1) * sizeof(char *));
-            if (grown == NULL)
-                break;
-            names = grown;
-            cap *= 2;
-        }
-        if ((names[n] = strdup(e->d_name)) == NULL)
-            break;
-        names[++n] = NULL;
-    }
-    if (d != NULL)
-        closedir(d);
-    else if (probe.dirfd >= 0)
-        close(probe.dirfd);
-    if (rc == TOTP_OK && (names == NULL || e != NULL)) {
-        totp_store_list_free(names);
-        return totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
-    }
-    if (rc == TOTP_OK) {
-        qsort(names, n, sizeof(char *), compare_names);
-        *users = names;
-    }
-    return rc;
-}
-
 static void file_free(totp_store *store)
 {
     struct file_store *s = (struct file_store *)store;
@@ -433,12 +467,13 @@ static void file_free(totp_store *store)
 }
 
 static const struct totp_store_ops file_ops = {
-    file_begin, file_commit, file_remove, file_abort, file_location, file_list, file_free,
+    file_begin, file_commit, file_remove, file_abort, file_location, totpi_file_list, file_free,
 };
 
 int totp_store_file_new(const totp_file_store_config *config, totp_store **out)
 {
-    static const totp_file_store_config defaults = {NULL, NULL, 0, 0, 0600, 0, 0, 5000, 0};
+    static const totp_file_store_config defaults = {NULL, NULL, 0, 0,    0600, 0,
+                                                    0,    5000, 0, NULL, NULL, 0};
     if (out == NULL)
         return TOTP_EINVAL;
     *out = NULL;

@@ -46,6 +46,7 @@ enum {
     TOTP_EUSER = -21,      /* unknown user, or a user name unfit for a path */
     TOTP_ERATELIMIT = -22, /* too many attempts: RATE_LIMIT or the site floor */
     TOTP_EEXIST = -23,     /* a record already exists */
+    TOTP_EUNTRUSTED = -30, /* the record is one the user can write, and system_only is set */
 };
 
 /* The last error code; tests walk TOTP_OK..TOTP_ELAST. */
@@ -139,8 +140,9 @@ typedef struct totp_window {
 /*
  * Verify `code` against every step of `window`. The HMAC key is set up once; each candidate is
  * compared in constant time and the scan never stops early. On TOTP_OK, `*matched` (if not NULL)
- * is the lowest matching step above the watermark, which the caller must record as the new
- * watermark. Returns TOTP_ECODE for a malformed code, TOTP_EMISMATCH or TOTP_EREPLAY otherwise.
+ * is the matching step above the watermark nearest `center` (the earlier of two as near), which
+ * the caller must record as the new watermark. Returns TOTP_ECODE for a malformed code,
+ * TOTP_EMISMATCH or TOTP_EREPLAY otherwise.
  */
 int totp_verify(const totp_key *key, const char *code, const totp_window *window,
                 uint64_t *matched);
@@ -244,6 +246,10 @@ const char *totp_record_get(const totp_record *rec, const char *key);
 /* Set (replace in place, or add after the other options) or remove an option. Known keys are
  * validated as the parser would; TOTP_EFORMAT if the value is not acceptable. */
 int totp_record_set(totp_record *rec, const char *key, const char *value);
+
+/* Why `value` is not acceptable for `key` (a sentence such as "must be 1 to 128 characters
+ * without ':'"), or NULL if it is: the check totp_record_set() applies. */
+const char *totp_record_check(const char *key, const char *value);
 int totp_record_unset(totp_record *rec, const char *key);
 
 /* The secret, and the algorithm/digits/period the record says (or `defaults` where silent). */
@@ -261,6 +267,19 @@ int totp_record_set_scratch(totp_record *rec, const uint32_t *codes, size_t n);
  */
 int totp_record_uri(const totp_record *rec, const totp_params *defaults, const char *issuer,
                     const char *account, char **uri);
+
+/*
+ * A new record from an otpauth URI made by another system (pyotp, otplib, oathtool, an
+ * authenticator's export): its secret, algorithm, digits and period; for HOTP the counter
+ * (HOTP_COUNTER, at least 1); ISSUER and ACCOUNT when they fit totp(5). `*account` receives the
+ * URI's account name (malloc'ed). otpauth-migration:// exports are refused with a message
+ * saying so. Errors as totp_uri_parse(), with `err` saying what is wrong (never the secret).
+ */
+int totp_record_from_uri(const char *text, totp_record **out, char **account, totp_error *err);
+
+/* The user name an imported URI's account names: the account up to its first '@'
+ * ("alice@example.com" and "alice" both name alice). TOTP_EUSER if there is none. */
+int totp_uri_account_user(const char *account, char *user, size_t size);
 
 /* The replay watermark of a TOTP record: the highest time step in DISALLOW_REUSE, the last one
  * a code was accepted for. TOTP_ENOENT if there is none yet. */
@@ -301,11 +320,18 @@ typedef struct totp_policy {
     unsigned grace_period;  /* seconds; > 0: remember the host of each code login (LASTn) */
     const char *rhost;      /* the remote host of this login, or NULL */
     totp_throttle throttle; /* the guessing bound (throttle=) */
+    unsigned skew_max;      /* seconds TIME_SKEW and its learning may reach; 0: the default */
 } totp_policy;
+
+/* How far a phone's clock may be off and still be learned (and TIME_SKEW honoured), in
+ * seconds, unless the policy says: phones that keep network time are seconds off; a clock set
+ * by hand, minutes. At most TOTP_SKEW_MAX_SECONDS. */
+#define TOTP_SKEW_MAX_DEFAULT 300
+#define TOTP_SKEW_MAX_SECONDS 45000
 
 #define TOTP_POLICY_DEFAULT                                                                        \
     {                                                                                              \
-        TOTP_PARAMS_DEFAULT, 3, 0, 0, 0, 0, 0, NULL, TOTP_THROTTLE_DEFAULT                         \
+        TOTP_PARAMS_DEFAULT, 3, 0, 0, 0, 0, 0, NULL, TOTP_THROTTLE_DEFAULT, 0                      \
     }
 
 typedef enum {
@@ -322,6 +348,8 @@ typedef struct totp_result {
     int changed;            /* the record holds new state that must be committed */
     size_t scratch_left;    /* scratch codes left afterwards */
     size_t code_len;        /* TOTP_INPUT_SUFFIX: how many trailing characters were the code */
+    int clock_hint;         /* a wrong time-based code is the code of a step within an hour... */
+    int64_t off_by;         /* ...this many seconds from the expected one: check the clocks */
     uint64_t failures;      /* consecutive failures afterwards (FAILURES) */
     unsigned throttle_wait; /* seconds until a code is judged again (0: now) */
     int throttle_started;   /* this failure began the delays (log it once) */
@@ -331,6 +359,10 @@ typedef struct totp_result {
  * 8 characters are tried as a scratch code, then the last DIGITS as a code; spaces are part of
  * the password, not ignored. It counts as one attempt. */
 #define TOTP_INPUT_SUFFIX 1
+/* Input flag for totp_authenticate: only a match counts. If the input does not match (or the
+ * record is rate limited), the record is left exactly as it was: no failure, no rate-limit
+ * slot, no counter moved (try_first_pass, whose password may merely end in digits). */
+#define TOTP_INPUT_PROBE 2
 
 /*
  * Decide on `code` at `now` (Unix seconds, from the caller's clock) and update `rec` in memory:
@@ -380,8 +412,16 @@ typedef struct totp_file_store_config {
     int no_strict_owner;              /* do not check who owns a record in a home directory */
     uid_t system_owner;               /* owner of the system store (0; tests use their own uid) */
     unsigned lock_timeout_ms;         /* give up waiting for a lock after this long; 0 means 5000 */
-    int skip_unreadable_system_store; /* a system store we may not read counts as empty (for
-                                       * users' own tools; otherwise that is an error) */
+    int skip_unreadable_system_store; /* a system store we may not read, or that is missing,
+                                       * counts as empty (for users' own tools; otherwise that
+                                       * is an error) */
+    /* debug: called once for each place looked at, with "PATH: absent", "PATH: found" or
+     * "PATH: " and why it cannot be used (never anything secret); NULL: silent. */
+    void (*trace)(void *trace_ctx, const char *message);
+    void *trace_ctx;
+    int system_only; /* system_only: trust only records the user cannot write (the system
+                      * store, a secret= file root's alone); one in the home is
+                      * TOTP_EUNTRUSTED */
 } totp_file_store_config;
 
 int totp_store_file_new(const totp_file_store_config *config, totp_store **out);
@@ -440,6 +480,25 @@ void totp_txn_abort(totp_txn *txn);
  * with totp_store_list_free(). */
 int totp_store_list(totp_store *store, char ***users, totp_error *err);
 void totp_store_list_free(char **users);
+
+/* The account's own spelling of `name` (pw_name of getpwnam_r), malloc'ed: every path and
+ * lookup uses it, so that "ALICE" from a case-insensitive account source finds alice's
+ * records. TOTP_EUSER if there is no such account, TOTP_EIO if the lookup failed. */
+int totp_user_canonical(const char *name, char **canonical, totp_error *err);
+
+/* 1 if `store` is a file store with secret= set and the system store still has a record for
+ * `user` (its path in `path`), which that secret= line hides; else 0. */
+int totp_store_hides_system_record(totp_store *store, const char *user, char *path, size_t size);
+
+/*
+ * Remove every record that would authenticate `user`, in the lookup order (for files: the
+ * system record, ~/.config/totp/secret, ~/.google_authenticator; each home file as the user),
+ * so that removing one never makes the next one active. `*removed` receives the locations
+ * removed (free with totp_store_list_free()), also when an error stops the walk part way.
+ * TOTP_ENOENT if there was none. A system record of an account that no longer exists is removed
+ * too (there is then no home to look in).
+ */
+int totp_store_remove_all(totp_store *store, const char *user, char ***removed, totp_error *err);
 
 /* Where the record of a transaction lives (for logs and totpctl). */
 const char *totp_txn_location(const totp_txn *txn);
@@ -509,7 +568,9 @@ int totp_options_store(const totp_options *opt, totp_store **out, totp_error *er
 /* ---- Output files ------------------------------------------------------------------------ */
 
 /* Write `len` bytes to `path` (replacing a regular file there, never following a symlink),
- * mode 0600, via a temporary file, fsync and rename: for QR images, which hold the secret. */
+ * mode 0600, via a temporary file, fsync and rename: for QR images, which hold the secret. As
+ * root, no link on the path is followed and every directory on it must be root's and not
+ * writable by others (root's sticky directories such as /tmp excepted). */
 int totp_output_file(const char *path, const void *data, size_t len, totp_error *err);
 
 /* ---- Hygiene ----------------------------------------------------------------------------- */

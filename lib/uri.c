@@ -10,43 +10,9 @@
 
 /* ---- Text helpers ------------------------------------------------------------------------ */
 
-/* Valid UTF-8 (no overlong forms, surrogates or values above U+10FFFF), no control characters. */
 static int text_is_clean(const unsigned char *s, size_t len)
 {
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = s[i];
-        if (c < 0x20 || c == 0x7f)
-            return 0;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t n;
-        uint32_t cp, min;
-        if ((c & 0xe0) == 0xc0) {
-            n = 1, cp = c & 0x1f, min = 0x80;
-        } else if ((c & 0xf0) == 0xe0) {
-            n = 2, cp = c & 0x0f, min = 0x800;
-        } else if ((c & 0xf8) == 0xf0) {
-            n = 3, cp = c & 0x07, min = 0x10000;
-        } else {
-            return 0;
-        }
-        if (len - i <= n)
-            return 0;
-        for (size_t k = 1; k <= n; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i + k] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return 0;
-        if (cp >= 0x80 && cp < 0xa0) /* C1 controls */
-            return 0;
-        i += n + 1;
-    }
-    return 1;
+    return totpi_text_chars((const char *)s, len) >= 0;
 }
 
 static int hex_value(char c)

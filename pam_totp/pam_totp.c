@@ -11,6 +11,7 @@
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
+#include "accepted.h"
 #include "conv.h"
 #include "log.h"
 #include "totp.h"
@@ -29,6 +30,7 @@ struct login {
     totp_policy policy;
     totp_store *store;
     struct log_context log;
+    const char *user; /* the account's own name (see totp_user_canonical) */
     int64_t now;
     char record[4096]; /* where the record is, once known */
 };
@@ -44,6 +46,7 @@ static int pam_result(int rc)
     case TOTP_ECODE:
     case TOTP_ENOENT:
     case TOTP_EUSER:
+    case TOTP_EUNTRUSTED:
         return PAM_AUTH_ERR;
     case TOTP_ERATELIMIT:
         return PAM_MAXTRIES;
@@ -84,6 +87,8 @@ static const char *denied_reason(int rc)
         return "no record";
     case TOTP_EUSER:
         return "unknown user";
+    case TOTP_EUNTRUSTED:
+        return "the record is one the user can write (system_only)";
     default:
         return NULL; /* an error: its message is the reason */
     }
@@ -102,16 +107,26 @@ static int decide(struct login *l, int rc, const totp_result *res, const totp_er
         snprintf(buf, sizeof(buf), "too many attempts; codes judged again in %u s",
                  res->throttle_wait);
         log_decision(l->pamh, &l->log, LOG_NOTICE, "denied", buf, record);
+    } else if (rc == TOTP_EMISMATCH && res != NULL && res->clock_hint) {
+        /* Clock trouble, not a wrong code: say how far off, never the code. */
+        char why[96];
+        snprintf(why, sizeof(why), "wrong code (matches a code %lld s %s: check the clocks)",
+                 (long long)(res->off_by < 0 ? -res->off_by : res->off_by),
+                 res->off_by < 0 ? "behind" : "ahead");
+        log_decision(l->pamh, &l->log, LOG_NOTICE, "denied", why, record);
+    } else if (rc == TOTP_EUNTRUSTED && err != NULL && err->message[0] != '\0') {
+        log_decision(l->pamh, &l->log, LOG_NOTICE, "denied", err->message, NULL); /* names it */
     } else if (denied_reason(rc) != NULL) {
         log_decision(l->pamh, &l->log, LOG_NOTICE, "denied", denied_reason(rc), record);
-        if (res != NULL && res->throttle_started) { /* once, when the delays begin */
-            snprintf(buf, sizeof(buf), "%llu consecutive failures; no code judged for %u s",
-                     (unsigned long long)res->failures, res->throttle_wait);
-            log_decision(l->pamh, &l->log, LOG_WARNING, "throttled", buf, record);
-        }
     } else {
         const char *why = err != NULL && err->message[0] != '\0' ? err->message : totp_strerror(rc);
         log_decision(l->pamh, &l->log, LOG_ERR, "error", why, NULL);
+    }
+    if ((rc == TOTP_EMISMATCH || rc == TOTP_EREPLAY || rc == TOTP_ECODE) && res != NULL &&
+        res->throttle_started) { /* once, as the delays begin */
+        snprintf(buf, sizeof(buf), "%llu consecutive failures; no code judged for %u s",
+                 (unsigned long long)res->failures, res->throttle_wait);
+        log_decision(l->pamh, &l->log, LOG_WARNING, "throttled", buf, record);
     }
     return pam_result(rc);
 }
@@ -121,7 +136,7 @@ static int look(struct login *l, int *grace, totp_error *err)
 {
     totp_txn *txn = NULL;
     totp_record *rec = NULL;
-    int rc = totp_store_begin(l->store, l->log.user, 0, &txn, &rec, err);
+    int rc = totp_store_begin(l->store, l->user, 0, &txn, &rec, err);
     if (rc == TOTP_OK) {
         snprintf(l->record, sizeof(l->record), "%s", totp_txn_location(txn));
         *grace = totp_grace_applies(rec, l->log.rhost, l->now, l->policy.grace_period);
@@ -165,8 +180,45 @@ static int forward_password(struct login *l, const char *input, size_t code_len)
 
 static int check(struct login *l, const char *input, int flags, totp_result *res, totp_error *err)
 {
-    return totp_authenticate(l->store, l->log.user, input, flags, l->now, &l->policy, res,
-                             l->record, sizeof(l->record), err);
+    return totp_authenticate(l->store, l->user, input, flags, l->now, &l->policy, res, l->record,
+                             sizeof(l->record), err);
+}
+
+/* A code that was judged and did not get the user in. */
+static int is_miss(int rc)
+{
+    return rc == TOTP_EMISMATCH || rc == TOTP_ECODE || rc == TOTP_EREPLAY;
+}
+
+#define NO_ANSWER 1 /* not a library code: the question after a probe went unanswered */
+
+/* try_first_pass: the earlier password did not match as password+code and, judged as a probe,
+ * cost nothing. Ask. If the answer does not get the user in either, or there is none, the
+ * earlier password is counted after all (judged again, as a real attempt): otherwise anyone
+ * could send password+guess and never answer, for guesses that nothing counts. */
+static int ask_after_probe(struct login *l, char **input, int *flags, totp_result *res,
+                           totp_error *err)
+{
+    char *probe = *input;
+    int rc = NO_ANSWER;
+    *input = ask(l, flags);
+    if (*input != NULL)
+        rc = check(l, *input, *flags, res, err);
+    if (rc == NO_ANSWER || is_miss(rc) || rc == TOTP_ERATELIMIT) {
+        totp_result counted = {0};
+        totp_error counted_err = {0};
+        int crc = check(l, probe, TOTP_INPUT_SUFFIX, &counted, &counted_err);
+        if (crc == TOTP_OK) { /* a new time step made it password+code after all */
+            totp_wipe_string(*input);
+            *input = probe;
+            *flags = TOTP_INPUT_SUFFIX;
+            *res = counted;
+            *err = counted_err;
+            return crc;
+        }
+    }
+    totp_wipe_string(probe);
+    return rc;
 }
 
 static int authenticate(struct login *l)
@@ -178,8 +230,16 @@ static int authenticate(struct login *l)
     /* Only nullok and grace_period decide anything before the question; without them, the
      * record is read once, under its lock, after it. */
     int found = TOTP_OK;
-    if (l->opt->nullok || l->policy.grace_period > 0)
+    int earlier = !l->opt->forward_pass && accepted_any(l->pamh, l->user);
+    if (l->opt->nullok || l->policy.grace_period > 0 || earlier)
         found = look(l, &grace, &lookerr);
+    /* The same record accepted a code earlier in this transaction (pam_totp twice in a stack):
+     * that code is spent, so asking again could only end in a replay. */
+    if (found == TOTP_OK && earlier && accepted_before(l->pamh, l->user, l->record)) {
+        log_decision(l->pamh, &l->log, LOG_INFO, "accepted",
+                     "a code accepted earlier in this PAM transaction", l->record);
+        return PAM_SUCCESS;
+    }
     /* With forward_pass the question also carries the password the next module needs, so a
      * grace period cannot skip it. */
     if (found == TOTP_OK && grace && !l->opt->forward_pass) {
@@ -201,6 +261,10 @@ static int authenticate(struct login *l)
         input = first_pass(l);
         from_first = input != NULL;
         flags = TOTP_INPUT_SUFFIX;
+        /* try_first_pass: only a password that matches as password+code counts; one that does
+         * not costs nothing (no failure, no rate-limit slot, no counter) before we ask. */
+        if (l->opt->pass_mode == TOTP_PASS_TRY_FIRST)
+            flags |= TOTP_INPUT_PROBE;
     }
     if (input == NULL && l->opt->pass_mode != TOTP_PASS_USE_FIRST)
         input = ask(l, &flags);
@@ -214,20 +278,35 @@ static int authenticate(struct login *l)
     }
 
     rc = check(l, input, flags, &res, &err);
-    if (from_first && l->opt->pass_mode == TOTP_PASS_TRY_FIRST &&
-        (rc == TOTP_EMISMATCH || rc == TOTP_ECODE || rc == TOTP_EREPLAY)) {
-        totp_wipe_string(input);
-        input = ask(l, &flags);
-        if (input == NULL) {
+    if (from_first && l->opt->pass_mode == TOTP_PASS_TRY_FIRST && is_miss(rc)) {
+        rc = ask_after_probe(l, &input, &flags, &res, &err);
+        if (rc == NO_ANSWER) {
             log_decision(l->pamh, &l->log, LOG_NOTICE, "denied", "no code given", NULL);
             return PAM_AUTH_ERR;
         }
-        rc = check(l, input, flags, &res, &err);
     }
     if (rc == TOTP_OK && (flags & TOTP_INPUT_SUFFIX) && l->opt->forward_pass)
         rc = forward_password(l, input, res.code_len);
     totp_wipe_string(input);
+    if (rc == TOTP_OK)
+        accepted_remember(l->pamh, l->user, l->record);
     return decide(l, rc, &res, &err);
+}
+
+/* debug: one line for each place the store looked at, and what it found there. */
+static void debug_trace(void *ctx, const char *message)
+{
+    log_note(ctx, LOG_DEBUG, "debug: looked for a record: ", message);
+}
+
+/* secret= names the record; a system record the administrator made for the user is then not
+ * consulted, which nobody should learn only when it matters. */
+static void warn_hidden_system_record(struct login *l)
+{
+    char path[4096];
+    if (totp_store_hides_system_record(l->store, l->user, path, sizeof(path)))
+        log_note(l->pamh, LOG_WARNING,
+                 "secret= is set, so this line does not consult the system store's record ", path);
 }
 
 PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
@@ -256,9 +335,24 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
         totp_options_clear(&opt);
         return PAM_AUTH_ERR;
     }
+    /* One account, one name: "ALICE" from a case-insensitive account source is alice. A user
+     * that does not exist is asked like anyone else; a lookup that fails is an error. */
+    char *canonical = NULL;
+    rc = totp_user_canonical(user, &canonical, &err);
+    if (rc != TOTP_OK && rc != TOTP_EUSER) {
+        log_decision(pamh, &l.log, LOG_ERR, "error", err.message, NULL);
+        totp_options_clear(&opt);
+        return rc == TOTP_ENOMEM ? PAM_BUF_ERR : PAM_AUTHINFO_UNAVAIL;
+    }
+    l.user = canonical != NULL ? canonical : user;
+    l.log.user = l.user;
     l.policy = opt.policy;
     l.policy.rhost = l.log.rhost;
     l.now = (int64_t)time(NULL);
+    if (opt.debug) {
+        opt.store.trace = debug_trace;
+        opt.store.trace_ctx = pamh;
+    }
     rc = totp_options_store(&opt, &l.store, &err);
     if (rc != TOTP_OK) {
         log_decision(pamh, &l.log, LOG_ERR, "error", err.message, NULL);
@@ -266,8 +360,10 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
     } else {
         if (opt.debug && opt.conf != NULL)
             log_note(pamh, LOG_DEBUG, "debug: site configuration from ", opt.conf);
+        warn_hidden_system_record(&l);
         rc = authenticate(&l);
     }
+    free(canonical);
     totp_store_free(l.store);
     totp_options_clear(&opt);
     return rc;

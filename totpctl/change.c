@@ -25,8 +25,20 @@ static const char *verdict_text(int rc, const totp_result *res)
     }
 }
 
+/* The verdict, with the clock hint when a wrong code is another step's code (never the code). */
+static const char *verdict_line(int rc, const totp_result *res, char *buf, size_t size)
+{
+    if (rc != TOTP_EMISMATCH || !res->clock_hint)
+        return verdict_text(rc, res);
+    snprintf(buf, size, "rejected: wrong code (matches a code %lld s %s: check the clocks)",
+             (long long)(res->off_by < 0 ? -res->off_by : res->off_by),
+             res->off_by < 0 ? "behind" : "ahead");
+    return buf;
+}
+
 int cmd_verify(struct cli *c)
 {
+    char line[128];
     totp_result res;
     totp_error err = {0};
     char where[4096];
@@ -41,11 +53,11 @@ int cmd_verify(struct cli *c)
         struct json j;
         cli_json_begin(&j, c, where);
         json_bool(&j, "accepted", rc == TOTP_OK);
-        json_string(&j, "result", verdict_text(rc, &res));
+        json_string(&j, "result", verdict_line(rc, &res, line, sizeof(line)));
         json_int(&j, "scratch_codes_left", (int64_t)res.scratch_left);
         json_end(&j);
     } else {
-        printf("%s\n", verdict_text(rc, &res));
+        printf("%s\n", verdict_line(rc, &res, line, sizeof(line)));
     }
     return rc == TOTP_OK ? EXIT_OK : EXIT_REJECTED;
 }
@@ -130,28 +142,34 @@ int cmd_reset_failures(struct cli *c)
 
 int cmd_remove(struct cli *c)
 {
-    totp_txn *txn = NULL;
-    totp_record *rec = NULL;
+    char **removed = NULL;
     totp_error err = {0};
-    char where[4096];
-    /* Not read: a record too broken to use can still be removed. */
-    int rc = totp_store_begin(c->store, c->user, TOTP_TXN_UNREAD, &txn, &rec, &err);
-    if (rc == TOTP_ENOENT)
-        return cli_fail(EXIT_REJECTED, "%s is not enrolled", c->user);
-    if (rc != TOTP_OK)
-        return cli_error(rc, &err);
-    snprintf(where, sizeof(where), "%s", totp_txn_location(txn));
-    if ((rc = totp_txn_remove(txn, &err)) != TOTP_OK)
-        return cli_error(rc, &err);
-    if (c->json) {
+    /* Every record in the lookup order, not only the first: else the next one takes over. */
+    int rc = totp_store_remove_all(c->store, c->user, &removed, &err);
+    if (c->json && removed != NULL) {
         struct json j;
-        cli_json_begin(&j, c, where);
-        json_bool(&j, "removed", 1);
+        cli_json_begin(&j, c, removed[0]);
+        json_bool(&j, "removed", rc == TOTP_OK);
+        json_open(&j, "paths", '[');
+        for (size_t i = 0; removed[i] != NULL; i++)
+            json_string(&j, NULL, removed[i]);
+        json_close(&j, ']');
         json_end(&j);
     } else {
-        printf("removed %s\n", where);
+        for (size_t i = 0; removed != NULL && removed[i] != NULL; i++)
+            printf("removed %s\n", removed[i]);
     }
-    return EXIT_OK;
+    totp_store_list_free(removed);
+    if (rc == TOTP_ENOENT)
+        rc = cli_fail(EXIT_REJECTED, "%s is not enrolled", c->user);
+    else if (rc != TOTP_OK)
+        rc = cli_error(rc, &err);
+    if (rc != EXIT_REJECTED)
+        cli_hidden_system_note(c);
+    if (rc == EXIT_OK && !c->json)
+        fprintf(stderr, "Not removed: copies of these files elsewhere (backups, snapshots), a "
+                        "record a PAM line's secret= names, and the entry in the app.\n");
+    return rc;
 }
 
 int cmd_import(struct cli *c)
@@ -163,6 +181,10 @@ int cmd_import(struct cli *c)
     char where[4096];
     if (!c->is_root)
         return cli_fail(EXIT_ERROR, "import writes the system store: run it as root");
+    if (c->uri)
+        return import_uris(c);
+    if (c->dry_run)
+        return cli_fail(EXIT_USAGE, "--dry-run goes with --uri");
     if (c->arg[0] != '/')
         return cli_fail(EXIT_USAGE, "import %s: must be an absolute path", c->arg);
 
@@ -175,6 +197,8 @@ int cmd_import(struct cli *c)
         rc = totp_store_begin(from, c->user, 0, &txn, &rec, &err);
     totp_txn_abort(txn);
     totp_store_free(from);
+    if (rc == TOTP_EFORMAT) /* e.g. "line 1: the secret is not valid base32" */
+        return cli_fail(EXIT_ERROR, "%s (for otpauth:// URIs: import --uri)", err.message);
     if (rc != TOTP_OK)
         return cli_error(rc, &err);
 
@@ -192,10 +216,17 @@ int cmd_import(struct cli *c)
     totp_record_free(rec);
     if (rc != TOTP_OK)
         return cli_error(rc, &err);
+    /* The file was read as the user: they (and anything running as them) have seen the
+     * secret, and copying it does not take it back. */
+    fprintf(stderr,
+            "totpctl: warning: %s could read the secret in %s, so it is not out of their reach; "
+            "for a secret they have never seen: totpctl -u %s enroll --force\n",
+            c->user, c->arg, c->user);
     if (c->json) {
         struct json j;
         cli_json_begin(&j, c, where);
         json_string(&j, "from", c->arg);
+        json_bool(&j, "secret_exposed", 1);
         json_end(&j);
     } else {
         printf("imported %s into %s; it is used before %s from now on\n", c->arg, where, c->arg);

@@ -31,6 +31,8 @@ enum {
     OPT_QR_PNG = 1 << 15,
     OPT_QR_SVG = 1 << 16,
     OPT_AT = 1 << 17,
+    OPT_URI = 1 << 18,
+    OPT_DRY_RUN = 1 << 19,
 };
 
 struct cli {
@@ -39,7 +41,7 @@ struct cli {
     const char *arg; /* verify's CODE, import's FILE */
     unsigned seen;   /* OPT_* given */
     const char *user_arg, *file, *conf, *issuer, *label, *rate_limit, *qr_png, *qr_svg;
-    int json, force, no_confirm, qr_mode;
+    int json, force, no_confirm, qr_mode, uri, dry_run;
     totp_params params; /* --algorithm --digits --period */
     unsigned window, scratch_count;
     int64_t at;
@@ -68,6 +70,12 @@ void cli_json_begin(struct json *j, const struct cli *c, const char *path);
 const char *cli_default_issuer(void);
 const char *cli_default_account(const struct cli *c);
 
+/* A user (not root) of the file store, where a system store exists that they cannot look into:
+ * an administrator's record there, if any, would be used before theirs. */
+int cli_system_store_hidden(const struct cli *c);
+/* If so, say it on standard error. */
+void cli_hidden_system_note(const struct cli *c);
+
 int cmd_enroll(struct cli *c);
 int cmd_show(struct cli *c);
 int cmd_code(struct cli *c);
@@ -78,5 +86,8 @@ int cmd_scratch(struct cli *c);
 int cmd_reset_failures(struct cli *c);
 int cmd_remove(struct cli *c);
 int cmd_import(struct cli *c);
+
+/* import --uri: otpauth URIs from a file or standard input (import_uri.c). */
+int import_uris(struct cli *c);
 
 #endif /* TOTPCTL_CLI_H */

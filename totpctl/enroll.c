@@ -3,6 +3,7 @@
  * code from the app, and only then the record. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,13 +45,19 @@ static int existing(struct cli *c, int *exists, char *where, size_t size)
         snprintf(where, size, "%s", totp_txn_location(txn));
     totp_txn_abort(txn);
     totp_record_free(rec);
+    /* A system store that is not there yet (a fresh install): root's enrollment creates it. */
+    if (c->is_root && rc == TOTP_EIO && err.sys_errno == ENOENT)
+        rc = TOTP_ENOENT;
     return rc == TOTP_OK || rc == TOTP_ENOENT ? EXIT_OK : cli_error(rc, &err);
 }
 
 static int set_option(totp_record *rec, const char *key, const char *value, const char *option)
 {
+    const char *why = totp_record_check(key, value);
+    if (why != NULL) /* the value itself may be what cannot be printed */
+        return cli_fail(EXIT_USAGE, "%s: %s (see totp(5), %s)", option, why, key);
     if (totp_record_set(rec, key, value) != TOTP_OK)
-        return cli_fail(EXIT_USAGE, "%s %s: not acceptable (see totp(5), %s)", option, value, key);
+        return cli_fail(EXIT_ERROR, "out of memory");
     return EXIT_OK;
 }
 
@@ -91,6 +98,8 @@ static int create(struct cli *c, struct enrollment *e)
     return EXIT_OK;
 }
 
+/* The URI and secret first, then the QR code, last, right above the question: on a standard
+ * terminal the code's top must not have scrolled away when the prompt appears. */
 static int show(struct cli *c, const struct enrollment *e)
 {
     int mode = c->qr_mode >= 0 ? c->qr_mode : isatty(STDOUT_FILENO) && !c->json ? QR_UTF8 : QR_NONE;
@@ -100,23 +109,29 @@ static int show(struct cli *c, const struct enrollment *e)
         return cli_fail(EXIT_ERROR, "%s", err.message);
     if (c->qr_svg != NULL && qr_write_svg(c->qr_svg, e->uri, &err) != TOTP_OK)
         return cli_fail(EXIT_ERROR, "%s", err.message);
+    if (!c->json) {
+        printf("otpauth URI: %s\n", e->uri);
+        printf("secret: %s\n", e->secret);
+    }
     if (mode != QR_NONE) {
-        fprintf(out, "Scan this QR code with your authenticator app:\n\n");
-        if (qr_print(out, e->uri, mode) != 0)
+        fprintf(out, "Scan this QR code with your authenticator app (or type in the secret):\n");
+        fflush(out);
+        if (qr_print_fit(out, e->uri, mode, c->no_confirm ? 0 : 1) < 0)
             return cli_fail(EXIT_ERROR, "cannot draw the QR code");
-        fputc('\n', out);
     }
-    if (c->json)
-        return EXIT_OK;
-    printf("otpauth URI: %s\n", e->uri);
-    printf("secret: %s\n", e->secret);
-    if (c->scratch_count > 0) {
-        printf("scratch codes (each works once; keep them somewhere safe):\n");
-        for (unsigned i = 0; i < c->scratch_count; i++)
-            printf("  %08u\n", (unsigned)e->scratch[i]);
-    }
-    fflush(stdout);
+    fflush(out);
     return EXIT_OK;
+}
+
+/* Scratch codes only once the app has proved it holds the secret, so they are on the screen
+ * when the enrollment is done, not scrolled away above the QR code. */
+static void show_scratch(const struct cli *c, const struct enrollment *e)
+{
+    if (c->json || c->scratch_count == 0)
+        return;
+    printf("scratch codes (each works once; keep them somewhere safe):\n");
+    for (unsigned i = 0; i < c->scratch_count; i++)
+        printf("  %08u\n", (unsigned)e->scratch[i]);
 }
 
 /* Ask for a code from the app until one matches; the record then holds its watermark, so the
@@ -173,7 +188,10 @@ static int save(struct cli *c, struct enrollment *e, char *where, size_t size)
 static void report(struct cli *c, const struct enrollment *e, const char *where)
 {
     if (!c->json) {
+        show_scratch(c, e);
         printf("enrolled %s: %s\n", c->user, where);
+        if (cli_system_store_hidden(c))
+            printf("(used unless an administrator enrolled %s in the system store)\n", c->user);
         return;
     }
     struct json j;
@@ -190,6 +208,7 @@ static void report(struct cli *c, const struct enrollment *e, const char *where)
     json_string(&j, "algorithm", totp_algorithm_name(c->params.algorithm));
     json_int(&j, "digits", c->params.digits);
     json_int(&j, "period", c->params.period);
+    json_bool(&j, "system_store_visible", !cli_system_store_hidden(c));
     json_end(&j);
 }
 
@@ -214,6 +233,10 @@ int cmd_enroll(struct cli *c)
     if (rc == EXIT_OK && !c->no_confirm && !isatty(STDIN_FILENO))
         rc = cli_fail(EXIT_USAGE, "no terminal to read a code from the app; run on a terminal, "
                                   "or use --no-confirm to activate without one");
+    /* A home record is dead if an administrator's record, which this user cannot see, exists:
+     * say so before anything is shown, and again with the result. */
+    if (rc == EXIT_OK)
+        cli_hidden_system_note(c);
     if (rc == EXIT_OK)
         rc = create(c, &e);
     if (rc == EXIT_OK)

@@ -2,6 +2,7 @@
 /* inspect.c: commands that read a record: show, code, status, list. */
 #include "config.h"
 
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,16 +165,22 @@ int cmd_status(struct cli *c)
     if (rc == TOTP_OK)
         snprintf(where, sizeof(where), "%s", totp_txn_location(txn));
     totp_txn_abort(txn);
+    /* A user cannot see the system store: "not enrolled" would be a guess. */
+    int hidden = cli_system_store_hidden(c);
     if (rc == TOTP_ENOENT) {
         if (c->json) {
             struct json j;
             json_begin(&j, stdout);
             json_string(&j, "user", c->user);
             json_bool(&j, "enrolled", 0);
+            json_bool(&j, "system_store_visible", !hidden);
             json_end(&j);
+        } else if (hidden) {
+            printf("%s has no record in their home directory\n", c->user);
         } else {
             printf("%s is not enrolled\n", c->user);
         }
+        cli_hidden_system_note(c);
         return EXIT_REJECTED;
     }
     if (rc != TOTP_OK)
@@ -195,6 +202,7 @@ int cmd_status(struct cli *c)
         json_string(&j, "user", c->user);
         json_bool(&j, "enrolled", 1);
         json_string(&j, "path", where);
+        json_bool(&j, "system_store_visible", !hidden);
         json_string(&j, "type", totp_record_get(rec, "HOTP_COUNTER") ? "hotp" : "totp");
         json_string(&j, "algorithm", totp_algorithm_name(p.algorithm));
         json_int(&j, "digits", p.digits);
@@ -231,7 +239,14 @@ int cmd_status(struct cli *c)
         json_end(&j);
     }
     totp_record_free(rec);
+    cli_hidden_system_note(c);
     return EXIT_OK;
+}
+
+/* A system record whose account is gone would authenticate the next account of that name. */
+static int no_account(const struct cli *c, const char *user)
+{
+    return !c->opt.ldap_store && getpwnam(user) == NULL;
 }
 
 int cmd_list(struct cli *c)
@@ -247,11 +262,19 @@ int cmd_list(struct cli *c)
     if (c->json) {
         json_begin(&j, stdout);
         json_open(&j, "users", '[');
+        for (size_t i = 0; users[i] != NULL; i++)
+            json_string(&j, NULL, users[i]);
+        json_close(&j, ']');
+        json_open(&j, "no_account", '[');
     }
     for (size_t i = 0; users[i] != NULL; i++) {
-        if (c->json)
+        if (c->json && no_account(c, users[i]))
             json_string(&j, NULL, users[i]);
-        else
+        else if (!c->json && no_account(c, users[i]))
+            printf("%s\t(no such account: a new account of that name would inherit this record; "
+                   "totpctl -u %s remove)\n",
+                   users[i], users[i]);
+        else if (!c->json)
             printf("%s\n", users[i]);
     }
     if (c->json) {

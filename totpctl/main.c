@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -23,12 +24,13 @@ static const struct command {
     unsigned options;
     int args; /* positional arguments after the command */
     const char *synopsis;
+    const char *summary; /* one line for 'totpctl --help' */
     const char *help;
 } commands[] = {
     {"enroll", cmd_enroll,
      GLOBAL | QR_OPTS | OPT_ISSUER | OPT_LABEL | OPT_ALGORITHM | OPT_DIGITS | OPT_PERIOD |
          OPT_WINDOW | OPT_SCRATCH | OPT_RATE | OPT_FORCE | OPT_NO_CONFIRM,
-     0, "enroll [options]",
+     0, "enroll [options]", "new secret, QR code and scratch codes; confirmed with a code",
      "Create a new secret and scratch codes, show the otpauth URI and its QR code, and activate\n"
      "the record once a code from the app verifies. As root: the system store; as a user:\n"
      "~/.config/totp/secret.\n"
@@ -45,25 +47,46 @@ static const struct command {
      "  --qr utf8|ansi|none    QR code on the terminal (default: utf8 on a terminal)\n"
      "  --qr-png FILE, --qr-svg FILE  also write the QR code as an image (mode 0600)\n"},
     {"show", cmd_show, GLOBAL | QR_OPTS, 0, "show [--qr MODE] [--qr-png FILE] [--qr-svg FILE]",
+     "the otpauth URI and QR code again, for a new phone",
      "Show the otpauth URI and QR code of an existing record again.\n"},
     {"code", cmd_code, GLOBAL | OPT_AT, 0, "code [--at UNIXTIME]",
+     "the code the server expects now, for checking clocks",
      "Print the code the server expects now (or at UNIXTIME), for checking clocks.\n"},
     {"verify", cmd_verify, GLOBAL, 1, "verify CODE",
+     "check a code and use it up, as the PAM module does",
      "Check CODE and use it up exactly as the PAM module would. Exit 0 if accepted.\n"},
     {"scratch", cmd_scratch, GLOBAL | OPT_SCRATCH, 0, "scratch [--scratch-codes N]",
+     "a fresh set of scratch codes; the old ones stop working",
      "Issue a fresh set of scratch codes; the old ones stop working.\n"},
     {"status", cmd_status, GLOBAL | OPT_AT, 0, "status [--at UNIXTIME]",
+     "enrolled or not, where, parameters, scratch codes, logins, throttle",
      "Whether the user is enrolled, where, with which parameters, how many scratch codes are\n"
      "left, the last successful login, the failures since, and whether they throttle codes\n"
      "now (or at UNIXTIME) and for how long.\n"},
     {"reset-failures", cmd_reset_failures, GLOBAL, 0, "reset-failures",
+     "as root: clear the failures, lifting the throttle",
      "As root: clear the user's consecutive failures, which lifts the guessing throttle.\n"},
-    {"remove", cmd_remove, GLOBAL, 0, "remove", "Delete the user's record.\n"},
+    {"remove", cmd_remove, GLOBAL, 0, "remove",
+     "delete every record that would authenticate the user",
+     "Delete every record that would authenticate the user, in the lookup order: the system\n"
+     "record (root), ~/.config/totp/secret and ~/.google_authenticator (as the user), so that\n"
+     "none takes over from another. Also a deleted account's system record (-u NAME).\n"},
     {"list", cmd_list, OPT_CONF | OPT_JSON, 0, "list",
-     "As root: every user with a record in the system store.\n"},
-    {"import", cmd_import, GLOBAL | OPT_FORCE, 1, "import [--force] FILE",
+     "(root) users with a record in the system store",
+     "As root: every user with a record in the system store; records of accounts that no\n"
+     "longer exist are flagged (a new account of that name would inherit them).\n"},
+    {"import", cmd_import, GLOBAL | OPT_FORCE | OPT_URI | OPT_DRY_RUN, 1,
+     "import [--force] FILE | import --uri [--dry-run] [--force] FILE|-",
+     "(root) a google-authenticator file, or otpauth URIs, into the system store",
      "As root: copy a google-authenticator file (read as the user) into the system store,\n"
-     "which is then used first.\n"},
+     "which is then used first.\n"
+     "  --uri        FILE (root's, or - for standard input) holds otpauth:// URIs, one a line,\n"
+     "               as pyotp, otplib or oathtool make them: with -u USER exactly one, for USER;\n"
+     "               without, each for the user its account names (\"alice@example.com\" and\n"
+     "               \"alice\": alice). All are checked before any is written.\n"
+     "               otpauth-migration:// exports are not supported.\n"
+     "  --dry-run    with --uri: say which URI goes to which user; write nothing\n"
+     "  --force      replace existing system records\n"},
 };
 
 static const struct option long_options[] = {
@@ -85,6 +108,8 @@ static const struct option long_options[] = {
     {"qr-png", required_argument, NULL, 'p'},
     {"qr-svg", required_argument, NULL, 's'},
     {"at", required_argument, NULL, 'a'},
+    {"uri", no_argument, NULL, 'U'},
+    {"dry-run", no_argument, NULL, 'n'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -152,6 +177,27 @@ const char *cli_default_account(const struct cli *c)
     return account;
 }
 
+int cli_system_store_hidden(const struct cli *c)
+{
+    const char *dir = c->opt.store.system_dir != NULL ? c->opt.store.system_dir : "/var/lib/totp";
+    struct stat st;
+    if (c->is_root || c->opt.ldap_store || c->file != NULL || c->opt.store.secret_path != NULL ||
+        dir[0] == '\0')
+        return 0;
+    /* The directory is root's 0700: a user can see that it is there, not what it holds. */
+    return stat(dir, &st) == 0 && access(dir, X_OK) != 0;
+}
+
+void cli_hidden_system_note(const struct cli *c)
+{
+    if (cli_system_store_hidden(c))
+        fprintf(stderr,
+                "Note: a record for %s in the system store, which only root can see, would be "
+                "used before any record of yours; an administrator can tell (totpctl -u %s "
+                "status).\n",
+                c->user, c->user);
+}
+
 static void usage(FILE *out)
 {
     fputs("usage: totpctl [-u USER] [--file PATH] [--conf FILE] [--json] COMMAND [options]\n\n"
@@ -163,7 +209,7 @@ static void usage(FILE *out)
           "  --json            machine-readable output\n\ncommands:\n",
           out);
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        fprintf(out, "  %s\n", commands[i].synopsis);
+        fprintf(out, "  %-15s %s\n", commands[i].name, commands[i].summary);
     fputs("\n'totpctl COMMAND --help' describes a command. Exit status: 0 success, 1 code\n"
           "rejected or not enrolled, 2 usage error, 3 permission or I/O error.\n",
           out);
@@ -211,6 +257,12 @@ static int take_option(struct cli *c, int ch, const char *v)
         break;
     case 'N':
         c->no_confirm = 1, c->seen |= OPT_NO_CONFIRM;
+        break;
+    case 'U':
+        c->uri = 1, c->seen |= OPT_URI;
+        break;
+    case 'n':
+        c->dry_run = 1, c->seen |= OPT_DRY_RUN;
         break;
     case 'p':
         c->qr_png = v, c->seen |= OPT_QR_PNG;

@@ -4,14 +4,20 @@
 #include "config.h"
 
 #include <png.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 #include <qrencode.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "qr.h"
 
-#define QUIET 4 /* modules of light margin on each side, as the QR standard asks */
-#define SCALE 8 /* image pixels per module */
+#define QUIET 4 /* modules of light margin on each side in images, as the QR standard asks */
+/* On a terminal, every line counts (80x24 must hold the code and the prompt under it): two
+ * modules of margin, which phone scanners read, and the lowest error correction, which a
+ * crisp screen does not need. */
+#define QUIET_TERM 2
+#define SCALE      8 /* image pixels per module */
 
 int qr_mode_parse(const char *name)
 {
@@ -37,14 +43,17 @@ static int dark(const QRcode *qr, int x, int y)
     return qr->data[y * qr->width + x] & 1;
 }
 
-int qr_print(FILE *out, const char *text, enum qr_mode mode)
+/* Terminal cells the code takes: columns and lines. */
+static void term_size(const QRcode *qr, enum qr_mode mode, int *cols, int *lines)
 {
-    if (mode == QR_NONE)
-        return 0;
-    QRcode *qr = encode(text);
-    if (qr == NULL)
-        return -1;
-    int lo = -QUIET, hi = qr->width + QUIET;
+    int side = qr->width + 2 * QUIET_TERM;
+    *cols = mode == QR_ANSI ? 2 * side : side;
+    *lines = mode == QR_ANSI ? side : (side + 1) / 2;
+}
+
+static void draw(FILE *out, const QRcode *qr, enum qr_mode mode)
+{
+    int lo = -QUIET_TERM, hi = qr->width + QUIET_TERM;
     if (mode == QR_UTF8) {
         /* Two module rows per line: upper half block, lower half block, full block. */
         for (int y = lo; y < hi; y += 2) {
@@ -62,8 +71,37 @@ int qr_print(FILE *out, const char *text, enum qr_mode mode)
             fputs("\033[0m\n", out);
         }
     }
+}
+
+int qr_print_fit(FILE *out, const char *text, enum qr_mode mode, int reserve_lines)
+{
+    if (mode == QR_NONE)
+        return 0;
+    QRcode *qr = QRcode_encodeString(text, 0, QR_ECLEVEL_L, QR_MODE_8, 1);
+    if (qr == NULL)
+        return -1;
+    int cols, lines, rc = 0;
+    struct winsize ws;
+    term_size(qr, mode, &cols, &lines);
+    /* On a terminal, a code whose top scrolls away or whose lines wrap cannot be scanned. */
+    if (isatty(fileno(out)) && ioctl(fileno(out), TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
+        ws.ws_col > 0 && (cols > ws.ws_col || lines + reserve_lines > ws.ws_row)) {
+        fprintf(out,
+                "(The QR code needs %dx%d characters and this terminal has %ux%u: enlarge the "
+                "window or make the font smaller and run this again, or use --qr-png FILE, or "
+                "type the secret into the app.)\n",
+                cols, lines + reserve_lines, (unsigned)ws.ws_col, (unsigned)ws.ws_row);
+        rc = 1;
+    } else {
+        draw(out, qr, mode);
+    }
     QRcode_free(qr);
-    return 0;
+    return rc;
+}
+
+int qr_print(FILE *out, const char *text, enum qr_mode mode)
+{
+    return qr_print_fit(out, text, mode, 0) < 0 ? -1 : 0;
 }
 
 /* ---- PNG ------------------------------------------------------------------------------- */

@@ -28,12 +28,10 @@ echo "users:x:$gid:alice,bob" >"$work/group"
 export NSS_WRAPPER_PASSWD=$work/passwd NSS_WRAPPER_GROUP=$work/group
 export NSS_WRAPPER_DISABLE_DEEPBIND=1 # sanitizer builds refuse RTLD_DEEPBIND
 export LD_PRELOAD=libnss_wrapper.so ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
-if [ "$(id -u)" = 0 ]; then
-    system=$work/system
-    mkdir -m 0700 "$system"
-else
-    system=$work/no-system-store # users cannot see one; this stands for it
-fi
+# The system store must exist (a missing one is an error, not "not enrolled"). As a user, the
+# module and totpctl take one of the user's own for the system store, as for the site file.
+system=$work/system
+mkdir -m 0700 "$system"
 conf=$work/pam_totp.conf
 echo "system_dir = $system" >"$conf"
 # The commands below fail on purpose up to 4 times in a row (replays, malformed codes): more
@@ -73,6 +71,7 @@ code_in() { "$tools/totp-code" "$1" "${2:-$(date +%s)}"; }
 
 # ---- usage --------------------------------------------------------------------------------
 expect 0 "--help" T --help; has "$out" "commands:" "--help lists commands"
+has "$out" "  verify          check a code and use it up" "--help says what each command does"
 for c in enroll show code verify scratch status reset-failures remove list import; do
     expect 0 "$c --help" T "$c" --help; has "$out" "usage: totpctl" "$c --help"
 done
@@ -84,6 +83,19 @@ expect 2 "bad --digits" T enroll --digits 9 --no-confirm; has "$err" "--digits 9
 expect 2 "bad --qr" T show --qr sixel; has "$err" "--qr sixel: must be utf8, ansi or none" "qr mode"
 expect 2 "relative --file" T --file rel/path status; has "$err" "must be an absolute path" "--file"
 expect 2 "bad --rate-limit" T enroll --no-confirm --rate-limit 3 --file "$work/x"
+# ISSUER/ACCOUNT: 1 to 128 characters (not bytes) of UTF-8 text; anything else is a usage error
+# naming the option, and no record is written.
+e128=$(printf 'é%.0s' $(seq 128))
+expect 0 "--issuer of 128 x é (256 bytes)" T enroll --no-confirm --qr none --json --issuer "$e128" --file "$work/label-ok"
+[ "$(echo "$out" | jq -r .uri | grep -o '%C3%A9' | wc -l)" = 256 ] && ok || bad "the URI does not carry 128 x é in the label and the issuer parameter"
+rm -f "$work/label-ok"
+expect 2 "--issuer of 129 x é" T enroll --no-confirm --qr none --issuer "${e128}é" --file "$work/label"
+has "$err" "--issuer: must be 1 to 128 characters" "129 characters refused, naming the option"
+expect 2 "--issuer with a tab" T enroll --no-confirm --qr none --issuer "$(printf 'a\tb')" --file "$work/label"
+has "$err" "--issuer: must be UTF-8 text without control characters" "a tab is a usage error naming --issuer"
+expect 2 "--label with invalid UTF-8" T enroll --no-confirm --qr none --label "$(printf 'a\377b')" --file "$work/label"
+has "$err" "--label: must be UTF-8 text without control characters" "invalid UTF-8 is a usage error naming --label"
+[ ! -e "$work/label" ] && ok || bad "a refused --issuer/--label wrote a record"
 
 # ---- self-enrollment: confirm with the app, scan the QR, log in ---------------------------
 alice_rec=$work/home/alice/.config/totp/secret
@@ -128,6 +140,10 @@ login alice "$next" && ok || bad "PAM refused the next code"
 expect 1 "verify a code PAM used" as_alice "$totpctl" --conf "$conf" verify --json "$next"
 echo "$out" | jq -e '.accepted == false and .result == "rejected: code already used"' >/dev/null && ok || bad "verify JSON: $out"
 expect 1 "verify a malformed code" as_alice "$totpctl" --conf "$conf" verify 12ab56
+far=$(code_in "$secret" $((now + 1200)))
+expect 1 "verify a code 20 minutes ahead" as_alice "$totpctl" --conf "$conf" verify "$far"
+has "$out" "rejected: wrong code (matches a code " "clock hint"
+has "$out" " s ahead: check the clocks)" "clock hint direction"
 
 # ---- scratch codes -------------------------------------------------------------------------
 expect 0 "scratch --json" as_alice "$totpctl" --conf "$conf" scratch --scratch-codes 3 --json
@@ -223,28 +239,158 @@ if [ "$(id -u)" = 0 ]; then
     login bob "$(code_in "$bob_secret")" && ok || bad "bob cannot log in with the system record"
     expect 0 "list" T list; has "$out" "bob" "list names bob"
     expect 0 "list --json" T list --json
-    echo "$out" | jq -e '.users == ["bob"]' >/dev/null && ok || bad "list JSON: $out"
+    echo "$out" | jq -e '.users == ["bob"] and .no_account == []' >/dev/null && ok || bad "list JSON: $out"
     # import a google-authenticator file, read as alice
     ga=$work/home/alice/.google_authenticator
     printf 'JBSWY3DPEHPK3PXP\n" RATE_LIMIT 3 30\n" DISALLOW_REUSE\n" TOTP_AUTH\n11223344\n' >"$ga"
     chmod 0600 "$ga"
     chown "$uid:$gid" "$ga"
     expect 0 "import" T -u alice import "$ga"; has "$out" "imported $ga into $system/alice" "import"
+    has "$err" "alice could read the secret in $ga, so it is not out of their reach" "import says the secret was exposed"
+    has "$err" "totpctl -u alice enroll --force" "import points to enroll --force"
     cmp -s "$ga" "$system/alice" && ok || bad "the imported record differs from the file"
     expect 1 "import again without --force" T -u alice import "$ga"
     expect 0 "import --force" T -u alice import --force "$ga"
+    expect 0 "import --force --json" T -u alice import --force --json "$ga"
+    [ "$(echo "$out" | jq -r .secret_exposed)" = true ] && ok || bad "import --json lacks secret_exposed: $out"
     chown 0:0 "$ga"
     expect 3 "import a file only root can read" T -u alice import --force "$ga"
     has "$err" "$ga: cannot open: Permission denied" "import reads as the user, not as root"
     chmod 0644 "$ga"
     expect 3 "import a file alice does not own" T -u alice import --force "$ga"
     has "$err" "owned by uid 0, must be uid $uid" "import checks the owner"
+    # root's QR images: never through a directory another user controls (here alice made part
+    # of the path a link to a directory of root's), and not into a directory of hers.
+    mkdir -m 0700 "$work/rootdir"
+    ln -s "$work/rootdir" "$work/home/alice/out"
+    expect 3 "root's --qr-png through alice's link" T -u bob enroll --no-confirm --force --qr-png "$work/home/alice/out/passwd"
+    has "$err" "$work/home/alice: directory owned by uid $uid, must be root's" "alice's directory is named"
+    [ -e "$work/rootdir/passwd" ] && bad "root wrote through alice's link" || ok
+    expect 3 "root's --qr-svg into alice's home" T -u bob enroll --no-confirm --force --qr-svg "$work/home/alice/qr-root.svg"
+    [ -e "$work/home/alice/qr-root.svg" ] && bad "root wrote into alice's home" || ok
+    ln -s "$work/rootdir" "$work/rootlink"
+    expect 3 "root's --qr-png through a link" T -u bob enroll --no-confirm --force --qr-png "$work/rootlink/x.png"
+    has "$err" "$work/rootlink: not a directory (symbolic links are not followed here)" "the link is named"
+    expect 0 "root's --qr-png in a directory of root's" T -u bob enroll --no-confirm --force --qr-png "$work/rootdir/bob.png"
+    [ "$(stat -c %a:%U "$work/rootdir/bob.png")" = "600:root" ] && ok || bad "root's QR image mode/owner"
+    rm -rf "$work/rootdir" "$work/rootlink" "$work/home/alice/out"
+    # A fresh install without the system store: reading is an error (not "not enrolled"), and
+    # root's first enrollment creates it, root's and 0700.
+    echo "system_dir = $work/fresh/system" >"$work/fresh.conf"
+    expect 3 "status with no system store" "$totpctl" --conf "$work/fresh.conf" -u bob status
+    has "$err" "$work/fresh/system: cannot open directory" "a missing system store is named"
+    expect 0 "the first enrollment creates the system store" "$totpctl" --conf "$work/fresh.conf" -u bob enroll --no-confirm
+    [ "$(stat -c %a:%U "$work/fresh/system")" = "700:root" ] && ok || bad "the new system store is not root's 0700"
+    expect 0 "status once it exists" "$totpctl" --conf "$work/fresh.conf" -u bob status
+    rm -rf "$work/fresh" "$work/fresh.conf"
     expect 0 "root removes bob" T -u bob remove
+
+    # otpauth URIs made by pyotp (another implementation computes the codes): a dry run, then
+    # the import, then logins with pyotp's codes.
+    pyotp() { /usr/bin/python3 -c "import pyotp, sys; $1"; }
+    pyotp 'pass' || { bad "python3-pyotp is not installed (README's test command installs it)"; pyotp() { :; }; }
+    uris=$work/uris.txt
+    {
+        echo "# migrated from the old system"
+        pyotp "print(pyotp.TOTP('JBSWY3DPEHPK3PXPJBSWY3DP', issuer='Old Corp', digits=6).provisioning_uri(name='alice@example.com'))"
+        echo
+        pyotp "print(pyotp.HOTP('GEZDGNBVGY3TQOJQGEZDGNBV', digits=8).provisioning_uri(name='bob', initial_count=5))"
+    } >"$uris"
+    chmod 0600 "$uris"
+    expect 0 "import --uri --dry-run" T import --uri --dry-run --force "$uris"
+    has "$out" "line 2: alice@example.com -> alice: would write $system/alice (replacing" "dry run maps the account to alice"
+    has "$out" "line 4: bob -> bob: would write $system/bob" "dry run maps bob"
+    [ ! -e "$system/bob" ] && ok || bad "--dry-run wrote a record"
+    expect 1 "import --uri over a record without --force" T import --uri "$uris"
+    has "$err" "alice already has a system record; --force replaces it (nothing was imported)" "all or nothing"
+    [ ! -e "$system/bob" ] && ok || bad "a refused import wrote bob's record"
+    expect 0 "import --uri --force --json" T import --uri --force --json "$uris"
+    echo "$out" | jq -e '.dry_run == false and ([.imported[].user] == ["alice", "bob"]) and .imported[0].replaced == true' >/dev/null && ok || bad "import --uri JSON: $out"
+    login alice "$(pyotp "print(pyotp.TOTP('JBSWY3DPEHPK3PXPJBSWY3DP').now())")" && ok || bad "alice cannot log in with pyotp's code after the URI import"
+    expect 0 "HOTP from a URI: pyotp's code at the counter" T -u bob verify "$(pyotp "print(pyotp.HOTP('GEZDGNBVGY3TQOJQGEZDGNBV', digits=8).at(5))")"
+    expect 0 "status of the HOTP import" T -u bob status --json
+    echo "$out" | jq -e '.type == "hotp" and .digits == 8 and .next_counter == 6' >/dev/null && ok || bad "HOTP import status: $out"
+    head -n 2 "$uris" | T -u alice import --uri --force - >/dev/null 2>&1 && ok || bad "-u alice with one URI on standard input"
+    expect 2 "-u with two URIs" T -u alice import --uri --force "$uris"; has "$err" "-u alice takes one URI and there are 2" "-u takes one URI"
+    echo 'otpauth-migration://offline?data=CjEKCkhlbGxvId6tvu8' >"$work/migration.txt"
+    expect 2 "an otpauth-migration export" T import --uri "$work/migration.txt"; has "$err" "otpauth-migration://) are not supported" "migration exports refused by name"
+    expect 2 "a URI for a user who does not exist" T import --uri - <<<'otpauth://totp/Old:carol?secret=JBSWY3DPEHPK3PXP'
+    has "$err" "no user carol on this system" "unknown user named"
+    cp "$uris" "$work/home/alice/uris.txt"; chown "$uid:$gid" "$work/home/alice/uris.txt"
+    expect 3 "a URI file that is not root's" T import --uri "$work/home/alice/uris.txt"; has "$err" "must be a regular file of root's" "URI file owner"
+    expect 3 "a URI file imported as a google-authenticator file" T -u alice import --force "$work/home/alice/uris.txt"
+    has "$err" "(for otpauth:// URIs: import --uri)" "the hint to use --uri"
+    T -u alice remove >/dev/null; T -u bob remove >/dev/null
+
+    # remove takes every record that would authenticate the user, in the lookup order: removing
+    # the system record must not leave a home record to take over.
+    # (alice and bob share a uid here, which names alice: alice it is.)
+    rm -f "$work/home/alice/.google_authenticator" "$work/home/alice/.config/totp/secret"
+    expect 0 "alice enrolls herself" as_alice "$totpctl" --conf "$conf" enroll --no-confirm --qr none --json
+    alice_home_secret=$(echo "$out" | jq -r .secret)
+    printf 'JBSWY3DPEHPK3PXP\n" TOTP_AUTH\n' >"$work/home/alice/.google_authenticator"
+    chmod 0600 "$work/home/alice/.google_authenticator"; chown "$uid:$gid" "$work/home/alice/.google_authenticator"
+    expect 0 "root enrolls alice in the system store too" T -u alice enroll --no-confirm --force --qr none
+    expect 0 "remove every record of alice's" T -u alice remove
+    has "$out" "removed $system/alice
+removed $work/home/alice/.config/totp/secret
+removed $work/home/alice/.google_authenticator" "remove names each record, in the lookup order"
+    has "$err" "Not removed: copies of these files elsewhere" "remove says what remains"
+    for f in "$system/alice" "$work/home/alice/.config/totp/secret" "$work/home/alice/.google_authenticator"; do
+        [ ! -e "$f" ] && ok || bad "remove left $f"
+    done
+    login alice "$(code_in "$alice_home_secret")" && bad "alice's home record still logs in after remove" || ok
+    expect 1 "status after removing all" T -u alice status
+    expect 1 "remove again" T -u alice remove; has "$err" "alice is not enrolled" "nothing left to remove"
+    # A user removing their own records: the home ones go; a note about the system store remains.
+    expect 0 "alice enrolls herself again" as_alice "$totpctl" --conf "$conf" enroll --no-confirm --qr none
+    expect 0 "alice removes her own record" as_alice "$totpctl" --conf "$conf" remove --json
+    echo "$out" | jq -e --arg p "$work/home/alice/.config/totp/secret" '.removed == true and .paths == [$p]' >/dev/null && ok || bad "remove JSON: $out"
+    has "$err" "a record for alice in the system store, which only root can see, would be used" "a user is told about the system store"
+    # A user cannot see the system store: status and enroll say that a record there would win.
+    expect 0 "root enrolls alice in the system store" T -u alice enroll --no-confirm --qr none
+    expect 1 "alice's status, her record being in the system store" as_alice "$totpctl" --conf "$conf" status
+    has "$out" "alice has no record in their home directory" "status does not claim 'not enrolled'"
+    has "$err" "would be used before any record of yours" "status names the system store"
+    expect 1 "alice's status --json" as_alice "$totpctl" --conf "$conf" status --json
+    echo "$out" | jq -e '.enrolled == false and .system_store_visible == false' >/dev/null && ok || bad "status JSON as a user: $out"
+    expect 0 "alice enrolls at home anyway" as_alice "$totpctl" --conf "$conf" enroll --no-confirm --qr none
+    has "$err" "a record for alice in the system store, which only root can see, would be used" "enroll warns first"
+    has "$out" "(used unless an administrator enrolled alice in the system store)" "enroll's result says it"
+    expect 0 "root's status of alice" T -u alice status --json
+    echo "$out" | jq -e --arg p "$system/alice" '.path == $p and .system_store_visible == true' >/dev/null && ok || bad "root's status: $out"
+    T -u alice remove >/dev/null 2>&1
+    # A lost phone, README's advice: the user logs in with a scratch code and re-enrolls with
+    # --force; for a system record, root re-enrolls. The old secret stops working either way.
+    expect 0 "alice's first phone" as_alice "$totpctl" --conf "$conf" enroll --no-confirm --qr none --json
+    old_secret=$(echo "$out" | jq -r .secret); scratch=$(echo "$out" | jq -r '.scratch_codes[0]')
+    login alice "$scratch" && ok || bad "alice cannot log in with a scratch code"
+    expect 0 "alice re-enrolls with the new phone" as_alice "$totpctl" --conf "$conf" enroll --force --no-confirm --qr none --json
+    new_secret=$(echo "$out" | jq -r .secret)
+    login alice "$(code_in "$old_secret")" && bad "the lost phone's code still logs in" || ok
+    login alice "$(code_in "$new_secret")" && ok || bad "the new phone's code does not log in"
+    T -u alice remove >/dev/null 2>&1
+    expect 0 "root enrolls alice in the system store" T -u alice enroll --no-confirm --qr none --json
+    old_secret=$(echo "$out" | jq -r .secret)
+    expect 0 "root re-enrolls alice's new phone" T -u alice enroll --force --no-confirm --qr none --json
+    new_secret=$(echo "$out" | jq -r .secret)
+    [ "$(echo "$out" | jq -r .path)" = "$system/alice" ] && ok || bad "root's re-enrollment is not in the system store"
+    login alice "$(code_in "$old_secret")" && bad "the lost phone's code still logs in (system)" || ok
+    login alice "$(code_in "$new_secret")" && ok || bad "the new phone's code does not log in (system)"
+    T -u alice remove >/dev/null 2>&1
+    # A system record of an account that no longer exists: flagged by list, removed by remove.
+    printf 'JBSWY3DPEHPK3PXP\n" TOTP_AUTH\n' >"$system/ghost"; chmod 0600 "$system/ghost"
+    expect 0 "list flags a deleted account" T list; has "$out" "ghost	(no such account" "list flags ghost"
+    expect 0 "list --json" T list --json
+    echo "$out" | jq -e '.users == ["ghost"] and .no_account == ["ghost"]' >/dev/null && ok || bad "list JSON: $out"
+    expect 0 "remove a deleted account's record" T -u ghost remove; has "$out" "removed $system/ghost" "ghost removed"
+    [ ! -e "$system/ghost" ] && ok || bad "the deleted account's record is still there"
 else
     echo "SKIP: root-only paths (provisioning, system store, list, import) need root; CI runs them"
     expect 3 "-u another user" T -u root status; has "$err" "only root can act on another user" "-u check"
     expect 3 "list as a user" T list; has "$err" "run it as root" "list as user"
     expect 3 "import as a user" T import /tmp/x; has "$err" "run it as root" "import as user"
+    expect 3 "import --uri as a user" T import --uri -; has "$err" "run it as root" "import --uri as user"
 fi
 
 echo "totpctl: $passed passed, $failed failed"

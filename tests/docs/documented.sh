@@ -50,6 +50,14 @@ for o in $man_long; do
     echo "$code_long" | grep -qx -- "$o" && ok || bad "totpctl.1 documents --$o, which does not exist"
 done
 
+# A command's tag renders on one line, with its arguments (not split into the paragraph).
+LC_ALL=C.UTF-8 MANWIDTH=80 man -l "$src/man/totpctl.1" 2>/dev/null | grep -qE '^ +code \[--at UNIXTIME\]' && ok ||
+    bad "totpctl.1: 'code [--at UNIXTIME]' is not one line"
+# The top-level --help says what each command does, on the command's line.
+for c in $code_cmds; do
+    echo "$help" | grep -qE "^  $c( [^ ]+)* {2,}[A-Za-z(]" && ok || bad "totpctl --help lists $c without what it does"
+done
+
 # ---- every man page has the sections an administrator looks for ---------------------------
 for page in "$src/man/pam_totp.8" "$src/man/totpctl.1" "$src/man/totp.5"; do
     for section in NAME SYNOPSIS DESCRIPTION FILES EXAMPLES "SECURITY NOTES" "SEE ALSO"; do

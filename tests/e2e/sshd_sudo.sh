@@ -8,7 +8,7 @@ if [ "$(id -u)" != 0 ]; then
     echo "SKIP: real sshd and sudo logins need root (CI runs this as root)"
     exit 77
 fi
-for tool in sshd ssh ssh-keygen sudo visudo useradd userdel chpasswd runuser; do
+for tool in sshd ssh ssh-keygen sudo visudo useradd userdel groupadd groupdel usermod gpasswd chpasswd runuser pamtester; do
     command -v "$tool" >/dev/null || { echo "FAIL: $tool not found (README's test command installs openssh-server)"; exit 1; }
 done
 top=${top_builddir:-.}
@@ -29,10 +29,12 @@ ssh_service=pam_totp_e2e_sshd_$$
 sudo_service=pam_totp_e2e_sudo_$$
 sudoers=/etc/sudoers.d/pam_totp_e2e_$$
 made_privsep=
+exempt=totpx$$
 cleanup() {
     for pid in "$sandbox"/sshd*.pid; do [ -f "$pid" ] && kill "$(cat "$pid")" 2>/dev/null; done
     rm -f "/etc/pam.d/$ssh_service" "/etc/pam.d/$sudo_service" "$sudoers"
     id "$user" >/dev/null 2>&1 && userdel "$user" 2>/dev/null
+    getent group "$exempt" >/dev/null && groupdel "$exempt" 2>/dev/null
     rm -rf "/run/sudo/ts/$user" "$sandbox"
     [ -n "$made_privsep" ] && rmdir /run/sshd 2>/dev/null
 }
@@ -65,21 +67,33 @@ install_pam() { sed "s|pam_totp.so|$module conf=$conf|" "$1" >"/etc/pam.d/$2"; }
 # sshd names its PAM service after the program: a link gives it a service of its own.
 ln -s "$(command -v sshd)" "$sandbox/$ssh_service"
 port=
+# Debian's stock sshd_config as the package ships it, its Include pointed at a directory of this
+# test's: 00-test.conf (port, keys, pid file; first, so first-match-wins keeps them) and the
+# shipped drop-in examples/sshd_config.d/pam_totp.conf, as an administrator installs it.
+stock_config=/usr/share/openssh/sshd_config
+[ -f "$stock_config" ] || { echo "FAIL: $stock_config not found (openssh-server ships it)"; exit 1; }
+write_sshd_config() { # write_sshd_config NAME AUTHENTICATION_METHODS_OVERRIDE
+    local dir=$sandbox/sshd_config_$1.d
+    mkdir -p "$dir"
+    {
+        echo "ListenAddress 127.0.0.1"
+        echo "Port $port"
+        echo "HostKey $sandbox/host_key"
+        echo "PidFile $sandbox/sshd_$1.pid"
+        echo "AuthorizedKeysFile $sandbox/keys/%u"
+        echo "StrictModes no"
+        echo "LogLevel VERBOSE"
+        [ -n "$2" ] && echo "AuthenticationMethods $2"
+    } >"$dir/00-test.conf"
+    cp "$examples/sshd_config.d/pam_totp.conf" "$dir/pam_totp.conf"
+    sed "s|^Include /etc/ssh/sshd_config.d/\*.conf|Include $dir/*.conf|" "$stock_config" >"$sandbox/sshd_$1.conf"
+}
 start_sshd() { # start_sshd NAME AUTHENTICATION_METHODS_OVERRIDE
     local cfg=$sandbox/sshd_$1.conf
     for try in 1 2 3 4 5; do
         port=$((20000 + (RANDOM % 20000)))
-        {
-            echo "ListenAddress 127.0.0.1"
-            echo "Port $port"
-            echo "HostKey $sandbox/host_key"
-            echo "PidFile $sandbox/sshd_$1.pid"
-            echo "AuthorizedKeysFile $sandbox/keys/%u"
-            echo "StrictModes no"
-            echo "LogLevel VERBOSE"
-            [ -n "$2" ] && echo "AuthenticationMethods $2"
-            cat "$examples/sshd_config.snippet"
-        } >"$cfg"
+        write_sshd_config "$1" "$2"
+        "$sandbox/$ssh_service" -t -f "$cfg" || { echo "FAIL: sshd -t refuses stock sshd_config + drop-in"; exit 1; }
         "$sandbox/$ssh_service" -D -f "$cfg" -E "$sandbox/sshd_$1.log" &
         for _ in $(seq 50); do
             grep -q "Server listening" "$sandbox/sshd_$1.log" 2>/dev/null && return 0
@@ -113,7 +127,18 @@ ssh_login() { # ssh_login METHODS: 0 if the command ran as the user
 }
 answer() { printf '%s\n' "$1" >"$sandbox/answer_code"; printf '%s\n' "$2" >"$sandbox/answer_password"; printf '%s%s\n' "$2" "$1" >"$sandbox/answer_both"; }
 
-# publickey, then the code (examples/pam.d/sshd, examples/sshd_config.snippet)
+# The drop-in in sshd_config.d passes "sshd -t" with the stock file; the same lines appended
+# at the end do not (the stock "KbdInteractiveAuthentication no" comes first and wins).
+port=22
+write_sshd_config check ""
+"$sandbox/$ssh_service" -t -f "$sandbox/sshd_check.conf"; check "sshd -t: stock sshd_config with the drop-in" 0 $?
+{ sed '/^Include/d' "$stock_config"; grep -v '^#' "$examples/sshd_config.d/pam_totp.conf"; } >"$sandbox/appended.conf"
+"$sandbox/$ssh_service" -t -f "$sandbox/appended.conf" -o HostKey="$sandbox/host_key" 2>&1 | grep -q "AuthenticationMethods cannot be satisfied"
+check "sshd -t: the same lines appended at the end are refused" 0 $?
+effective=$("$sandbox/$ssh_service" -T -f "$sandbox/sshd_check.conf" -C user="$user",host=localhost,addr=127.0.0.1 | grep -E '^(kbdinteractiveauthentication|authenticationmethods|usepam) ' | sort | tr '\n' ' ')
+check "sshd -T: the drop-in's values are in force" "authenticationmethods publickey,keyboard-interactive kbdinteractiveauthentication yes usepam yes " "$effective"
+
+# publickey, then the code (examples/pam.d/sshd, examples/sshd_config.d/pam_totp.conf)
 install_pam "$examples/pam.d/sshd" "$ssh_service"
 start_sshd key ""
 code=$("$code_tool" "$secret")
@@ -130,6 +155,28 @@ ssh_login publickey,keyboard-interactive; check "ssh: an unenrolled user is refu
 check "ssh: the key was accepted each time" 4 "$(grep -c "Partial publickey for $user" "$sandbox/sshd_key.log")"
 check "ssh: three refusals at keyboard-interactive/pam" 3 "$(grep -c "Failed keyboard-interactive/pam for $user" "$sandbox/sshd_key.log")"
 stop_sshd key
+
+# ---- rolling out (examples/pam.d/sshd-rollout): nullok, pam_permit and an exempt group -----
+# The user has no record now (removed above).
+groupadd "$exempt" || exit 1
+sed "s|pam_totp.so|$module conf=$conf|; s|ingroup totp-exempt|ingroup $exempt|" "$examples/pam.d/sshd-rollout" >"/etc/pam.d/$ssh_service"
+pam_try() { printf '%s\n' "$1" | timeout 60 pamtester "$ssh_service" "$user" authenticate >/dev/null 2>&1; }
+pam_try ""; check "rollout, pamtester: an unenrolled user passes (nullok, pam_permit)" 0 $?
+start_sshd rollout ""
+answer 000000 ""
+ssh_login publickey,keyboard-interactive; check "rollout: an unenrolled user with a key logs in" 0 $?
+ssh_login keyboard-interactive; check "rollout: without the key nobody logs in" 1 $?
+secret=$(enroll)
+pam_try 000000; check "rollout, pamtester: an enrolled user's wrong code is refused" 1 $?
+ssh_login publickey,keyboard-interactive; check "rollout: an enrolled user's wrong code is refused" 1 $?
+answer "$("$code_tool" "$secret")" ""
+ssh_login publickey,keyboard-interactive; check "rollout: an enrolled user's right code logs in" 0 $?
+usermod -a -G "$exempt" "$user"
+answer 000000 ""
+pam_try 000000; check "rollout, pamtester: a member of the exempt group passes" 0 $?
+ssh_login publickey,keyboard-interactive; check "rollout: a member of the exempt group logs in without a code" 0 $?
+gpasswd -d "$user" "$exempt" >/dev/null
+stop_sshd rollout
 
 # password and code at one prompt (examples/pam.d/sshd-forward-pass), real pam_unix
 secret=$(enroll)
@@ -165,6 +212,23 @@ sudo_as_user "$password" "$code"; check "sudo: password and the right code eleva
 sudo_as_user "$password" "$code"; check "sudo: the same code again is refused" 1 $?
 sudo_as_user "$password" 000000; check "sudo: a wrong code is refused" 1 $?
 [ "$(stat -c %U:%a "$sandbox/system/$user")" = root:600 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: the sudo record is not root's 0600"; }
+# A record the user wrote in their home (what anything running as the user could do) is
+# refused by the shipped sudo line (system_only), even with its right code; the system record
+# works again once root enrolls the user.
+home_secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+"$totpctl" --conf "$conf" -u "$user" remove >/dev/null
+runuser -u "$user" -- sh -c 'umask 077 && mkdir -p "$HOME/.config/totp" && printf "%s\n\" TOTP_AUTH\n" "$1" >"$HOME/.config/totp/secret"' sh "$home_secret"
+sudo_as_user "$password" "$("$code_tool" "$home_secret")"; check "sudo: a record the user wrote is refused with its right code" 1 $?
+secret=$(enroll)
+sudo_as_user "$password" "$("$code_tool" "$secret")"; check "sudo: the system record works beside the user's own" 0 $?
+# pam_totp twice in one transaction (a pam-auth-update profile in common-auth, then the
+# example's own line): one code, asked once, is enough; the next sudo refuses it as a replay.
+install_pam "$examples/pam.d/sudo" "$sudo_service"
+sed -i "s|^@include common-auth|&\nauth required $module conf=$conf|" "/etc/pam.d/$sudo_service"
+[ "$(grep -c "$module" "/etc/pam.d/$sudo_service")" = 2 ] || { failed=$((failed + 1)); echo "FAIL: the two-line sudo service was not made"; }
+code=$("$code_tool" "$secret" $(( $(date +%s) + 30 )))
+sudo_as_user "$password" "$code"; check "sudo: pam_totp twice in the stack, one code once" 0 $?
+sudo_as_user "$password" "$code"; check "sudo: that code again, in a new transaction, is refused" 1 $?
 
 # ---- nothing left behind ----------------------------------------------------------------------
 cleanup
@@ -172,6 +236,7 @@ trap - EXIT
 left=
 for f in "/etc/pam.d/$ssh_service" "/etc/pam.d/$sudo_service" "$sudoers" "$sandbox"; do [ -e "$f" ] && left="$left $f"; done
 id "$user" >/dev/null 2>&1 && left="$left user:$user"
+getent group "$exempt" >/dev/null && left="$left group:$exempt"
 pgrep -f "$ssh_service" >/dev/null && left="$left sshd"
 check "nothing left behind ($left)" "" "$left"
 

@@ -4,10 +4,12 @@
 #include "config.h"
 
 #include <dlfcn.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
@@ -68,6 +70,18 @@ void __vsyslog_chk(int priority, int flag, const char *fmt, va_list ap)
     vsyslog(priority, fmt, ap);
 }
 
+/* ---- a case-insensitive account source ------------------------------------------------------
+ * SSSD (AD domains) and winbind answer "ALICE" with alice's entry; nss_wrapper matches exactly,
+ * so this program's getpwnam_r (found before nss_wrapper's) folds that one name. */
+
+int getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t size, struct passwd **result)
+{
+    static int (*next)(const char *, struct passwd *, char *, size_t, struct passwd **);
+    if (next == NULL)
+        *(void **)&next = dlsym(RTLD_NEXT, "getpwnam_r");
+    return next(strcmp(name, "ALICE") == 0 ? "alice" : name, pw, buf, size, result);
+}
+
 /* ---- conversation ------------------------------------------------------------------------- */
 
 /* Everything typed at a prompt in this test, for the log check in teardown(). */
@@ -120,8 +134,9 @@ static const char *service(const char *lines)
     service_name = name;
     snprintf(path, sizeof(path), "%s/services/%s", tu_root(), name);
     for (const char *p = lines; *p != '\0';) {
-        if (strncmp(p, "@MODULE@", 8) == 0) {
-            o += snprintf(o, sizeof(text) - (size_t)(o - text), "%s", getenv("PAM_TOTP_MODULE"));
+        if (strncmp(p, "@MODULE@", 8) == 0) { /* the module, over this test's system store */
+            o += snprintf(o, sizeof(text) - (size_t)(o - text), "%s system_dir=%s",
+                          getenv("PAM_TOTP_MODULE"), tu_system_dir());
             p += 8;
         } else {
             *o++ = *p++;
@@ -140,9 +155,13 @@ static void use(const char *name)
     service_name = name;
 }
 
+static char system_record[4300];
+
 static void setup(void)
 {
     tu_reset_homes();
+    snprintf(system_record, sizeof(system_record), "%s/alice", tu_system_dir());
+    unlink(system_record);
     snprintf(record_path, sizeof(record_path), "%s/.google_authenticator", tu_home("alice"));
     tu_write(record_path, GA_TEXT, 0600);
     loglen = 0;
@@ -277,6 +296,25 @@ START_TEST(wrong_code_refused)
     ck_assert_int_eq(login("alice", "12ab56", &t), PAM_AUTH_ERR);
     ck_assert_ptr_nonnull(strstr(last_log(), "reason=\"malformed code\""));
     ck_assert_int_eq(login("alice", "", &t), PAM_AUTH_ERR);
+    assert_log_clean(code);
+}
+END_TEST
+
+START_TEST(clock_trouble_is_logged_as_such)
+{
+    /* A phone 20 minutes ahead: beyond what is learned, so refused, but the log says why, and
+     * never the code. */
+    char code[TOTP_CODE_BUFSIZE];
+    struct talk t;
+    service("auth required @MODULE@\n");
+    tu_code_at((int64_t)time(NULL) + 1200, 6, code);
+    ck_assert_int_eq(login("alice", code, &t), PAM_AUTH_ERR);
+    ck_assert_ptr_nonnull(strstr(last_log(), ":auth): denied user=alice"));
+    ck_assert_ptr_nonnull(strstr(last_log(), "reason=\"wrong code (matches a code "));
+    ck_assert_ptr_nonnull(strstr(last_log(), " s ahead: check the clocks)\""));
+    tu_code_at((int64_t)time(NULL) - 1200, 6, code);
+    ck_assert_int_eq(login("alice", code, &t), PAM_AUTH_ERR);
+    ck_assert_ptr_nonnull(strstr(last_log(), " s behind: check the clocks)\""));
     assert_log_clean(code);
 }
 END_TEST
@@ -506,6 +544,49 @@ START_TEST(try_first_pass_falls_back_to_asking)
 }
 END_TEST
 
+/* A password that merely ends in six digits costs no attempt: with one attempt allowed, the
+ * code asked for afterwards is still judged, and no failure is recorded for the password. */
+START_TEST(try_first_pass_spends_no_attempt_on_a_plain_password)
+{
+    char code[TOTP_CODE_BUFSIZE];
+    struct talk t;
+    tu_write(record_path, SEED_B32 "\n\" TOTP_AUTH\n\" RATE_LIMIT 1 300\n", 0600);
+    service("auth required " SET_ITEMS "\nauth required @MODULE@ try_first_pass\n");
+    setenv("PAM_AUTHTOK", "hunter2-2024-123456", 1);
+    code_now(code);
+    ck_assert_int_eq(login("alice", code, &t), PAM_SUCCESS);
+    ck_assert_int_eq(t.asked, 1);
+    char *text = tu_read(record_path);
+    ck_assert_msg(strstr(text, "FAILURES") == NULL, "a failure was recorded:\n%s", text);
+    free(text);
+    unsetenv("PAM_AUTHTOK");
+}
+END_TEST
+
+/* But it is no free guess: when the question after it gets nobody in, or goes unanswered,
+ * the earlier password is counted too. */
+START_TEST(try_first_pass_counts_the_first_pass_when_the_login_fails)
+{
+    char code[TOTP_CODE_BUFSIZE];
+    struct talk t;
+    tu_write(record_path, SEED_B32 "\n\" TOTP_AUTH\n", 0600);
+    service("auth required " SET_ITEMS "\nauth required @MODULE@ try_first_pass\n");
+    setenv("PAM_AUTHTOK", "hunter2-2024-123456", 1);
+    tu_code_at((int64_t)time(NULL) + 30 * 86400, 6, code);
+    ck_assert_int_eq(login("alice", code, &t), PAM_AUTH_ERR); /* a wrong answer */
+    ck_assert_int_eq(t.asked, 1);
+    char *text = tu_read(record_path);
+    ck_assert_msg(strstr(text, "\" FAILURES 2 ") != NULL, "not two failures:\n%s", text);
+    free(text);
+    ck_assert_int_eq(login("alice", NULL, &t), PAM_AUTH_ERR); /* no answer at all */
+    text = tu_read(record_path);
+    ck_assert_msg(strstr(text, "\" FAILURES 3 ") != NULL, "not three failures:\n%s", text);
+    free(text);
+    ck_assert_ptr_nonnull(strstr(last_log(), "no code given"));
+    unsetenv("PAM_AUTHTOK");
+}
+END_TEST
+
 /* ---- google-authenticator's options and ours ------------------------------------------- */
 
 START_TEST(secret_option_and_ga_permissions)
@@ -664,6 +745,193 @@ START_TEST(hotp_record_through_pam)
 }
 END_TEST
 
+/* ---- what a line trusts, and what is missing ----------------------------------------------- */
+
+/* The system store's record, owned by root when we are root (as totpctl writes it). */
+static void put_system_record(const char *text)
+{
+    tu_write(system_record, text, 0600);
+    if (geteuid() == 0)
+        ck_assert_int_eq(chown(system_record, 0, 0), 0);
+}
+
+/* system_only (the sudo example): a record the user wrote is a denial even with the right
+ * code and with nullok, never "not enrolled"; the system store's record works. */
+START_TEST(system_only_refuses_records_the_user_can_write)
+{
+    char code[TOTP_CODE_BUFSIZE];
+    struct talk t;
+    service("auth requisite pam_permit.so\nauth required @MODULE@ system_only nullok\n");
+    code_now(code);
+    ck_assert_int_eq(login("alice", code, &t), PAM_AUTH_ERR);
+    ck_assert_ptr_nonnull(strstr(last_log(), "denied user=alice"));
+    char named[4400];
+    snprintf(named, sizeof(named),
+             "reason=\"%s: the user can write this record, and this line trusts only the system "
+             "store (system_only)\"",
+             record_path);
+    ck_assert_msg(strstr(last_log(), named) != NULL, "%s", last_log());
+    /* nobody enrolled at all: nullok still ignores. */
+    ck_assert_int_eq(login("bob", "123456", &t), PAM_SUCCESS);
+    ck_assert_int_eq(t.asked, 0);
+    put_system_record(GA_TEXT);
+    ck_assert_int_eq(login("alice", code, &t), PAM_SUCCESS);
+    char want[4400];
+    snprintf(want, sizeof(want), "record=%s", system_record);
+    ck_assert_ptr_nonnull(strstr(last_log(), want));
+}
+END_TEST
+
+/* Absence vs failure: a system store that is not there (say /var did not mount) is an error,
+ * never "not enrolled", with nullok and pam_permit after it too. */
+START_TEST(missing_system_store_is_authinfo_unavail)
+{
+    char line[4500], code[TOTP_CODE_BUFSIZE];
+    struct talk t;
+    snprintf(line, sizeof(line),
+             "auth required @MODULE@ nullok system_dir=%s/not-mounted\nauth required "
+             "pam_permit.so\n",
+             tu_root());
+    service(line);
+    tu_code_at((int64_t)time(NULL) + 30 * 86400, 6, code);
+    ck_assert_int_eq(login("alice", code, &t), PAM_AUTHINFO_UNAVAIL);
+    ck_assert_int_eq(login("bob", code, &t), PAM_AUTHINFO_UNAVAIL);
+    ck_assert_ptr_nonnull(strstr(last_log(), "not-mounted: cannot open directory"));
+}
+END_TEST
+
+/* One account, one name: "ALICE" is alice, whose system record applies, with nullok too. */
+START_TEST(canonical_account_name_finds_the_system_record)
+{
+    char code[TOTP_CODE_BUFSIZE], wrong[TOTP_CODE_BUFSIZE];
+    struct talk t;
+    unlink(record_path);
+    put_system_record(GA_TEXT);
+    service("auth required @MODULE@ nullok\n");
+    tu_code_at((int64_t)time(NULL) + 30 * 86400, 6, wrong);
+    ck_assert_int_eq(login("ALICE", wrong, &t), PAM_AUTH_ERR);
+    ck_assert_int_eq(t.asked, 1);
+    ck_assert_ptr_nonnull(strstr(last_log(), "denied user=alice"));
+    code_now(code);
+    ck_assert_int_eq(login("ALICE", code, &t), PAM_SUCCESS);
+    char want[4400];
+    snprintf(want, sizeof(want), "record=%s", system_record);
+    ck_assert_ptr_nonnull(strstr(last_log(), want));
+}
+END_TEST
+
+/* secret= while the system store has the user's record: the line works, and says so. */
+START_TEST(secret_hiding_a_system_record_is_logged)
+{
+    char code[TOTP_CODE_BUFSIZE];
+    struct talk t;
+    put_system_record(GA_TEXT);
+    service("auth required @MODULE@ secret=${HOME}/.google_authenticator\n");
+    code_now(code);
+    ck_assert_int_eq(login("alice", code, &t), PAM_SUCCESS);
+    char want[4500];
+    snprintf(want, sizeof(want),
+             "<4> pam_totp(%s:auth): secret= is set, so this line does not consult the system "
+             "store's record %s",
+             service_name, system_record);
+    assert_log_has(want);
+}
+END_TEST
+
+/* debug says where records were looked for, one line per place, with what was there. */
+START_TEST(debug_logs_every_place_looked_at)
+{
+    struct talk t;
+    char want[4500], config[4300];
+    const char *quiet = service("auth required @MODULE@\n");
+    service("auth required @MODULE@ debug\n");
+    ck_assert_int_eq(login("bob", "123456", &t), PAM_AUTH_ERR);
+    snprintf(want, sizeof(want),
+             "<7> pam_totp(%s:auth): debug: looked for a record: %s/bob: absent", service_name,
+             tu_system_dir());
+    assert_log_has(want);
+    snprintf(want, sizeof(want), "debug: looked for a record: %s/.config/totp/secret: absent",
+             tu_home("bob"));
+    assert_log_has(want);
+    snprintf(want, sizeof(want), "debug: looked for a record: %s/.google_authenticator: absent",
+             tu_home("bob"));
+    assert_log_has(want);
+    /* A place that cannot be used says why. */
+    snprintf(config, sizeof(config), "%s/.google_authenticator", tu_home("bob"));
+    tu_write(config, GA_TEXT, 0644);
+    loglen = 0;
+    ck_assert_int_eq(login("bob", "123456", &t), PAM_AUTHINFO_UNAVAIL);
+    snprintf(want, sizeof(want),
+             "debug: looked for a record: %s: mode 0644 is more permissive than 0600", config);
+    assert_log_has(want);
+    /* Without debug, no such lines. */
+    use(quiet);
+    unlink(config);
+    loglen = 0;
+    logbuf[0] = '\0';
+    ck_assert_int_eq(login("bob", "123456", &t), PAM_AUTH_ERR);
+    ck_assert_ptr_null(strstr(logbuf, "debug:"));
+}
+END_TEST
+
+/* ---- twice in one transaction ---------------------------------------------------------------- */
+
+START_TEST(twice_in_one_transaction_accepts_one_code_once)
+{
+    char code[TOTP_CODE_BUFSIZE];
+    struct talk t;
+    service("auth required @MODULE@\nauth required @MODULE@ nullok\n");
+    code_now(code);
+    ck_assert_int_eq(login("alice", code, &t), PAM_SUCCESS);
+    ck_assert_int_eq(t.asked, 1); /* the second line did not ask */
+    ck_assert_ptr_nonnull(strstr(last_log(), "earlier in this PAM transaction"));
+    /* A new transaction refuses the replay. */
+    ck_assert_int_eq(login("alice", code, &t), PAM_AUTH_ERR);
+    ck_assert_ptr_nonnull(strstr(logbuf, "code already used"));
+}
+END_TEST
+
+/* A system_only line does not take an acceptance made by a record the user can write; it does
+ * take one made by the system store's record. */
+START_TEST(system_only_line_reuses_only_a_system_acceptance)
+{
+    char code[TOTP_CODE_BUFSIZE];
+    struct talk t;
+    service("auth required @MODULE@\nauth required @MODULE@ system_only\n");
+    code_now(code);
+    memset(&t, 0, sizeof(t));
+    t.answers[0] = code;
+    t.answers[1] = code;
+    ck_assert_int_eq(login_full("alice", &t, NULL, NULL), PAM_AUTH_ERR);
+    ck_assert_int_eq(t.asked, 2);
+    ck_assert_ptr_nonnull(strstr(last_log(), "system_only"));
+    put_system_record(GA_TEXT);
+    ck_assert_int_eq(login("alice", code, &t), PAM_SUCCESS);
+    ck_assert_int_eq(t.asked, 1);
+    ck_assert_ptr_nonnull(strstr(last_log(), "earlier in this PAM transaction"));
+}
+END_TEST
+
+/* ---- the host process ---------------------------------------------------------------------- */
+
+/* Acting as the user (root reading a home record) clears the dumpable flag in the kernel; the
+ * module puts it back, whatever the outcome. */
+START_TEST(dumpable_flag_is_unchanged)
+{
+    char code[TOTP_CODE_BUFSIZE];
+    struct talk t;
+    service("auth required @MODULE@\n");
+    ck_assert_int_eq(prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), 0);
+    code_now(code);
+    ck_assert_int_eq(login("alice", code, &t), PAM_SUCCESS);
+    ck_assert_int_eq(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 1);
+    ck_assert_int_eq(login("alice", "000000", &t), PAM_AUTH_ERR);
+    ck_assert_int_eq(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 1);
+    ck_assert_int_eq(login("bob", "000000", &t), PAM_AUTH_ERR);
+    ck_assert_int_eq(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 1);
+}
+END_TEST
+
 START_TEST(setcred_succeeds)
 {
     pam_handle_t *ph = NULL;
@@ -708,12 +976,25 @@ static Suite *pam_suite(void)
     tcase_add_test(tc, right_code_accepted);
     tcase_add_test(tc, replay_refused);
     tcase_add_test(tc, wrong_code_refused);
+    tcase_add_test(tc, clock_trouble_is_logged_as_such);
     tcase_add_test(tc, scratch_code_once);
     tcase_add_test(tc, rate_limited_is_maxtries);
     tcase_add_test(tc, ldap_directory_down_is_authinfo_unavail);
     tcase_add_test(tc, log_lines_carry_no_control_characters);
     tcase_add_test(tc, hotp_record_through_pam);
     tcase_add_test(tc, setcred_succeeds);
+    tcase_add_test(tc, dumpable_flag_is_unchanged);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("trust");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, system_only_refuses_records_the_user_can_write);
+    tcase_add_test(tc, missing_system_store_is_authinfo_unavail);
+    tcase_add_test(tc, canonical_account_name_finds_the_system_record);
+    tcase_add_test(tc, secret_hiding_a_system_record_is_logged);
+    tcase_add_test(tc, debug_logs_every_place_looked_at);
+    tcase_add_test(tc, twice_in_one_transaction_accepts_one_code_once);
+    tcase_add_test(tc, system_only_line_reuses_only_a_system_acceptance);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("users");
@@ -737,6 +1018,8 @@ static Suite *pam_suite(void)
     tcase_add_test(tc, without_forward_pass_the_code_never_reaches_authtok);
     tcase_add_test(tc, use_first_pass_takes_authtok_and_never_asks);
     tcase_add_test(tc, try_first_pass_falls_back_to_asking);
+    tcase_add_test(tc, try_first_pass_spends_no_attempt_on_a_plain_password);
+    tcase_add_test(tc, try_first_pass_counts_the_first_pass_when_the_login_fails);
     tcase_add_test(tc, secret_option_and_ga_permissions);
     tcase_add_test(tc, digits_and_algorithm_defaults);
     tcase_add_test(tc, grace_period_skips_the_question_per_host);

@@ -121,7 +121,8 @@ static const char *service(const char *args)
     snprintf(path, sizeof(path), "%s/services/%s", tu_root(), name);
     FILE *f = fopen(path, "w");
     ck_assert_ptr_nonnull(f);
-    fprintf(f, "auth required %s %s\n", getenv("PAM_TOTP_MODULE"), args);
+    fprintf(f, "auth required %s system_dir=%s %s\n", getenv("PAM_TOTP_MODULE"), tu_system_dir(),
+            args);
     fclose(f);
     return name;
 }

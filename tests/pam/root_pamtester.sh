@@ -92,6 +92,9 @@ printf '%s\n" TOTP_AUTH\n" STEP_SIZE 0\n' "$seed_sha1" >"$work/system/broken"
 chmod 0600 "$work/system/broken"
 login broken 123456; check "corrupt record fails the stack" 1 $?
 grep -q "cannot retrieve authentication info" "$work/out"; check "corrupt record is PAM_AUTHINFO_UNAVAIL" 0 $?
+use_service "auth required $module system_dir=$work/not-mounted nullok" "auth required pam_permit.so"
+login rfc 123456; check "a missing system store fails the stack, even with nullok" 1 $?
+grep -q "cannot retrieve authentication info" "$work/out"; check "a missing system store is PAM_AUTHINFO_UNAVAIL" 0 $?
 use_service "auth required $module system_dir=$work/system nonsense_option" "auth required pam_permit.so"
 login rfc 123456; check "unknown option fails the stack" 1 $?
 

@@ -42,7 +42,8 @@ static void race(const char *user, const char *code, int64_t now, int counts[3])
     pid_t pids[PROCESSES];
     /* Losers write their failure too, one fsync after another behind the lock: give the last
      * of a hundred more than the test stores' usual 2 s. */
-    totp_file_store_config cfg = {tu_system_dir(), NULL, 0, 0, 0, 0, geteuid(), 30000, 0};
+    totp_file_store_config cfg = {tu_system_dir(), NULL,  0, 0,    0,    0,
+                                  geteuid(),       30000, 0, NULL, NULL, 0};
     totp_store *store = NULL;
     ck_assert_int_eq(totp_store_file_new(&cfg, &store), TOTP_OK);
     ck_assert_int_eq(pipe(gate), 0);

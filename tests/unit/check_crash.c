@@ -40,7 +40,8 @@ static totp_key *key;
 static void prepare_login(void)
 {
     const totp_params params = TOTP_PARAMS_DEFAULT;
-    totp_file_store_config cfg = {tu_system_dir(), NULL, 0, 0, 0, 0, geteuid(), 2000, 0};
+    totp_file_store_config cfg = {tu_system_dir(), NULL, 0, 0,    0,    0,
+                                  geteuid(),       2000, 0, NULL, NULL, 0};
     ck_assert_int_eq(totp_store_file_new(&cfg, &store), TOTP_OK);
     ck_assert_int_eq(totp_key_new((const uint8_t *)"12345678901234567890", 20, &params, &key),
                      TOTP_OK);

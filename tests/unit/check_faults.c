@@ -83,7 +83,7 @@ static int assert_outcome(const struct place *p, int rc, const totp_result *res,
 {
     if (rc == TOTP_OK) {
         char *text = tu_read(p->path);
-        ck_assert_msg(strstr(text, "DISALLOW_REUSE 37037037") != NULL,
+        ck_assert_msg(strstr(text, "DISALLOW_REUSE 37037025 37037037\n") != NULL,
                       "%s: accepted but not recorded", context);
         free(text);
         return 1;
@@ -217,7 +217,7 @@ START_TEST(full_filesystem_fails_closed)
         ;
     close(fd);
 
-    totp_file_store_config cfg = {dir, NULL, 0, 0, 0, 0, 0, 2000, 0};
+    totp_file_store_config cfg = {dir, NULL, 0, 0, 0, 0, 0, 2000, 0, NULL, NULL, 0};
     totp_store *store = NULL;
     totp_policy policy = TOTP_POLICY_DEFAULT;
     totp_result res;

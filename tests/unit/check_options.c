@@ -60,6 +60,7 @@ START_TEST(every_option_sets_its_field)
         "grace_period=3600",
         "allow_readonly",
         "window=17",
+        "skew_max=600",
         "digits=8",
         "algorithm=sha256",
         "rate_limit=5/60",
@@ -85,6 +86,7 @@ START_TEST(every_option_sets_its_field)
     ck_assert_uint_eq(opt.policy.grace_period, 3600);
     ck_assert_int_eq(opt.allow_readonly, 1);
     ck_assert_uint_eq(opt.policy.window, 17);
+    ck_assert_uint_eq(opt.policy.skew_max, 600);
     ck_assert_uint_eq(opt.policy.defaults.digits, 8);
     ck_assert_int_eq(opt.policy.defaults.algorithm, TOTP_SHA256);
     ck_assert_uint_eq(opt.policy.rate_attempts, 5);
@@ -128,6 +130,8 @@ static const struct {
     {"window=0", "window=0: must be 1 to 100"},
     {"window=101", "window=101: must be 1 to 100"},
     {"window=3x", "window=3x: must be 1 to 100"},
+    {"skew_max=0", "skew_max=0: must be 1 to 45000 seconds"},
+    {"skew_max=45001", "skew_max=45001: must be 1 to 45000 seconds"},
     {"digits=5", "digits=5: must be 6, 7 or 8"},
     {"digits=9", "digits=9: must be 6, 7 or 8"},
     {"algorithm=MD5", "algorithm=MD5: must be SHA1, SHA256 or SHA512"},

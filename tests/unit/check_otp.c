@@ -376,6 +376,22 @@ START_TEST(colliding_code_takes_lowest_fresh_step)
 }
 END_TEST
 
+START_TEST(colliding_code_takes_nearest_step)
+{
+    /* Of two fresh matches the one nearest the centre wins, as google-authenticator's skew
+     * search does, wherever it lies in the scan (which never stops early). */
+    totp_key *key = make_key(rfc_seed_sha1, TOTP_SHA1, 6);
+    uint64_t matched = 0;
+    totp_window win = {2393, 8, 8, 0, 0};
+    ck_assert_int_eq(totp_verify(key, "709847", &win, &matched), TOTP_OK);
+    ck_assert_uint_eq(matched, 2394);
+    win.center = 2387;
+    ck_assert_int_eq(totp_verify(key, "709847", &win, &matched), TOTP_OK);
+    ck_assert_uint_eq(matched, 2386);
+    totp_key_free(key);
+}
+END_TEST
+
 START_TEST(malformed_codes_rejected)
 {
     static const char *const bad[] = {"",        "12345",        "1234567", "12345a",
@@ -553,6 +569,7 @@ static Suite *otp_suite(void)
     tcase_add_test(tc, watermark_zero_is_a_real_watermark);
     tcase_add_test(tc, accepting_then_replaying_is_refused);
     tcase_add_test(tc, colliding_code_takes_lowest_fresh_step);
+    tcase_add_test(tc, colliding_code_takes_nearest_step);
     tcase_add_test(tc, malformed_codes_rejected);
     tcase_add_test(tc, wrong_code_mismatch);
     tcase_add_test(tc, window_too_large_rejected);

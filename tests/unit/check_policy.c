@@ -66,7 +66,9 @@ START_TEST(current_code_accepted_and_watermarked)
     ck_assert_int_eq(res.verdict, TOTP_OK);
     ck_assert_int_eq(res.method, TOTP_BY_TOTP);
     ck_assert_int_eq(res.changed, 1);
-    ck_assert_str_eq(totp_record_get(rec, "DISALLOW_REUSE"), "37037037");
+    /* The accepted step, above a floor: every step this host cannot reach any more (now less
+     * the skew bound of 10 steps and the window's 1 step behind) counts as used. */
+    ck_assert_str_eq(totp_record_get(rec, "DISALLOW_REUSE"), "37037025 37037037");
     ck_assert_str_eq(totp_record_get(rec, "LAST_SUCCESS"), "1111111111");
     totp_record_free(rec);
 }
@@ -98,11 +100,12 @@ END_TEST
 
 START_TEST(ga_disallow_reuse_list_sets_watermark)
 {
-    totp_record *rec = parse("\" TOTP_AUTH\n\" DISALLOW_REUSE 37037030 37037037 37037001\n");
+    /* GA appends each accepted step: the last listed is the last accepted. */
+    totp_record *rec = parse("\" TOTP_AUTH\n\" DISALLOW_REUSE 37037001 37037030 37037037\n");
     ck_assert_int_eq(check_at(rec, T0, T0), TOTP_EREPLAY);
     ck_assert_int_eq(check_at(rec, T0 - 30, T0), TOTP_EREPLAY);
     ck_assert_int_eq(check_at(rec, T0 + 30, T0), TOTP_OK);
-    ck_assert_str_eq(totp_record_get(rec, "DISALLOW_REUSE"), "37037038");
+    ck_assert_str_eq(totp_record_get(rec, "DISALLOW_REUSE"), "37037025 37037030 37037037 37037038");
     totp_record_free(rec);
 }
 END_TEST
@@ -327,7 +330,7 @@ START_TEST(skew_learned_from_three_codes)
     ck_assert_int_eq(res.method, TOTP_BY_SKEW);
     ck_assert_str_eq(totp_record_get(rec, "TIME_SKEW"), "10");
     ck_assert_str_eq(totp_record_get(rec, "RESETTING_TIME_SKEW"), "");
-    ck_assert_str_eq(totp_record_get(rec, "DISALLOW_REUSE"), "37037049");
+    ck_assert_str_eq(totp_record_get(rec, "DISALLOW_REUSE"), "37037027 37037049");
     /* From now on the skewed phone's codes are simply accepted, and replays refused. */
     tu_code_at(T0 + 90 + ahead, 6, code);
     ck_assert_int_eq(check(rec, code, T0 + 90, NULL, &res), TOTP_OK);

@@ -185,13 +185,89 @@ static void expect_refused(const char *user, int code, const char *reason)
     totp_store_free(store);
 }
 
-START_TEST(symlink_refused)
+/* A home record that is the user's own link (stow, home-manager) is followed, as the user:
+ * the file it reaches passes the usual checks, and a commit replaces the target, not the link. */
+START_TEST(symlinked_home_record_followed)
+{
+    char target[4096], link_path[4096];
+    snprintf(target, sizeof(target), "%s/dotfiles", tu_home("alice"));
+    mkdir_user(target);
+    snprintf(target, sizeof(target), "%s/dotfiles/ga", tu_home("alice"));
+    tu_write(target, GA_TEXT, 0600);
+    snprintf(link_path, sizeof(link_path), "%s", home_path("alice", ".google_authenticator"));
+    ck_assert_int_eq(symlink(target, link_path), 0);
+
+    totp_store *store = tu_store(NULL);
+    totp_txn *txn = NULL;
+    totp_record *rec = NULL;
+    ck_assert_int_eq(totp_store_begin(store, "alice", 0, &txn, &rec, NULL), TOTP_OK);
+    ck_assert_str_eq(totp_txn_location(txn), link_path);
+    ck_assert_int_eq(totp_record_set(rec, "X_TEST", "1"), TOTP_OK);
+    ck_assert_int_eq(totp_txn_commit(txn, rec, NULL), TOTP_OK);
+    totp_record_free(rec);
+    struct stat st;
+    ck_assert_int_eq(lstat(link_path, &st), 0);
+    ck_assert(S_ISLNK(st.st_mode));
+    char *text = tu_read(target);
+    ck_assert_ptr_nonnull(strstr(text, "X_TEST 1"));
+    free(text);
+    snprintf(target, sizeof(target), "%s/dotfiles", tu_home("alice"));
+    ck_assert_int_eq(tu_count_dotfiles(target), 0);
+    snprintf(target, sizeof(target), "%s/dotfiles/ga", tu_home("alice"));
+
+    /* The target passes the usual checks: a group-readable one is refused. */
+    ck_assert_int_eq(chmod(target, 0640), 0);
+    totp_error err = {0};
+    ck_assert_int_eq(begin(store, "alice", NULL, &err), TOTP_EPERM);
+    ck_assert_ptr_nonnull(strstr(err.message, "mode 0640"));
+    /* A link to nothing is an error, never "not enrolled". */
+    unlink(target);
+    ck_assert_int_eq(begin(store, "alice", NULL, &err), TOTP_EIO);
+    ck_assert_ptr_nonnull(strstr(err.message, "a symbolic link to nothing"));
+    totp_store_free(store);
+}
+END_TEST
+
+/* Never in the system store. */
+START_TEST(symlink_in_system_store_refused)
 {
     char target[4096];
-    snprintf(target, sizeof(target), "%s/real", tu_home("alice"));
-    tu_write(target, GA_TEXT, 0600);
-    ck_assert_int_eq(symlink(target, home_path("alice", ".google_authenticator")), 0);
-    expect_refused("alice", TOTP_EPERM, "is a symbolic link");
+    snprintf(target, sizeof(target), "%s/real", tu_system_dir());
+    tu_write(target, OURS_TEXT, 0600);
+    if (geteuid() == 0)
+        ck_assert_int_eq(chown(target, 0, 0), 0);
+    ck_assert_int_eq(symlink(target, system_path("alice")), 0);
+    totp_store *store = tu_store(NULL);
+    totp_error err = {0};
+    ck_assert_int_eq(begin(store, "alice", NULL, &err), TOTP_EPERM);
+    ck_assert_ptr_nonnull(strstr(err.message, "is a symbolic link"));
+    totp_store_free(store);
+    unlink(target);
+}
+END_TEST
+
+/* StrictModes: a directory between the home and the record that others can write lets them
+ * replace the record: an error naming the directory. */
+START_TEST(writable_directories_above_a_home_record_refused)
+{
+    char dir[4096];
+    put_config_record("alice", GA_TEXT);
+    snprintf(dir, sizeof(dir), "%s/.config/totp", tu_home("alice"));
+    ck_assert_int_eq(chmod(dir, 0777), 0);
+    totp_store *store = tu_store(NULL);
+    totp_error err = {0};
+    ck_assert_int_eq(begin(store, "alice", NULL, &err), TOTP_EPERM);
+    char want[4200];
+    snprintf(want, sizeof(want), "%s: directory writable by group or others (mode 0777", dir);
+    ck_assert_msg(strstr(err.message, want) != NULL, "got \"%s\"", err.message);
+    ck_assert_int_eq(chmod(dir, 0700), 0);
+    ck_assert_int_eq(chmod(tu_home("alice"), 0775), 0);
+    ck_assert_int_eq(begin(store, "alice", NULL, &err), TOTP_EPERM);
+    snprintf(want, sizeof(want), "%s: directory writable by group", tu_home("alice"));
+    ck_assert_msg(strstr(err.message, want) != NULL, "got \"%s\"", err.message);
+    ck_assert_int_eq(chmod(tu_home("alice"), 0755), 0);
+    ck_assert_int_eq(begin(store, "alice", NULL, &err), TOTP_OK);
+    totp_store_free(store);
 }
 END_TEST
 
@@ -211,11 +287,16 @@ START_TEST(wrong_owner_refused)
      * can open it at all when we act as her; the owner is checked before the mode.) */
     tu_write(home_path("alice", ".google_authenticator"), GA_TEXT, 0644);
     char reason[128];
-    snprintf(reason, sizeof(reason), "owned by uid %u, must be uid %u", (unsigned)tu_uid(),
-             (unsigned)tu_other_uid());
-    expect_refused("carol", TOTP_EPERM, reason);
+    totp_store *strict = tu_store(NULL);
+    totp_error err = {0};
+    ck_assert_int_eq(begin(strict, "carol", NULL, &err), TOTP_EPERM);
+    snprintf(reason, sizeof(reason), "directory owned by uid %u, must be root's or uid %u's",
+             (unsigned)tu_uid(), (unsigned)tu_other_uid());
+    ck_assert_msg(strstr(err.message, reason) != NULL, "got \"%s\"", err.message);
+    totp_store_free(strict);
     /* no_strict_owner relaxes exactly that. */
-    totp_file_store_config cfg = {tu_system_dir(), NULL, 0, 0, 0644, 1, geteuid(), 2000, 0};
+    totp_file_store_config cfg = {tu_system_dir(), NULL, 0, 0,    0644, 1,
+                                  geteuid(),       2000, 0, NULL, NULL, 0};
     totp_store *store = NULL;
     ck_assert_int_eq(totp_store_file_new(&cfg, &store), TOTP_OK);
     ck_assert_int_eq(begin(store, "carol", NULL, NULL), TOTP_OK);
@@ -230,7 +311,8 @@ START_TEST(group_or_world_access_refused)
     tu_write(home_path("alice", ".google_authenticator"), GA_TEXT, 0604);
     expect_refused("alice", TOTP_EPERM, "mode 0604 is more permissive than 0600");
     /* allowed_perm relaxes it, as in google-authenticator. */
-    totp_file_store_config cfg = {tu_system_dir(), NULL, 0, 0, 0644, 0, geteuid(), 2000, 0};
+    totp_file_store_config cfg = {tu_system_dir(), NULL, 0, 0,    0644, 0,
+                                  geteuid(),       2000, 0, NULL, NULL, 0};
     totp_store *store = NULL;
     ck_assert_int_eq(totp_store_file_new(&cfg, &store), TOTP_OK);
     ck_assert_int_eq(begin(store, "alice", NULL, NULL), TOTP_OK);
@@ -276,6 +358,91 @@ START_TEST(empty_and_malformed_refused)
 }
 END_TEST
 
+/* Absence vs failure: only "the store is there and holds nothing" is "not enrolled". */
+START_TEST(missing_places_are_errors)
+{
+    char missing[4096];
+    totp_error err = {0};
+    totp_store *store = NULL;
+    snprintf(missing, sizeof(missing), "%s/not-mounted", tu_root());
+    totp_file_store_config cfg = {missing, NULL, 0, 0, 0, 0, geteuid(), 2000, 0, NULL, NULL, 0};
+    ck_assert_int_eq(totp_store_file_new(&cfg, &store), TOTP_OK);
+    tu_write(home_path("bob", ".google_authenticator"), GA_TEXT, 0600);
+    ck_assert_int_eq(begin(store, "bob", NULL, &err), TOTP_EIO);
+    ck_assert_ptr_nonnull(strstr(err.message, "not-mounted: cannot open directory"));
+    totp_store_free(store);
+    /* A user's own tool may look past it. */
+    cfg.skip_unreadable_system_store = 1;
+    ck_assert_int_eq(totp_store_file_new(&cfg, &store), TOTP_OK);
+    ck_assert_int_eq(begin(store, "bob", NULL, &err), TOTP_OK);
+    totp_store_free(store);
+
+    /* A home that is not there (or not mounted) is an error too; an empty home is not. */
+    store = tu_store(NULL);
+    ck_assert_int_eq(begin(store, "alice", NULL, &err), TOTP_ENOENT);
+    snprintf(missing, sizeof(missing), "%s.gone", tu_home("alice"));
+    ck_assert_int_eq(rename(tu_home("alice"), missing), 0);
+    ck_assert_int_eq(begin(store, "alice", NULL, &err), TOTP_EIO);
+    ck_assert_msg(strstr(err.message, "home directory") != NULL, "got \"%s\"", err.message);
+    ck_assert_int_eq(rename(missing, tu_home("alice")), 0);
+    /* A secret= directory outside the home must be there. */
+    totp_store_free(store);
+    snprintf(missing, sizeof(missing), "%s/nowhere/${USER}", tu_root());
+    store = tu_store(missing);
+    ck_assert_int_eq(begin(store, "alice", NULL, &err), TOTP_EIO);
+    totp_store_free(store);
+    snprintf(missing, sizeof(missing), "%s/${USER}", tu_root());
+    store = tu_store(missing);
+    ck_assert_int_eq(begin(store, "alice", NULL, &err), TOTP_ENOENT);
+    totp_store_free(store);
+}
+END_TEST
+
+/* system_only: the system store, or a secret= file root's alone; a record the user wrote is
+ * TOTP_EUNTRUSTED, not "not enrolled". */
+START_TEST(system_only_trusts_only_root_records)
+{
+    totp_file_store_config cfg = {tu_system_dir(), NULL, 0, 0,    0,    0,
+                                  geteuid(),       2000, 0, NULL, NULL, 1};
+    totp_store *store = NULL;
+    totp_error err = {0};
+    ck_assert_int_eq(totp_store_file_new(&cfg, &store), TOTP_OK);
+    ck_assert_int_eq(begin(store, "alice", NULL, &err), TOTP_ENOENT);
+    tu_write(home_path("alice", ".google_authenticator"), GA_TEXT, 0600);
+    ck_assert_int_eq(begin(store, "alice", NULL, &err), TOTP_EUNTRUSTED);
+    ck_assert_ptr_nonnull(strstr(err.message, "system_only"));
+    tu_write(system_path("alice"), OURS_TEXT, 0600);
+    char where[4096];
+    ck_assert_int_eq(begin(store, "alice", where, &err), TOTP_OK);
+    ck_assert_str_eq(where, system_path("alice"));
+    totp_store_free(store);
+
+    /* secret= with system_only, as root: the file in the user's home is refused (its
+     * directories are the user's); a root-owned file in root-owned directories is trusted.
+     * (Not as a user: then the "system" owner is that user, who owns all of it.) */
+    if (geteuid() == 0) {
+        cfg.secret_path = "~/.google_authenticator";
+        ck_assert_int_eq(totp_store_file_new(&cfg, &store), TOTP_OK);
+        ck_assert_int_eq(begin(store, "alice", NULL, &err), TOTP_EPERM);
+        ck_assert_ptr_nonnull(strstr(err.message, "system_only trusts only"));
+        totp_store_free(store);
+        char dir[4096], file[4200];
+        snprintf(dir, sizeof(dir), "%s/rootonly", tu_root());
+        ck_assert(mkdir(dir, 0755) == 0 || errno == EEXIST);
+        snprintf(file, sizeof(file), "%s/alice", dir);
+        tu_write(file, GA_TEXT, 0600);
+        ck_assert_int_eq(chown(file, 0, 0), 0);
+        snprintf(dir, sizeof(dir), "%s/rootonly/${USER}", tu_root());
+        cfg.secret_path = dir;
+        ck_assert_int_eq(totp_store_file_new(&cfg, &store), TOTP_OK);
+        ck_assert_int_eq(begin(store, "alice", NULL, &err), TOTP_OK);
+        ck_assert_int_eq(chown(file, tu_uid(), tu_gid()), 0); /* the user's: refused */
+        ck_assert_int_eq(begin(store, "alice", NULL, &err), TOTP_EPERM);
+        totp_store_free(store);
+    }
+}
+END_TEST
+
 START_TEST(loose_system_store_refused)
 {
     tu_write(system_path("alice"), OURS_TEXT, 0600);
@@ -296,7 +463,7 @@ END_TEST
  * a child that has become alice does it; otherwise the system store is made unreadable. */
 static int begin_without_system_store(int skip)
 {
-    totp_file_store_config cfg = {tu_system_dir(), NULL, 0, 0, 0, 0, 0, 2000, skip};
+    totp_file_store_config cfg = {tu_system_dir(), NULL, 0, 0, 0, 0, 0, 2000, skip, NULL, NULL, 0};
     pid_t pid = fork();
     if (pid == 0) {
         int was_root = geteuid() == 0;
@@ -465,7 +632,8 @@ START_TEST(lock_held_by_another_process)
     }
     char c;
     ck_assert_int_eq(read(ready[0], &c, 1), 1);
-    totp_file_store_config cfg = {tu_system_dir(), NULL, 0, 0, 0, 0, geteuid(), 200, 0};
+    totp_file_store_config cfg = {tu_system_dir(), NULL, 0, 0,    0,    0,
+                                  geteuid(),       200,  0, NULL, NULL, 0};
     totp_store *store = NULL;
     totp_error err = {0};
     ck_assert_int_eq(totp_store_file_new(&cfg, &store), TOTP_OK);
@@ -506,7 +674,7 @@ START_TEST(authenticate_end_to_end)
     ck_assert_int_eq(totp_authenticate(store, "bob", code, 0, T0, &policy, &res, NULL, 0, &err),
                      TOTP_ENOENT);
     char *text = tu_read(home_path("alice", ".google_authenticator"));
-    ck_assert_ptr_nonnull(strstr(text, "\" DISALLOW_REUSE 37037037\n"));
+    ck_assert_ptr_nonnull(strstr(text, "\" DISALLOW_REUSE 37037025 37037037\n"));
     ck_assert_ptr_null(strstr(text, "12345678"));
     free(text);
     totp_store_free(store);
@@ -605,7 +773,11 @@ static Suite *store_suite(void)
 
     tc = tcase_create("files");
     tcase_add_checked_fixture(tc, setup, NULL);
-    tcase_add_test(tc, symlink_refused);
+    tcase_add_test(tc, symlinked_home_record_followed);
+    tcase_add_test(tc, symlink_in_system_store_refused);
+    tcase_add_test(tc, writable_directories_above_a_home_record_refused);
+    tcase_add_test(tc, missing_places_are_errors);
+    tcase_add_test(tc, system_only_trusts_only_root_records);
     tcase_add_test(tc, hard_link_refused);
     tcase_add_test(tc, wrong_owner_refused);
     tcase_add_test(tc, group_or_world_access_refused);

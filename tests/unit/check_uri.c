@@ -299,6 +299,106 @@ START_TEST(round_trip_names)
 }
 END_TEST
 
+/* ---- records from other systems' URIs (totpctl import --uri) ------------------------------ */
+
+START_TEST(record_from_totp_uri)
+{
+    totp_record *rec = NULL;
+    char *account = NULL;
+    totp_error err = {0};
+    totp_params p;
+    ck_assert_int_eq(totp_record_from_uri("otpauth://totp/Old%20Corp:alice%40example.com?secret="
+                                          "JBSWY3DPEHPK3PXP&issuer=Old%20Corp&algorithm=SHA256&"
+                                          "digits=8&period=60",
+                                          &rec, &account, &err),
+                     TOTP_OK);
+    ck_assert_str_eq(account, "alice@example.com");
+    ck_assert_str_eq(totp_record_get(rec, "ISSUER"), "Old Corp");
+    ck_assert_str_eq(totp_record_get(rec, "ACCOUNT"), "alice@example.com");
+    ck_assert_ptr_nonnull(totp_record_get(rec, "TOTP_AUTH"));
+    ck_assert_ptr_null(totp_record_get(rec, "HOTP_COUNTER"));
+    const totp_params defaults = TOTP_PARAMS_DEFAULT;
+    ck_assert_int_eq(totp_record_params(rec, &defaults, &p), TOTP_OK);
+    ck_assert_int_eq(p.algorithm, TOTP_SHA256);
+    ck_assert_uint_eq(p.digits, 8);
+    ck_assert_uint_eq(p.period, 60);
+    totp_record_free(rec);
+    free(account);
+}
+END_TEST
+
+START_TEST(record_from_hotp_uri)
+{
+    totp_record *rec = NULL;
+    char *account = NULL;
+    ck_assert_int_eq(totp_record_from_uri("otpauth://hotp/bob?secret=JBSWY3DPEHPK3PXP&counter=5",
+                                          &rec, &account, NULL),
+                     TOTP_OK);
+    ck_assert_str_eq(totp_record_get(rec, "HOTP_COUNTER"), "5");
+    ck_assert_ptr_null(totp_record_get(rec, "TOTP_AUTH"));
+    ck_assert_ptr_null(totp_record_get(rec, "DISALLOW_REUSE"));
+    totp_record_free(rec);
+    free(account);
+    /* google-authenticator's format has no counter 0: the first counter is 1. */
+    ck_assert_int_eq(totp_record_from_uri("otpauth://hotp/bob?secret=JBSWY3DPEHPK3PXP&counter=0",
+                                          &rec, &account, NULL),
+                     TOTP_OK);
+    ck_assert_str_eq(totp_record_get(rec, "HOTP_COUNTER"), "1");
+    totp_record_free(rec);
+    free(account);
+}
+END_TEST
+
+START_TEST(record_from_uri_refuses)
+{
+    totp_record *rec = NULL;
+    char *account = NULL;
+    totp_error err = {0};
+    ck_assert_int_eq(
+        totp_record_from_uri("otpauth-migration://offline?data=CjEKCkhlbGxv", &rec, &account, &err),
+        TOTP_EURI);
+    ck_assert_ptr_nonnull(strstr(err.message, "otpauth-migration://) are not supported"));
+    ck_assert_ptr_null(rec);
+    ck_assert_ptr_null(account);
+    ck_assert_int_eq(
+        totp_record_from_uri("otpauth://totp/a?secret=not-base32!", &rec, &account, &err),
+        TOTP_EBASE32);
+    ck_assert_ptr_null(strstr(err.message, "not-base32")); /* never the secret */
+    ck_assert_ptr_null(rec);
+}
+END_TEST
+
+START_TEST(uri_account_user)
+{
+    char user[16];
+    ck_assert_int_eq(totp_uri_account_user("alice@example.com", user, sizeof(user)), TOTP_OK);
+    ck_assert_str_eq(user, "alice");
+    ck_assert_int_eq(totp_uri_account_user("bob", user, sizeof(user)), TOTP_OK);
+    ck_assert_str_eq(user, "bob");
+    ck_assert_int_eq(totp_uri_account_user("@example.com", user, sizeof(user)), TOTP_EUSER);
+    ck_assert_int_eq(totp_uri_account_user("averyveryverylongname", user, sizeof(user)),
+                     TOTP_EUSER);
+}
+END_TEST
+
+/* ISSUER and ACCOUNT: characters, not bytes; UTF-8 text without control characters. */
+START_TEST(label_limits)
+{
+    char v[4 * 130 + 1] = "";
+    for (int i = 0; i < 128; i++)
+        strcat(v, "\xc3\xa9");
+    ck_assert_ptr_null(totp_record_check("ISSUER", v));
+    strcat(v, "\xc3\xa9");
+    ck_assert_ptr_nonnull(totp_record_check("ISSUER", v));
+    ck_assert_ptr_nonnull(totp_record_check("ACCOUNT", "a\tb"));
+    ck_assert_ptr_nonnull(totp_record_check("ACCOUNT", "a\xff"
+                                                       "b"));
+    ck_assert_ptr_nonnull(totp_record_check("ACCOUNT", "a:b"));
+    ck_assert_ptr_nonnull(totp_record_check("ACCOUNT", ""));
+    ck_assert_ptr_null(totp_record_check("ACCOUNT", "\xf0\x9f\x94\x91 key"));
+}
+END_TEST
+
 static Suite *uri_suite(void)
 {
     Suite *s = suite_create("uri");
@@ -319,6 +419,14 @@ static Suite *uri_suite(void)
     tcase_add_loop_test(tc, parse_rejects, 0, sizeof(bad_uris) / sizeof(bad_uris[0]));
     tcase_add_test(tc, parse_null_arguments);
     tcase_add_loop_test(tc, round_trip_names, 0, sizeof(names) / sizeof(names[0]));
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("import");
+    tcase_add_test(tc, record_from_totp_uri);
+    tcase_add_test(tc, record_from_hotp_uri);
+    tcase_add_test(tc, record_from_uri_refuses);
+    tcase_add_test(tc, uri_account_user);
+    tcase_add_test(tc, label_limits);
     suite_add_tcase(s, tc);
     return s;
 }

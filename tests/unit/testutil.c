@@ -225,7 +225,8 @@ int tu_count_dotfiles(const char *dir)
 
 totp_store *tu_store(const char *secret_path)
 {
-    totp_file_store_config cfg = {tu_system_dir(), secret_path, 0, 0, 0, 0, geteuid(), 2000, 0};
+    totp_file_store_config cfg = {tu_system_dir(), secret_path, 0, 0,    0,    0,
+                                  geteuid(),       2000,        0, NULL, NULL, 0};
     totp_store *store = NULL;
     ck_assert_int_eq(totp_store_file_new(&cfg, &store), TOTP_OK);
     return store;
