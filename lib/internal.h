@@ -68,6 +68,18 @@ int totpi_check_totp(totp_record *rec, const totp_key *key, const totp_params *p
 /* Remember `rhost` (if it can be stored) as the host of a code login at `now` (LASTn). */
 int totpi_grace_note(totp_record *rec, const char *rhost, int64_t now);
 
+/* The most attempts rate_limit=N/SECONDS may allow; the policy keeps N+1 timestamps. */
+#define TOTPI_RATE_ATTEMPTS_MAX 1000
+
+/* The throttle before judging: TOTP_ERATELIMIT (and how long is left in `res`) while the
+ * record's failures hold codes off at `now`, else TOTP_OK. */
+int totpi_throttle_check(const totp_record *rec, int64_t now, const totp_policy *policy,
+                         totp_result *res);
+
+/* After the outcome is recorded: the failure count and any delay now in force, in `res`. */
+void totpi_throttle_note(const totp_record *rec, int64_t now, const totp_policy *policy,
+                         totp_result *res);
+
 /*
  * Read a file of root's: opened without following a symlink, a regular file owned by root (or by
  * our effective uid), with none of the `forbidden` permission bits (022: others may not change

@@ -77,11 +77,35 @@ static int set_rate_limit(totp_options *opt, const char *v)
 {
     const char *slash = v != NULL ? strchr(v, '/') : NULL;
     uint64_t n, s;
-    if (slash == NULL || !totpi_parse_uint(v, (size_t)(slash - v), 1000, &n) || n < 1 ||
-        !number(slash + 1, 1, 86400, &s))
+    if (slash == NULL || !totpi_parse_uint(v, (size_t)(slash - v), TOTPI_RATE_ATTEMPTS_MAX, &n) ||
+        n < 1 || !number(slash + 1, 1, 86400, &s))
         return 0;
     opt->policy.rate_attempts = (unsigned)n;
     opt->policy.rate_interval = (unsigned)s;
+    return 1;
+}
+
+/* throttle=off, or FREE,FIRST,MAX: free failures, the first delay and the longest (seconds). */
+static int set_throttle(totp_options *opt, const char *v)
+{
+    uint64_t n[3];
+    const char *p = v;
+    if (strcmp(v, "off") == 0) {
+        const totp_throttle off = {0, 0, 0};
+        opt->policy.throttle = off;
+        return 1;
+    }
+    for (int i = 0; i < 3; i++) {
+        const char *end = i < 2 ? strchr(p, ',') : p + strlen(p);
+        if (end == NULL || !totpi_parse_uint(p, (size_t)(end - p), 86400, &n[i]))
+            return 0;
+        p = end + 1;
+    }
+    if (n[0] < 1 || n[0] > 100 || n[1] < 1 || n[1] > 3600 || n[2] < n[1])
+        return 0;
+    opt->policy.throttle.free_failures = (unsigned)n[0];
+    opt->policy.throttle.first_delay = (unsigned)n[1];
+    opt->policy.throttle.max_delay = (unsigned)n[2];
     return 1;
 }
 
@@ -200,6 +224,11 @@ static int set_valued(totp_options *opt, const char *name, const char *v, const 
         *why = "ATTEMPTS/SECONDS, 1-1000 attempts in 1-86400 seconds";
         return set_rate_limit(opt, v);
     }
+    if (strcmp(name, "throttle") == 0) {
+        *why = "off, or FREE,FIRST,MAX: 1-100 failures without delay, then FIRST (1-3600) "
+               "seconds doubling up to MAX (FIRST-86400) seconds";
+        return set_throttle(opt, v);
+    }
     if (strcmp(name, "store") == 0) {
         *why = "file or ldap";
         if (strcmp(v, "file") != 0 && strcmp(v, "ldap") != 0)
@@ -233,6 +262,7 @@ static int set_flag(totp_options *opt, const char *name, int on)
         {"echo_verification_code", offsetof(totp_options, echo_code)},
         {"echo-verification-code", offsetof(totp_options, echo_code)}, /* GA's other spelling */
         {"allow_readonly", offsetof(totp_options, allow_readonly)},
+        {"nodelay", offsetof(totp_options, nodelay)},
         {"no_strict_owner", offsetof(totp_options, store.no_strict_owner)},
         {"system_only", offsetof(totp_options, store.system_only)},
         {"noskewadj", offsetof(totp_options, policy.noskewadj)},

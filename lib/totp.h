@@ -292,6 +292,23 @@ int totp_record_expected_code(const totp_record *rec, const totp_params *default
 
 /* ---- Verification policy ----------------------------------------------------------------- */
 
+/*
+ * The guessing bound (on by default): after `free_failures` consecutive failures (the record's
+ * FAILURES count), no code is judged until `first_delay` seconds after the last failure; each
+ * further failure doubles the delay, up to `max_delay` seconds, which grows in proportion to a
+ * window wider than 3 codes. A success resets it. max_delay 0 turns it off.
+ */
+typedef struct totp_throttle {
+    unsigned free_failures; /* failures in a row without delay (3) */
+    unsigned first_delay;   /* seconds to wait after them (15), doubled per further failure */
+    unsigned max_delay;     /* the longest wait for a window of 3 (120); 0: off */
+} totp_throttle;
+
+#define TOTP_THROTTLE_DEFAULT                                                                      \
+    {                                                                                              \
+        3, 15, 120                                                                                 \
+    }
+
 /* Site-wide settings the policy applies to every record. */
 typedef struct totp_policy {
     totp_params defaults;   /* algorithm/digits/period for records that do not say */
@@ -302,6 +319,7 @@ typedef struct totp_policy {
     int no_increment_hotp;  /* a failed HOTP attempt does not advance HOTP_COUNTER */
     unsigned grace_period;  /* seconds; > 0: remember the host of each code login (LASTn) */
     const char *rhost;      /* the remote host of this login, or NULL */
+    totp_throttle throttle; /* the guessing bound (throttle=) */
     unsigned skew_max;      /* seconds TIME_SKEW and its learning may reach; 0: the default */
 } totp_policy;
 
@@ -313,7 +331,7 @@ typedef struct totp_policy {
 
 #define TOTP_POLICY_DEFAULT                                                                        \
     {                                                                                              \
-        TOTP_PARAMS_DEFAULT, 3, 0, 0, 0, 0, 0, NULL, 0                                             \
+        TOTP_PARAMS_DEFAULT, 3, 0, 0, 0, 0, 0, NULL, TOTP_THROTTLE_DEFAULT, 0                      \
     }
 
 typedef enum {
@@ -325,13 +343,16 @@ typedef enum {
 } totp_method;
 
 typedef struct totp_result {
-    int verdict;         /* TOTP_OK, or why not: EMISMATCH, EREPLAY, ECODE, ERATELIMIT, ... */
-    totp_method method;  /* how it was accepted */
-    int changed;         /* the record holds new state that must be committed */
-    size_t scratch_left; /* scratch codes left afterwards */
-    size_t code_len;     /* TOTP_INPUT_SUFFIX: how many trailing characters were the code */
-    int clock_hint;      /* a wrong time-based code is the code of a step within an hour... */
-    int64_t off_by;      /* ...this many seconds from the expected one: check the clocks */
+    int verdict;            /* TOTP_OK, or why not: EMISMATCH, EREPLAY, ECODE, ERATELIMIT, ... */
+    totp_method method;     /* how it was accepted */
+    int changed;            /* the record holds new state that must be committed */
+    size_t scratch_left;    /* scratch codes left afterwards */
+    size_t code_len;        /* TOTP_INPUT_SUFFIX: how many trailing characters were the code */
+    int clock_hint;         /* a wrong time-based code is the code of a step within an hour... */
+    int64_t off_by;         /* ...this many seconds from the expected one: check the clocks */
+    uint64_t failures;      /* consecutive failures afterwards (FAILURES) */
+    unsigned throttle_wait; /* seconds until a code is judged again (0: now) */
+    int throttle_started;   /* this failure began the delays (log it once) */
 } totp_result;
 
 /* Input flag: the code is at the end of the input, after a password (forward_pass). The last
@@ -345,13 +366,28 @@ typedef struct totp_result {
 
 /*
  * Decide on `code` at `now` (Unix seconds, from the caller's clock) and update `rec` in memory:
- * rate limit, scratch codes, the TOTP window or HOTP look-ahead, the replay watermark (always
- * on: DISALLOW_REUSE for TOTP, HOTP_COUNTER for HOTP), and TIME_SKEW learning. Returns the
+ * the throttle (while it holds, TOTP_ERATELIMIT without looking at the code or changing the
+ * record), rate limit, scratch codes, the TOTP window or HOTP look-ahead, the replay watermark
+ * (always on: DISALLOW_REUSE for TOTP, HOTP_COUNTER for HOTP), and TIME_SKEW learning. Returns the
  * verdict (also in `res`). The caller must commit `rec` if res->changed, and must treat a
  * failed commit as a denial.
  */
 int totp_policy_check(totp_record *rec, const char *code, int flags, int64_t now,
                       const totp_policy *policy, totp_result *res);
+
+/* The seconds the throttle imposes after `failures` consecutive failures with `window`. */
+unsigned totp_throttle_delay(const totp_throttle *throttle, uint64_t failures, unsigned window);
+
+typedef struct totp_throttle_info {
+    uint64_t failures;    /* consecutive failures (FAILURES), 0 if none */
+    int64_t last_failure; /* when the last one was, -1 if unknown */
+    unsigned delay;       /* the delay those failures impose, seconds */
+    unsigned left;        /* of which still to wait at `now`: 0 if a code would be judged */
+} totp_throttle_info;
+
+/* The throttle of `rec` at `now` under `policy`, from FAILURES (for `totpctl status`). */
+int totp_throttle_state(const totp_record *rec, int64_t now, const totp_policy *policy,
+                        totp_throttle_info *info);
 
 /*
  * google-authenticator's grace period: 1 if the last code login from `rhost` (a LASTn line) was
@@ -500,6 +536,7 @@ typedef struct totp_options {
     int debug;
     int echo_code;               /* echo_verification_code */
     int allow_readonly;          /* accepted for compatibility; replay safety still wins */
+    int nodelay;                 /* no pam_fail_delay() request on failure */
     const char *conf;            /* conf=: the site file read, NULL if none */
     int ldap_store;              /* store=ldap (else store=file) */
     totp_ldap_store_config ldap; /* ldap_uri= ldap_base= ldap_filter= ... */

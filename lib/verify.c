@@ -10,8 +10,11 @@
 #include "internal.h"
 #include "totp.h"
 
-/* Timestamps kept for rate limiting, at most (RATE_LIMIT allows up to 100 attempts). */
-#define MAX_ATTEMPTS 101
+/* Timestamps kept for rate limiting, at most: one more than the largest limit (rate_limit=
+ * allows TOTPI_RATE_ATTEMPTS_MAX attempts, a record's RATE_LIMIT 100), so that every limit
+ * can see itself exceeded. */
+#define MAX_ATTEMPTS (TOTPI_RATE_ATTEMPTS_MAX + 1)
+#define TS_DIGITS    21 /* an int64 and a space */
 
 static int set_number(totp_record *rec, const char *key, int64_t value)
 {
@@ -77,11 +80,20 @@ static int rate_limit(totp_record *rec, int64_t now, const totp_policy *policy, 
         keep_interval = lim.interval[i] > keep_interval ? lim.interval[i] : keep_interval;
     }
 
-    int64_t ts[MAX_ATTEMPTS + 1];
+    int64_t *ts = malloc((MAX_ATTEMPTS + 1) * sizeof(*ts));
+    char *buf = malloc(16 + (MAX_ATTEMPTS + 1) * TS_DIGITS);
+    if (ts == NULL || buf == NULL) {
+        free(ts);
+        free(buf);
+        return TOTP_ENOMEM;
+    }
     size_t n = 0;
     for (; list != NULL && (tok = totpi_next_token(list, &len)) != NULL; list = tok + len) {
-        if (!totpi_parse_uint(tok, len, INT64_MAX, &v))
+        if (!totpi_parse_uint(tok, len, INT64_MAX, &v)) {
+            free(ts);
+            free(buf);
             return TOTP_EFORMAT;
+        }
         /* Keep what falls inside the longest interval; drop the future (a clock set back). */
         if ((int64_t)v > now || (int64_t)v < now - (int64_t)keep_interval)
             continue;
@@ -105,14 +117,15 @@ static int rate_limit(totp_record *rec, int64_t now, const totp_policy *policy, 
     /* The most recent `keep_count` attempts are all any limit needs next time. */
     size_t first = n > keep_count ? n - keep_count : 0;
 
-    char buf[16 + MAX_ATTEMPTS * 21];
-    size_t o = 0;
+    size_t size = 16 + (MAX_ATTEMPTS + 1) * TS_DIGITS, o = 0;
     if (rl != NULL)
-        o += (size_t)snprintf(buf, sizeof(buf), "%u %u", lim.attempts[0], lim.interval[0]);
+        o += (size_t)snprintf(buf, size, "%u %u", lim.attempts[0], lim.interval[0]);
     for (size_t k = first; k < n; k++)
-        o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%" PRId64, o > 0 ? " " : "", ts[k]);
+        o += (size_t)snprintf(buf + o, size - o, "%s%" PRId64, o > 0 ? " " : "", ts[k]);
     buf[o] = '\0';
     int rc = totp_record_set(rec, rl != NULL ? "RATE_LIMIT" : "ATTEMPTS", buf);
+    free(ts);
+    free(buf);
     if (rc != TOTP_OK)
         return rc;
     *changed = 1;
@@ -249,19 +262,29 @@ int totp_policy_check(totp_record *rec, const char *code, int flags, int64_t now
     if (now < 0)
         return TOTP_ETIME;
 
-    int verdict = rate_limit(rec, now, policy, &res->changed);
+    /* Throttled: refused without looking at the code, and nothing is written. */
+    int verdict = totpi_throttle_check(rec, now, policy, res);
+    if (verdict != TOTP_OK) {
+        res->verdict = verdict;
+        res->scratch_left = totp_record_scratch_count(rec);
+        return verdict;
+    }
+    verdict = rate_limit(rec, now, policy, &res->changed);
     if (verdict == TOTP_OK)
         verdict = judge(rec, code, flags, now, policy, res);
     if (verdict == TOTP_OK && policy->grace_period > 0)
         verdict = totpi_grace_note(rec, policy->rhost, now);
 
-    /* Bookkeeping for `totpctl status`; errors of the record itself are not attempts. */
+    /* Consecutive failures, which the throttle counts: errors of the record itself are not
+     * attempts, and neither is a code refused by a rate limit unjudged (or a stranger could
+     * push a user's throttle up for nothing). */
     if (verdict == TOTP_OK || verdict == TOTP_EMISMATCH || verdict == TOTP_EREPLAY ||
-        verdict == TOTP_ECODE || verdict == TOTP_ERATELIMIT) {
+        verdict == TOTP_ECODE) {
         int rc = record_outcome(rec, now, verdict, res);
         if (rc != TOTP_OK)
             verdict = rc;
     }
+    totpi_throttle_note(rec, now, policy, res);
     if (verdict != TOTP_OK) {
         res->method = TOTP_BY_NONE;
         res->code_len = 0;

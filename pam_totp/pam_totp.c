@@ -19,6 +19,10 @@
 #define CODE_PROMPT          "Verification code: "
 #define PASSWORD_CODE_PROMPT "Password & verification code: "
 
+/* The delay libpam applies when the stack fails (pam_fail_delay; pam_unix asks for 2 s too).
+ * The module never sleeps itself. */
+#define FAIL_DELAY_USEC 2000000u
+
 /* One call of pam_sm_authenticate. */
 struct login {
     pam_handle_t *pamh;
@@ -93,11 +97,16 @@ static const char *denied_reason(int rc)
 /* Log the outcome `rc` and return its PAM code. */
 static int decide(struct login *l, int rc, const totp_result *res, const totp_error *err)
 {
-    char buf[64];
+    char buf[96];
     const char *record = l->record[0] != '\0' ? l->record : NULL;
     if (rc == TOTP_OK) {
         log_decision(l->pamh, &l->log, LOG_INFO, "accepted", accepted_reason(res, buf, sizeof(buf)),
                      record);
+    } else if (rc == TOTP_ERATELIMIT && res != NULL && res->throttle_wait > 0) {
+        /* Throttled: the code was not looked at. */
+        snprintf(buf, sizeof(buf), "too many attempts; codes judged again in %u s",
+                 res->throttle_wait);
+        log_decision(l->pamh, &l->log, LOG_NOTICE, "denied", buf, record);
     } else if (rc == TOTP_EMISMATCH && res != NULL && res->clock_hint) {
         /* Clock trouble, not a wrong code: say how far off, never the code. */
         char why[96];
@@ -112,6 +121,12 @@ static int decide(struct login *l, int rc, const totp_result *res, const totp_er
     } else {
         const char *why = err != NULL && err->message[0] != '\0' ? err->message : totp_strerror(rc);
         log_decision(l->pamh, &l->log, LOG_ERR, "error", why, NULL);
+    }
+    if ((rc == TOTP_EMISMATCH || rc == TOTP_EREPLAY || rc == TOTP_ECODE) && res != NULL &&
+        res->throttle_started) { /* once, as the delays begin */
+        snprintf(buf, sizeof(buf), "%llu consecutive failures; no code judged for %u s",
+                 (unsigned long long)res->failures, res->throttle_wait);
+        log_decision(l->pamh, &l->log, LOG_WARNING, "throttled", buf, record);
     }
     return pam_result(rc);
 }
@@ -311,6 +326,8 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
         totp_options_clear(&opt);
         return PAM_SERVICE_ERR;
     }
+    if (!opt.nodelay)
+        pam_fail_delay(pamh, FAIL_DELAY_USEC);
     int rc = pam_get_user(pamh, &user, NULL);
     log_context_init(pamh, &l.log, rc == PAM_SUCCESS ? user : NULL);
     if (rc != PAM_SUCCESS || user == NULL || user[0] == '\0') {

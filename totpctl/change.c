@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* change.c: commands that change a record: verify, scratch, remove, import. */
+/* change.c: commands that change a record: verify, scratch, reset-failures, remove, import. */
 #include "config.h"
 
 #include <stdio.h>
@@ -98,6 +98,46 @@ int cmd_scratch(struct cli *c)
     totp_wipe(codes, sizeof(codes));
     totp_record_free(rec);
     return rc;
+}
+
+int cmd_reset_failures(struct cli *c)
+{
+    totp_txn *txn = NULL;
+    totp_record *rec = NULL;
+    totp_error err = {0};
+    totp_throttle_info info;
+    char where[4096];
+    /* The throttle is what stands between a guesser and the code: only root lifts it (with
+     * store=ldap, whoever the directory lets write the record). */
+    if (!c->is_root && !c->opt.ldap_store)
+        return cli_fail(EXIT_ERROR, "reset-failures: only root can lift a throttle");
+    int rc = cli_begin(c, &txn, &rec);
+    if (rc != EXIT_OK)
+        return rc;
+    snprintf(where, sizeof(where), "%s", totp_txn_location(txn));
+    totp_throttle_state(rec, (int64_t)time(NULL), &c->opt.policy, &info);
+    if (totp_record_get(rec, "FAILURES") == NULL) {
+        totp_txn_abort(txn); /* nothing to clear: no write */
+    } else if (totp_record_unset(rec, "FAILURES") != TOTP_OK) {
+        totp_txn_abort(txn);
+        rc = cli_fail(EXIT_ERROR, "%s: cannot clear FAILURES", where);
+    } else if ((rc = totp_txn_commit(txn, rec, &err)) != TOTP_OK) {
+        rc = cli_error(rc, &err);
+    }
+    totp_record_free(rec);
+    if (rc != EXIT_OK)
+        return rc;
+    if (c->json) {
+        struct json j;
+        cli_json_begin(&j, c, where);
+        json_int(&j, "failures_cleared", (int64_t)info.failures);
+        json_int(&j, "throttle_seconds_lifted", info.left);
+        json_end(&j);
+    } else {
+        printf("%s: %llu consecutive failures cleared%s\n", c->user,
+               (unsigned long long)info.failures, info.left > 0 ? "; the throttle is lifted" : "");
+    }
+    return EXIT_OK;
 }
 
 int cmd_remove(struct cli *c)

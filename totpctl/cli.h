@@ -83,6 +83,7 @@ int cmd_status(struct cli *c);
 int cmd_list(struct cli *c);
 int cmd_verify(struct cli *c);
 int cmd_scratch(struct cli *c);
+int cmd_reset_failures(struct cli *c);
 int cmd_remove(struct cli *c);
 int cmd_import(struct cli *c);
 

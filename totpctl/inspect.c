@@ -101,7 +101,7 @@ static int64_t number_of(const totp_record *rec, const char *key, int field)
 }
 
 static void status_text(const struct cli *c, const totp_record *rec, const totp_params *p,
-                        const char *where)
+                        const char *where, const totp_throttle_info *throttle)
 {
     const char *rate = totp_record_get(rec, "RATE_LIMIT");
     int64_t last = number_of(rec, "LAST_SUCCESS", 0), failures = number_of(rec, "FAILURES", 0);
@@ -136,6 +136,18 @@ static void status_text(const struct cli *c, const totp_record *rec, const totp_
     }
     printf("failures:       %lld since the last success\n",
            (long long)(failures > 0 ? failures : 0));
+    if (throttle->last_failure >= 0) {
+        time_t t = (time_t)throttle->last_failure;
+        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %Z", localtime(&t));
+        printf("last failure:   %s\n", when);
+    }
+    if (throttle->left > 0)
+        printf("throttled:      yes, no code judged for %u s more (totpctl -u %s reset-failures "
+               "lifts it)\n",
+               throttle->left, c->user);
+    else
+        printf("throttled:      no%s\n",
+               c->opt.policy.throttle.max_delay == 0 ? " (throttle=off)" : "");
 }
 
 int cmd_status(struct cli *c)
@@ -173,8 +185,11 @@ int cmd_status(struct cli *c)
         totp_record_free(rec);
         return cli_fail(EXIT_ERROR, "%s: unusable parameters", where);
     }
+    totp_throttle_info throttle;
+    int64_t now = (c->seen & OPT_AT) ? c->at : (int64_t)time(NULL);
+    totp_throttle_state(rec, now, &c->opt.policy, &throttle);
     if (!c->json) {
-        status_text(c, rec, &p, where);
+        status_text(c, rec, &p, where, &throttle);
     } else {
         struct json j;
         int64_t v;
@@ -206,6 +221,8 @@ int cmd_status(struct cli *c)
             json_int(&j, "last_failure", v);
         else
             json_null(&j, "last_failure");
+        json_bool(&j, "throttled", throttle.left > 0);
+        json_int(&j, "throttle_seconds_left", throttle.left);
         json_end(&j);
     }
     totp_record_free(rec);

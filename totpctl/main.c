@@ -58,10 +58,14 @@ static const struct command {
     {"scratch", cmd_scratch, GLOBAL | OPT_SCRATCH, 0, "scratch [--scratch-codes N]",
      "a fresh set of scratch codes; the old ones stop working",
      "Issue a fresh set of scratch codes; the old ones stop working.\n"},
-    {"status", cmd_status, GLOBAL, 0, "status",
-     "enrolled or not, where, parameters, scratch codes, logins",
+    {"status", cmd_status, GLOBAL | OPT_AT, 0, "status [--at UNIXTIME]",
+     "enrolled or not, where, parameters, scratch codes, logins, throttle",
      "Whether the user is enrolled, where, with which parameters, how many scratch codes are\n"
-     "left, the last successful login and recent failures.\n"},
+     "left, the last successful login, the failures since, and whether they throttle codes\n"
+     "now (or at UNIXTIME) and for how long.\n"},
+    {"reset-failures", cmd_reset_failures, GLOBAL, 0, "reset-failures",
+     "as root: clear the failures, lifting the throttle",
+     "As root: clear the user's consecutive failures, which lifts the guessing throttle.\n"},
     {"remove", cmd_remove, GLOBAL, 0, "remove",
      "delete every record that would authenticate the user",
      "Delete every record that would authenticate the user, in the lookup order: the system\n"
@@ -205,7 +209,7 @@ static void usage(FILE *out)
           "  --json            machine-readable output\n\ncommands:\n",
           out);
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "  %-15s %s\n", commands[i].name, commands[i].summary);
     fputs("\n'totpctl COMMAND --help' describes a command. Exit status: 0 success, 1 code\n"
           "rejected or not enrolled, 2 usage error, 3 permission or I/O error.\n",
           out);

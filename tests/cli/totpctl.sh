@@ -34,6 +34,9 @@ system=$work/system
 mkdir -m 0700 "$system"
 conf=$work/pam_totp.conf
 echo "system_dir = $system" >"$conf"
+# The commands below fail on purpose up to 4 times in a row (replays, malformed codes): more
+# than the default throttle's 3 free failures. The throttle itself has its own section.
+echo "throttle = 10,15,120" >>"$conf"
 echo "auth required $module conf=$conf" >"$work/services/login"
 echo "auth required pam_deny.so" >"$work/services/other" # libpam's fallback service
 
@@ -68,8 +71,8 @@ code_in() { "$tools/totp-code" "$1" "${2:-$(date +%s)}"; }
 
 # ---- usage --------------------------------------------------------------------------------
 expect 0 "--help" T --help; has "$out" "commands:" "--help lists commands"
-has "$out" "  verify    check a code and use it up" "--help says what each command does"
-for c in enroll show code verify scratch status remove list import; do
+has "$out" "  verify          check a code and use it up" "--help says what each command does"
+for c in enroll show code verify scratch status reset-failures remove list import; do
     expect 0 "$c --help" T "$c" --help; has "$out" "usage: totpctl" "$c --help"
 done
 expect 2 "unknown command" T frobnicate; has "$err" 'unknown command "frobnicate"' "unknown command"
@@ -170,6 +173,31 @@ expect 0 "status after replacing it" as_alice "$totpctl" --conf "$conf" status
 broken
 expect 0 "remove a broken record" as_alice "$totpctl" --conf "$conf" remove; has "$out" "removed $alice_rec" "broken record removed"
 [ ! -e "$alice_rec" ] && ok || bad "the broken record is still there"
+
+# ---- the guessing throttle: status shows it, root lifts it ---------------------------------------
+tconf=$work/throttle.conf
+echo "system_dir = $system" >"$tconf" # the default throttle: 3 free, 15 s doubling to 120 s
+as_alice sh -c 'umask 077; mkdir -p "$(dirname "$1")"; printf "%s\n\" TOTP_AUTH\n\" FAILURES 5 1800000000\n12345678\n" "$2" >"$1"' sh "$alice_rec" "$secret"
+expect 0 "status of a throttled user" as_alice "$totpctl" --conf "$tconf" status --at 1800000010 --json
+echo "$out" | jq -e '.failures == 5 and .last_failure == 1800000000 and .throttled == true and .throttle_seconds_left == 50' >/dev/null && ok || bad "throttled status JSON: $out"
+expect 0 "status text of a throttled user" as_alice "$totpctl" --conf "$tconf" status --at 1800000010
+has "$out" "throttled:      yes, no code judged for 50 s more" "status text says throttled"
+expect 0 "status once the delay is over" as_alice "$totpctl" --conf "$tconf" status --at 1800000060 --json
+echo "$out" | jq -e '.failures == 5 and .throttled == false and .throttle_seconds_left == 0' >/dev/null && ok || bad "status JSON after the delay: $out"
+expect 0 "status under a looser site throttle" as_alice "$totpctl" --conf "$conf" status --at 1800000010 --json
+echo "$out" | jq -e '.throttled == true and .throttle_seconds_left == 50' >/dev/null && bad "the site throttle is ignored: $out" || ok
+if [ "$(id -u)" = 0 ]; then
+    expect 0 "root lifts the throttle" T -u alice --file "$alice_rec" reset-failures --json
+    echo "$out" | jq -e '.failures_cleared == 5' >/dev/null && ok || bad "reset-failures JSON: $out"
+    expect 0 "status after reset-failures" as_alice "$totpctl" --conf "$tconf" status --at 1800000010 --json
+    echo "$out" | jq -e '.failures == 0 and .last_failure == null and .throttled == false' >/dev/null && ok || bad "status JSON after reset: $out"
+    grep -q FAILURES "$alice_rec" && bad "FAILURES still in the record" || ok
+    grep -q '^12345678$' "$alice_rec" && ok || bad "reset-failures lost a scratch code"
+else
+    expect 3 "a user cannot lift a throttle" as_alice "$totpctl" --conf "$tconf" reset-failures
+    has "$err" "only root can lift a throttle" "reset-failures is root's"
+fi
+rm -f "$alice_rec"
 
 # ---- code --at: RFC 6238 Appendix B ------------------------------------------------------------
 while read -r t alg seed want; do

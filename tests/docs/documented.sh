@@ -29,10 +29,10 @@ done
 
 # ---- totpctl(1): commands and options <-> --help and the man page ------------------------
 help=$("$totpctl" --help)
-code_cmds=$(sed -n '/^} commands\[\] = {/,/^};/p' "$src/totpctl/main.c" | grep -oE '^    \{"[a-z]+"' | tr -dc 'a-z\n' | sort -u)
+code_cmds=$(sed -n '/^} commands\[\] = {/,/^};/p' "$src/totpctl/main.c" | grep -oE '^    \{"[a-z-]+"' | tr -dc 'a-z\n-' | sort -u)
 # A command is the tag of a .TP paragraph in COMMANDS (other bold words there are JSON fields).
 man_cmds=$(sed -n '/^\.SH COMMANDS/,/^\.SH OPTIONS/p' "$src/man/totpctl.1" |
-    awk 'tag { print; tag = 0 } /^\.TP/ { tag = 1 }' | sed -E 's/^\.B[IR]? "?([a-z]+).*/\1/' | sort -u)
+    awk 'tag { print; tag = 0 } /^\.TP/ { tag = 1 }' | sed -E 's/\\-/-/g; s/^\.B[IR]? "?([a-z-]+).*/\1/' | sort -u)
 for c in $code_cmds; do
     echo "$man_cmds" | grep -qx "$c" && ok || bad "totpctl command $c is not in totpctl.1"
     echo "$help" | grep -qE "^  $c( |$)" && ok || bad "totpctl --help does not list $c"

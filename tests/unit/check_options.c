@@ -33,6 +33,10 @@ START_TEST(defaults_are_google_authenticators)
     ck_assert_int_eq(opt.pass_mode, TOTP_PASS_PROMPT);
     ck_assert_int_eq(opt.nullok, 0);
     ck_assert_ptr_null(opt.prompt);
+    /* ...but for the guessing bound, which is on by default. */
+    ck_assert_uint_eq(opt.policy.throttle.free_failures, 3);
+    ck_assert_uint_eq(opt.policy.throttle.first_delay, 15);
+    ck_assert_uint_eq(opt.policy.throttle.max_delay, 120);
     totp_options_clear(&opt);
 }
 END_TEST
@@ -60,6 +64,7 @@ START_TEST(every_option_sets_its_field)
         "digits=8",
         "algorithm=sha256",
         "rate_limit=5/60",
+        "throttle=5,10,300",
         "system_dir=/srv/totp",
         "user=4242",
     };
@@ -86,6 +91,11 @@ START_TEST(every_option_sets_its_field)
     ck_assert_int_eq(opt.policy.defaults.algorithm, TOTP_SHA256);
     ck_assert_uint_eq(opt.policy.rate_attempts, 5);
     ck_assert_uint_eq(opt.policy.rate_interval, 60);
+    ck_assert_uint_eq(opt.policy.throttle.free_failures, 5);
+    ck_assert_uint_eq(opt.policy.throttle.first_delay, 10);
+    ck_assert_uint_eq(opt.policy.throttle.max_delay, 300);
+    ck_assert_int_eq(set(&opt, "throttle=off", NULL), TOTP_OK);
+    ck_assert_uint_eq(opt.policy.throttle.max_delay, 0);
     ck_assert_str_eq(opt.store.system_dir, "/srv/totp");
     ck_assert_int_eq(opt.store.fixed_user, 1);
     ck_assert_uint_eq(opt.store.fixed_uid, 4242);
@@ -129,6 +139,16 @@ static const struct {
     {"rate_limit=0/60", "rate_limit=0/60: must be ATTEMPTS/SECONDS"},
     {"rate_limit=5/0", "rate_limit=5/0: must be ATTEMPTS/SECONDS"},
     {"rate_limit=5/86401", "rate_limit=5/86401: must be ATTEMPTS/SECONDS"},
+    {"rate_limit=1001/60", "rate_limit=1001/60: must be ATTEMPTS/SECONDS"},
+    {"throttle", "throttle needs a value: off, or FREE,FIRST,MAX"},
+    {"throttle=on", "throttle=on: must be off, or FREE,FIRST,MAX"},
+    {"throttle=3,15", "throttle=3,15: must be off, or FREE,FIRST,MAX"},
+    {"throttle=0,15,120", "throttle=0,15,120: must be off, or FREE,FIRST,MAX"},
+    {"throttle=3,0,120", "throttle=3,0,120: must be off, or FREE,FIRST,MAX"},
+    {"throttle=3,60,30", "throttle=3,60,30: must be off, or FREE,FIRST,MAX"},
+    {"throttle=3,15,86401", "throttle=3,15,86401: must be off, or FREE,FIRST,MAX"},
+    {"throttle=3,15,120,", "throttle=3,15,120,: must be off, or FREE,FIRST,MAX"},
+    {"throttle=,15,120", "throttle=,15,120: must be off, or FREE,FIRST,MAX"},
     {"allowed_perm=0", "allowed_perm=0: must be an octal mode"},
     {"allowed_perm=0999", "allowed_perm=0999: must be an octal mode"},
     {"allowed_perm=01777", "allowed_perm=01777: must be an octal mode"},

@@ -39,6 +39,23 @@ static int check_at(totp_record *rec, int64_t code_time, int64_t now)
     return check(rec, code, now, NULL, &res);
 }
 
+/* The defaults without the throttle, for tests of the other limits alone. */
+static const totp_policy *unthrottled(void)
+{
+    static totp_policy policy = TOTP_POLICY_DEFAULT;
+    policy.throttle.max_delay = 0;
+    return &policy;
+}
+
+static int check_at_with(totp_record *rec, int64_t code_time, int64_t now,
+                         const totp_policy *policy)
+{
+    char code[TOTP_CODE_BUFSIZE];
+    totp_result res;
+    tu_code_at(code_time, 6, code);
+    return check(rec, code, now, policy, &res);
+}
+
 START_TEST(current_code_accepted_and_watermarked)
 {
     totp_record *rec = parse("\" TOTP_AUTH\n");
@@ -205,12 +222,14 @@ START_TEST(record_rate_limit)
     totp_record *rec = parse("\" TOTP_AUTH\n\" RATE_LIMIT 3 30\n");
     totp_result res;
     for (int i = 0; i < 3; i++)
-        ck_assert_int_eq(check(rec, "000000", T0 + i, NULL, &res), TOTP_EMISMATCH);
+        ck_assert_int_eq(check(rec, "000000", T0 + i, unthrottled(), &res), TOTP_EMISMATCH);
     /* The fourth attempt in 30 s is refused, right code or not, without looking at it. */
-    ck_assert_int_eq(check_at(rec, T0 + 3, T0 + 3), TOTP_ERATELIMIT);
+    ck_assert_int_eq(check_at_with(rec, T0 + 3, T0 + 3, unthrottled()), TOTP_ERATELIMIT);
     ck_assert_str_eq(totp_record_get(rec, "RATE_LIMIT"), "3 30 1111111112 1111111113 1111111114");
+    /* A refusal by the rate limit is not a judged failure: the throttle does not count it. */
+    ck_assert_str_eq(totp_record_get(rec, "FAILURES"), "3 1111111113");
     /* Once the attempts age out, the right code works. */
-    ck_assert_int_eq(check_at(rec, T0 + 40, T0 + 40), TOTP_OK);
+    ck_assert_int_eq(check_at_with(rec, T0 + 40, T0 + 40, unthrottled()), TOTP_OK);
     ck_assert_str_eq(totp_record_get(rec, "RATE_LIMIT"), "3 30 1111111151");
     ck_assert_ptr_null(totp_record_get(rec, "ATTEMPTS"));
     totp_record_free(rec);
