@@ -17,7 +17,7 @@
 #include "store_ad.h"
 
 #define DEFAULT_FILTER "(sAMAccountName=%u)"
-#define CAS_TRIES      8 /* failure-state updates retried after losing a race */
+#define CAS_TRIES      64 /* failure-state updates retried after losing a race */
 
 static const struct totp_store_ops ad_ops;
 

@@ -77,5 +77,6 @@ int cmd_verify(struct cli *c);
 int cmd_scratch(struct cli *c);
 int cmd_remove(struct cli *c);
 int cmd_import(struct cli *c);
+int cmd_reseal(struct cli *c);
 
 #endif /* TOTPCTL_CLI_H */

@@ -133,7 +133,7 @@ static void status_text(const struct cli *c, const totp_record *rec, const totp_
     } else if (c->opt.ldap_store) {
         printf("last code used: none yet\n");
     }
-    if (c->opt.ldap_store)
+    if (c->opt.ldap_store && !c->opt.ad_store)
         printf("failures:       not kept by the LDAP store\n");
     else
         printf("failures:       %lld since the last success\n",
@@ -196,7 +196,7 @@ int cmd_status(struct cli *c)
             json_int(&j, "next_counter", v);
         else
             json_null(&j, "next_counter");
-        if (c->opt.ldap_store)
+        if (c->opt.ldap_store && !c->opt.ad_store)
             json_null(&j, "failures");
         else
             json_int(&j, "failures", (v = number_of(rec, "FAILURES", 0)) > 0 ? v : 0);
