@@ -167,7 +167,10 @@ fresh() { # fresh USER: as the administrator, move USER's watermark 2 steps back
 
 # ---- enrollment ----------------------------------------------------------------------------
 section "enrollment"
-out=$(T enroll -u alice --no-confirm --json --window 21 2>"$work/err")
+T enroll -u alice --no-confirm --window 21 >/dev/null 2>"$work/err"
+is "$?" 2 "--window with store=ad is refused"
+has "$(cat "$work/err")" "store=ad keeps no window" "and says why"
+out=$(T enroll -u alice --no-confirm --json 2>"$work/err")
 is "$?" 0 "enroll alice: $(cat "$work/err")"
 alice_secret=$(printf '%s' "$out" | jq -r .secret)
 has "$(printf '%s' "$out" | jq -r .path)" "$uri/CN=alice,CN=Users,$base" "enroll names the entry"
