@@ -119,6 +119,16 @@ for g in $g_alg $g_digits $g_period; do sddl="$sddl(OA;CIIO;RP;$g;$user_class;$p
 for g in $g_last $g_count $g_when; do sddl="$sddl(OA;CIIO;RPWP;$g;$user_class;$pam_sid)"; done
 samba-tool dsacl set --objectdn="CN=Users,$base" --sddl="$sddl" >"$work/dsacl.log" 2>&1 ||
     bad "samba-tool dsacl set: $(tail -n 2 "$work/dsacl.log")"
+# The enrollment identity: writes the secret and parameters, and adds the auxiliary class.
+enroll_sid=$(sid enroller)
+g_objectclass=bf9679e5-0de6-11d0-a285-00aa003049e2
+sddl="(OA;CIIO;RPWPCR;$g_secret;$user_class;$enroll_sid)"
+for g in $g_alg $g_digits $g_period $g_last $g_count $g_when; do
+    sddl="$sddl(OA;CIIO;RPWP;$g;$user_class;$enroll_sid)"
+done
+sddl="$sddl(OA;CIIO;WP;$g_objectclass;$user_class;$enroll_sid)"
+samba-tool dsacl set --objectdn="CN=Users,$base" --sddl="$sddl" >"$work/dsacl.log" 2>&1 ||
+    bad "samba-tool dsacl set (enroller): $(tail -n 2 "$work/dsacl.log")"
 
 # ---- configurations: the hosts' (PAM binds as pamhost) and the administrator's -------------
 section "configurations: the hosts' (PAM binds as pamhost) and the administrator's"
@@ -139,6 +149,8 @@ write_conf() { # write_conf FILE BIND PWFILE [more lines]
 }
 write_conf "$work/pam.conf" "pamhost@ad.test" "$work/pam.pw"
 write_conf "$work/admin.conf" "Administrator@ad.test" "$work/admin.pw"
+printf 'Pw-enroller-0k!\n' >"$work/enroller.pw"
+write_conf "$work/enroller.conf" "enroller@ad.test" "$work/enroller.pw"
 umask 022
 echo "auth required $module conf=$work/pam.conf" >"$work/services/login"
 printf '%s\n' "auth required $module conf=$work/pam.conf nullok" "auth required pam_permit.so" \
@@ -365,6 +377,21 @@ is "$(modify_as P alice pamTotpSecret "pamTotpSecret:: $(attr alice pamTotpSecre
 is "$(modify_as U alice pamTotpLastStep 'pamTotpLastStep: 1')" 50 "alice cannot move her watermark"
 is "$(modify_as U alice pamTotpSecret 'pamTotpSecret:: AAAA')" 50 "alice cannot write her secret"
 
+# The enrollment identity's grant (docs/AD.md) is enough to enroll, re-seal and remove.
+E() { "$totpctl" --conf "$work/enroller.conf" "$@"; }
+out=$(E enroll -u erin --no-confirm --json 2>"$work/err")
+is "$?" 0 "the enrollment identity enrolls erin: $(cat "$work/err")"
+erin_secret=$(printf '%s' "$out" | jq -r .secret)
+is "$(login login erin "$(code_at_step "$erin_secret" "$(step_now)")")" "login accepted" \
+    "erin logs in"
+E reseal -u erin >/dev/null 2>"$work/err"
+is "$?" 0 "the enrollment identity re-seals: $(cat "$work/err")"
+E remove -u erin >/dev/null 2>"$work/err"
+is "$?" 0 "the enrollment identity removes erin: $(cat "$work/err")"
+is "$(attr erin pamTotpSecret)" "" "erin's secret is gone"
+is "$(modify_as P alice pamTotpAlgorithm 'pamTotpAlgorithm: SHA256')" 50 \
+    "the PAM account cannot change the algorithm"
+
 # ---- the DC down or hung: denied within the timeout ----------------------------------------
 section "the DC down or hung: denied within the timeout"
 write_conf "$work/down.conf" "pamhost@ad.test" "$work/pam.pw" "ldap_timeout = 2"
@@ -372,6 +399,7 @@ sed -i "s|^ldap_uri = .*|ldap_uri = ldaps://$host:1|" "$work/down.conf"
 echo "auth required $module conf=$work/down.conf nullok" >"$work/services/down"
 is "$(login down alice 123456)" "Authentication service cannot retrieve authentication info" \
     "no DC listening: unavailable, even with nullok"
+: >"$work/hang.out"
 python3 -c '
 import socket
 s = socket.socket()
