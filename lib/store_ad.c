@@ -26,6 +26,7 @@ void totpi_ad_txn_free(struct ad_txn *t)
     if (t == NULL)
         return;
     totpi_ldap_close(t->ld);
+    free(t->user);
     free(t->user_dn);
     free(t->blob.bv_val);
     free(t->last);
