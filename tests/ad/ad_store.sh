@@ -317,6 +317,12 @@ is "$(login nullok carol "$(code_at_step "$alice_secret" "$(step_now)")")" \
 T status -u carol >/dev/null 2>"$work/err"
 has "$(cat "$work/err")" "$(udn carol): pamTotpSecret: the sealed secret does not open" \
     "the error names the entry and the reason"
+printf 'dn: %s\nchangetype: modify\nreplace: pamTotpSecret\npamTotpSecret: 12345678901234567890\n' \
+    "$(udn carol)" | A ldapmodify >/dev/null 2>&1 || bad "writing a plain secret on carol"
+is "$(login nullok carol 123456)" "Authentication service cannot retrieve authentication info" \
+    "a plain secret another tool wrote: unavailable, even with nullok"
+T status -u carol >/dev/null 2>"$work/err"
+has "$(cat "$work/err")" "not a sealed secret of version 1" "and says so"
 out=$(T enroll -u carol --force --no-confirm --json 2>"$work/err")
 is "$?" 0 "enroll --force over carol's broken secret: $(cat "$work/err")"
 carol_secret=$(printf '%s' "$out" | jq -r .secret)
@@ -452,6 +458,15 @@ echo "auth required $module conf=$work/clear.conf" >"$work/services/clear"
 is "$(login clear alice 123456)" "Error in service module" "store=ad over clear-text ldap:// is refused"
 "$totpctl" --conf "$work/clear.conf" status -u alice >/dev/null 2>"$work/err"
 has "$(cat "$work/err")" "store=ad needs ldaps:// or ldap_starttls" "and says why"
+# Absence is "the base exists and nothing matches"; a base that does not exist, or one in
+# another naming context (a referral), is a failure, never "not enrolled".
+for b in "OU=Nowhere,$base" "DC=elsewhere,DC=test"; do
+    write_conf "$work/base.conf" "pamhost@ad.test" "$work/pam.pw"
+    sed -i "s|^ldap_base = .*|ldap_base = $b|" "$work/base.conf"
+    echo "auth required $module conf=$work/base.conf nullok" >"$work/services/base"
+    is "$(login base dave "")" "Authentication service cannot retrieve authentication info" \
+        "ldap_base $b: unavailable, even with nullok for an unenrolled user"
+done
 grep -v ad_key_file "$work/admin.conf" >"$work/nokey.conf"
 chmod 0600 "$work/nokey.conf"
 "$totpctl" --conf "$work/nokey.conf" status -u alice >/dev/null 2>"$work/err"
