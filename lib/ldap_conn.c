@@ -351,7 +351,7 @@ int totpi_ldap_filter_ok(const char *f)
         else if (f[i] == ')' && --depth < 0)
             return 0;
         else if (f[i] == '%') {
-            if (f[i + 1] == 'u')
+            if (f[i + 1] == 'u' || f[i + 1] == 's')
                 has_user = 1;
             else if (f[i + 1] != '%')
                 return 0;
@@ -365,11 +365,26 @@ int totpi_ldap_filter_ok(const char *f)
     return depth == 0 && has_user;
 }
 
+/* The account name without its domain: what follows a "DOMAIN\\" (winbind) and what precedes an
+ * "@realm" (SSSD's fully qualified names, user principal names); the whole name if that leaves
+ * nothing. */
+static void short_name(const char *user, const char **start, size_t *len)
+{
+    const char *s = strrchr(user, '\\'), *at;
+    s = s != NULL && s[1] != '\0' ? s + 1 : user;
+    at = strchr(s, '@');
+    *start = s;
+    *len = at != NULL && at > s ? (size_t)(at - s) : strlen(s);
+}
+
 int totpi_ldap_filter(const char *filter, const char *user, char **out, totp_error *err)
 {
     size_t ulen = user != NULL ? strlen(user) : 1, need = strlen(filter) + 1;
-    for (const char *p = strstr(filter, "%u"); p != NULL; p = strstr(p + 2, "%u"))
+    for (const char *p = strchr(filter, '%'); p != NULL; p = strchr(p + 2, '%')) {
+        if (p[1] == '\0')
+            break;
         need += 3 * ulen;
+    }
     char *o = malloc(need), *w = o;
     *out = o;
     if (o == NULL)
@@ -378,13 +393,17 @@ int totpi_ldap_filter(const char *filter, const char *user, char **out, totp_err
         if (p[0] == '%' && p[1] == '%') {
             *w++ = '%';
             p++;
-        } else if (p[0] == '%' && p[1] == 'u') {
-            p++;
+        } else if (p[0] == '%' && (p[1] == 'u' || p[1] == 's')) {
+            int whole = *++p == 'u';
             if (user == NULL) {
                 *w++ = '*';
                 continue;
             }
-            for (const unsigned char *u = (const unsigned char *)user; *u != '\0'; u++) {
+            const char *name = user;
+            size_t len = strlen(user);
+            if (!whole)
+                short_name(user, &name, &len);
+            for (const unsigned char *u = (const unsigned char *)name; len-- > 0; u++) {
                 /* RFC 4515 names * ( ) \ NUL; controls and non-ASCII bytes are escaped too. */
                 if (*u == '*' || *u == '(' || *u == ')' || *u == '\\' || *u < 0x20 || *u >= 0x7f)
                     w += sprintf(w, "\\%02x", *u);
@@ -402,6 +421,8 @@ int totpi_ldap_filter(const char *filter, const char *user, char **out, totp_err
 char *totpi_ldap_filter_attr(const char *filter)
 {
     const char *at = filter != NULL ? strstr(filter, "=%u") : NULL;
+    if (at == NULL && filter != NULL)
+        at = strstr(filter, "=%s");
     if (at == NULL)
         return NULL;
     const char *start = at;

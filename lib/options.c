@@ -10,6 +10,7 @@
 
 #include "account.h"
 #include "internal.h"
+#include "store_ad.h"
 #include "totp.h"
 
 void totp_options_init(totp_options *opt)
@@ -49,6 +50,7 @@ enum {
     SLOT_LDAP_BIND_DN,
     SLOT_LDAP_BIND_PW_FILE,
     SLOT_LDAP_CA_FILE,
+    SLOT_AD_KEY_FILE,
 };
 
 static int number(const char *v, uint64_t min, uint64_t max, uint64_t *out)
@@ -230,11 +232,16 @@ static int set_valued(totp_options *opt, const char *name, const char *v, const 
         return set_throttle(opt, v);
     }
     if (strcmp(name, "store") == 0) {
-        *why = "file or ldap";
-        if (strcmp(v, "file") != 0 && strcmp(v, "ldap") != 0)
+        *why = "file, ldap or ad";
+        if (strcmp(v, "file") != 0 && strcmp(v, "ldap") != 0 && strcmp(v, "ad") != 0)
             return 0;
-        opt->ldap_store = strcmp(v, "ldap") == 0;
+        opt->ad_store = strcmp(v, "ad") == 0;
+        opt->ldap_store = strcmp(v, "ldap") == 0 || opt->ad_store;
         return 1;
+    }
+    if (strcmp(name, "ad_key_file") == 0) {
+        *why = "an absolute path";
+        return v[0] == '/' && (opt->ad_key_file = own(opt, SLOT_AD_KEY_FILE, v)) != NULL;
     }
     if (strncmp(name, "ldap_", 5) == 0)
         return set_ldap(opt, name, v, why, handled);
@@ -410,13 +417,18 @@ int totp_options_store(const totp_options *opt, totp_store **out, totp_error *er
     }
     /* The directory holds the secret and the watermark only: refuse what would silently not
      * be enforced. */
+    const char *kind = opt->ad_store ? "ad" : "ldap";
     if (opt->policy.rate_attempts > 0)
         return totpi_fail(err, TOTP_EINVAL, 0, 0,
-                          "rate_limit cannot be used with store=ldap (the directory keeps no "
-                          "attempt history)");
+                          "rate_limit cannot be used with store=%s (the directory keeps no "
+                          "attempt history)",
+                          kind);
     if (opt->policy.grace_period > 0)
         return totpi_fail(err, TOTP_EINVAL, 0, 0,
-                          "grace_period cannot be used with store=ldap (the directory keeps no "
-                          "login history)");
+                          "grace_period cannot be used with store=%s (the directory keeps no "
+                          "login history)",
+                          kind);
+    if (opt->ad_store)
+        return totpi_store_ad_new(&opt->ldap, opt->ad_key_file, out, err);
     return totp_store_ldap_new(&opt->ldap, out, err);
 }

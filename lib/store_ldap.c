@@ -550,7 +550,8 @@ int totp_store_ldap_new(const totp_ldap_store_config *config, totp_store **out, 
     const char *filter = config->filter != NULL ? config->filter : DEFAULT_FILTER;
     if (!totpi_ldap_filter_ok(filter))
         return totpi_fail(err, TOTP_EINVAL, 0, 0,
-                          "ldap_filter %.200s: must be one filter in parentheses with %%u", filter);
+                          "ldap_filter %.200s: must be one filter in parentheses with %%u or %%s",
+                          filter);
 
     struct ldap_store *s = calloc(1, sizeof(*s));
     if (s == NULL)

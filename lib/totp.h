@@ -459,6 +459,9 @@ void totp_store_free(totp_store *store);
 #define TOTP_TXN_UNREAD                                                                            \
     4 /* begin: find and lock the record but do not read it, so that a broken one can still be     \
        * removed or replaced; `*rec` is NULL */
+#define TOTP_TXN_RESEAL                                                                            \
+    8 /* begin: the commit writes the secret again, sealed under the store's current key (store=ad \
+       * key rotation); stores that seal nothing ignore it */
 
 /*
  * Lock and read `user`'s record (the first that exists, in lookup order). TOTP_ENOENT when the
@@ -538,9 +541,11 @@ typedef struct totp_options {
     int allow_readonly;          /* accepted for compatibility; replay safety still wins */
     int nodelay;                 /* no pam_fail_delay() request on failure */
     const char *conf;            /* conf=: the site file read, NULL if none */
-    int ldap_store;              /* store=ldap (else store=file) */
+    int ldap_store;              /* store=ldap or store=ad: a directory (else store=file) */
     totp_ldap_store_config ldap; /* ldap_uri= ldap_base= ldap_filter= ... */
     char *owned[16];             /* copies the pointers above refer to */
+    int ad_store;                /* store=ad: Active Directory (ldap_store is set too) */
+    const char *ad_key_file;     /* ad_key_file: the fleet keys that seal secrets (store=ad) */
 } totp_options;
 
 #define TOTP_CONF_DEFAULT "/etc/security/pam_totp.conf"
@@ -563,7 +568,9 @@ void totp_options_clear(totp_options *opt);
 
 /* The store the options describe: the file store, or with store=ldap the LDAP store (which
  * needs ldap_uri and ldap_base, and refuses rate_limit and grace_period, whose state the
- * directory cannot hold). TOTP_EINVAL with `err` naming the problem. */
+ * directory cannot hold), or with store=ad the Active Directory store (which needs ldap_uri
+ * with TLS, ldap_base, ldap_bind_dn, ldap_bind_pw_file and ad_key_file; see totp(5)).
+ * TOTP_EINVAL with `err` naming the problem. */
 int totp_options_store(const totp_options *opt, totp_store **out, totp_error *err);
 
 /* ---- Output files ------------------------------------------------------------------------ */

@@ -86,6 +86,7 @@ int cmd_scratch(struct cli *c);
 int cmd_reset_failures(struct cli *c);
 int cmd_remove(struct cli *c);
 int cmd_import(struct cli *c);
+int cmd_reseal(struct cli *c);
 
 /* import --uri: otpauth URIs from a file or standard input (import_uri.c). */
 int import_uris(struct cli *c);

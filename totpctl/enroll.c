@@ -226,6 +226,8 @@ int cmd_enroll(struct cli *c)
             return cli_fail(EXIT_USAGE, "--rate-limit: the LDAP store keeps no attempt history");
         c->scratch_count = 0;
     }
+    if (c->opt.ad_store && (c->seen & OPT_WINDOW))
+        return cli_fail(EXIT_USAGE, "--window: store=ad keeps no window (the site's applies)");
     int rc = existing(c, &exists, where, sizeof(where));
     if (rc == EXIT_OK && exists && !c->force)
         rc = cli_fail(EXIT_REJECTED, "%s is already enrolled (%s); --force replaces the record",

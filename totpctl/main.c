@@ -87,6 +87,10 @@ static const struct command {
      "               otpauth-migration:// exports are not supported.\n"
      "  --dry-run    with --uri: say which URI goes to which user; write nothing\n"
      "  --force      replace existing system records\n"},
+    {"reseal", cmd_reseal, OPT_USER | OPT_CONF | OPT_JSON, 0, "reseal [-u USER]",
+     "store=ad: seal the secrets again under the newest key (rotation)",
+     "store=ad: seal every enrolled user's secret (or USER's) again under the first key of\n"
+     "ad_key_file, opening it with whichever key of the file sealed it (key rotation).\n"},
 };
 
 static const struct option long_options[] = {
@@ -202,8 +206,8 @@ static void usage(FILE *out)
 {
     fputs("usage: totpctl [-u USER] [--file PATH] [--conf FILE] [--json] COMMAND [options]\n\n"
           "Enroll and manage TOTP second factors for pam_totp.\n\n"
-          "  -u, --user USER   act on USER's record (root only, but for store=ldap; default: "
-          "yourself)\n"
+          "  -u, --user USER   act on USER's record (root only, but for store=ldap and ad; "
+          "default: yourself)\n"
           "  --file PATH       act on the record at PATH instead of looking one up\n"
           "  --conf FILE       site settings (default /etc/security/pam_totp.conf)\n"
           "  --json            machine-readable output\n\ncommands:\n",

@@ -138,20 +138,8 @@ printf '%s\n' "auth required $module conf=$work/pam.conf nullok" "auth required 
     >"$work/services/nullok" # nullok answers PAM_IGNORE; the next module decides
 echo "auth required pam_deny.so" >"$work/services/other"
 export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
-login() { # login SERVICE USER ANSWER: pam_totp.so through the real libpam; prints the result
-    # pam_wrapper copies the services into /tmp/pam.X, X one character: of 40 logins started
-    # at once, some collide, and those exit before PAM is even started. Such a login never
-    # reached the module, so starting it again is the same as starting it a moment later.
-    local out err=$work/pwrap.$BASHPID try
-    for try in 1 2 3 4 5 6 7 8; do
-        out=$(LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$work/services \
-            PAM_WRAPPER_DISABLE_DEEPBIND=1 UID_WRAPPER_DISABLE_DEEPBIND=1 \
-            "$tools/pam-login" "$1" "$2" "$3" 2>"$err")
-        [ -z "$out" ] && grep -q "pwrap_init" "$err" || break
-    done
-    rm -f "$err"
-    [ -z "$out" ] || printf '%s\n' "$out"
-}
+. "$srcdir/tests/tools/pamwrap-login.sh"
+login() { pamwrap_login "$work/services" "$@"; } # login SERVICE USER ANSWER: prints the result
 T() { "$totpctl" --conf "$work/admin.conf" "$@"; }
 attr() { # attr DN ATTRIBUTE: its value (base64 values decoded), as the administrator
     A ldapsearch -LLL -o ldif-wrap=no -b "$1" -s base "(objectClass=*)" "$2" 2>/dev/null |

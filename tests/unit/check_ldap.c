@@ -31,6 +31,14 @@ static const struct {
      "(&(objectClass=posixAccount)(|(uid=bob)(mail=bob@example.com)))"},
     {"(&(uid=%u)(description=100%%))", "x", "(&(uid=x)(description=100%))"},
     {"(uid=%u)", NULL, "(uid=*)"},
+    /* %s: the name without winbind's DOMAIN\ or SSSD's @realm, escaped the same way */
+    {"(sAMAccountName=%s)", "ADTEST\\alice", "(sAMAccountName=alice)"},
+    {"(sAMAccountName=%s)", "alice@ad.example.com", "(sAMAccountName=alice)"},
+    {"(sAMAccountName=%s)", "alice", "(sAMAccountName=alice)"},
+    {"(sAMAccountName=%s)", "D\\a*)(x@r", "(sAMAccountName=a\\2a\\29\\28x)"},
+    {"(sAMAccountName=%s)", "@only", "(sAMAccountName=@only)"},
+    {"(&(sAMAccountName=%s)(userPrincipalName=%u))", "bob@r",
+     "(&(sAMAccountName=bob)(userPrincipalName=bob@r))"},
 };
 
 START_TEST(filters_escape_the_user)
@@ -53,7 +61,8 @@ START_TEST(filters_are_checked)
     ck_assert(!totpi_ldap_filter_ok("(uid=%u"));        /* unbalanced */
     ck_assert(!totpi_ldap_filter_ok("(uid=%u))(x=y"));  /* two filters */
     ck_assert(!totpi_ldap_filter_ok("(uid=%u)(cn=x)")); /* two side by side */
-    ck_assert(!totpi_ldap_filter_ok("(uid=%s)"));       /* an unknown escape */
+    ck_assert(totpi_ldap_filter_ok("(uid=%s)"));        /* the short name */
+    ck_assert(!totpi_ldap_filter_ok("(uid=%x)"));       /* an unknown escape */
     ck_assert(!totpi_ldap_filter_ok("(uid=%u\n)"));     /* a control character */
     ck_assert(!totpi_ldap_filter_ok(NULL));
 }
@@ -117,7 +126,8 @@ END_TEST
 static const struct {
     const char *arg, *message;
 } bad[] = {
-    {"store=sql", "store=sql: must be file or ldap"},
+    {"store=sql", "store=sql: must be file, ldap or ad"},
+    {"ad_key_file=keys", "ad_key_file=keys: must be an absolute path"},
     {"ldap_uri=http://x", "ldap_uri=http://x: must be ldap://, ldaps:// or ldapi:// URIs"},
     {"ldap_uri=", "ldap_uri=: must be ldap://"},
     {"ldap_filter=uid=%u", "ldap_filter=uid=%u: must be one LDAP filter in parentheses"},
@@ -203,6 +213,64 @@ START_TEST(store_ldap_refuses_what_it_cannot_keep)
     ck_assert_ptr_null(store);
     ck_assert_msg(strncmp(err.message, refused[_i].message, strlen(refused[_i].message)) == 0,
                   "got \"%s\", want \"%s\"", err.message, refused[_i].message);
+    totp_options_clear(&opt);
+}
+END_TEST
+
+#define AD_BASE "store=ad", "ldap_base=DC=ad,DC=test"
+static const struct {
+    const char *args[6], *message;
+} ad_refused[] = {
+    {{AD_BASE, "ldap_uri=ldaps://dc1", "ldap_bind_dn=pam@ad.test", "ldap_bind_pw_file=/pw", NULL},
+     "store=ad needs ad_key_file"},
+    {{AD_BASE, "ldap_uri=ldaps://dc1", "ad_key_file=/k", NULL}, "store=ad needs ldap_bind_dn"},
+    {{AD_BASE, "ldap_uri=ldaps://dc1 ldap://dc2", "ldap_bind_dn=pam@ad.test",
+      "ldap_bind_pw_file=/pw", "ad_key_file=/k"},
+     "ldap_uri ldap://dc2: store=ad needs ldaps:// or ldap_starttls"},
+    {{AD_BASE, "ldap_uri=LDAP://dc1", "ldap_bind_dn=pam@ad.test", "ldap_bind_pw_file=/pw",
+      "ad_key_file=/k"},
+     "ldap_uri LDAP://dc1: store=ad needs ldaps://"},
+    {{AD_BASE, "ldap_uri=ldaps://dc1", "ldap_bind_dn=pam@ad.test", "ldap_bind_pw_file=/pw",
+      "rate_limit=3/30"},
+     "rate_limit cannot be used with store=ad"},
+};
+
+START_TEST(store_ad_refuses_bad_configurations)
+{
+    totp_options opt;
+    totp_error err;
+    totp_store *store = (totp_store *)&opt; /* must be reset to NULL */
+    totp_options_init(&opt);
+    for (int i = 0; i < 6 && ad_refused[_i].args[i] != NULL; i++)
+        ck_assert_int_eq(opt_set(&opt, ad_refused[_i].args[i], &err), TOTP_OK);
+    ck_assert_int_eq(opt.ad_store, 1);
+    ck_assert_int_eq(opt.ldap_store, 1); /* a directory: totpctl and the policy treat it so */
+    memset(&err, 0, sizeof(err));
+    ck_assert_int_eq(totp_options_store(&opt, &store, &err), TOTP_EINVAL);
+    ck_assert_ptr_null(store);
+    ck_assert_msg(strncmp(err.message, ad_refused[_i].message, strlen(ad_refused[_i].message)) == 0,
+                  "got \"%s\", want \"%s\"", err.message, ad_refused[_i].message);
+    totp_options_clear(&opt);
+}
+END_TEST
+
+START_TEST(store_ad_accepts_starttls_and_ldapi)
+{
+    totp_options opt;
+    totp_error err;
+    totp_store *store = NULL;
+    const char *args[] = {AD_BASE,
+                          "ldap_uri=ldap://dc1 ldapi:///",
+                          "ldap_starttls",
+                          "ldap_bind_dn=pam@ad.test",
+                          "ldap_bind_pw_file=/pw",
+                          "ad_key_file=/k"};
+    totp_options_init(&opt);
+    for (size_t i = 0; i < sizeof(args) / sizeof(args[0]); i++)
+        ck_assert_int_eq(opt_set(&opt, args[i], &err), TOTP_OK);
+    ck_assert_int_eq(totp_options_store(&opt, &store, &err), TOTP_OK); /* no connection yet */
+    ck_assert_ptr_nonnull(store);
+    totp_store_free(store);
     totp_options_clear(&opt);
 }
 END_TEST
@@ -334,6 +402,9 @@ static Suite *ldap_suite(void)
                         sizeof(refused) / sizeof(refused[0]));
     tcase_add_loop_test(tc, store_ldap_takes_tls_ldapi_or_the_loud_option, 0,
                         sizeof(accepted) / sizeof(accepted[0]));
+    tcase_add_loop_test(tc, store_ad_refuses_bad_configurations, 0,
+                        sizeof(ad_refused) / sizeof(ad_refused[0]));
+    tcase_add_test(tc, store_ad_accepts_starttls_and_ldapi);
     tcase_add_test(tc, an_unreachable_directory_is_an_error_within_the_timeout);
     tcase_add_test(tc, a_server_that_hangs_up_raises_no_sigpipe);
     tcase_add_test(tc, a_sigpipe_during_ldap_work_is_consumed);

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* store_ad.h: the Active Directory store (store=ad): what its files share. */
+#ifndef TOTP_STORE_AD_H
+#define TOTP_STORE_AD_H
+
+#include "ldap_conn.h"
+#include "seal.h"
+#include "store.h"
+
+/* The attributes of the shipped schema (examples/ad/pam_totp-schema.ldif). */
+#define AD_CLASS      "pamTotpUser"
+#define AD_SECRET     "pamTotpSecret"
+#define AD_ALGORITHM  "pamTotpAlgorithm"
+#define AD_DIGITS     "pamTotpDigits"
+#define AD_PERIOD     "pamTotpPeriod"
+#define AD_LAST_STEP  "pamTotpLastStep"
+#define AD_FAIL_COUNT "pamTotpFailureCount"
+#define AD_FAIL_TIME  "pamTotpLastFailure"
+
+struct ad_store {
+    struct totp_store base;
+    totp_ldap_store_config cfg;
+    char *owned[6];
+    char *key_file;
+    char *first_uri; /* for locations */
+};
+
+struct ad_txn {
+    struct totp_txn base;
+    struct ad_store *store;
+    LDAP *ld;
+    char *user; /* the name looked up */
+    char *user_dn;
+    uint8_t guid[TOTPI_SEAL_GUID];
+    int has_class;             /* the entry has objectClass pamTotpUser */
+    int enrolled;              /* the entry has a secret */
+    int create;                /* begun with TOTP_TXN_CREATE */
+    int unread;                /* begun with TOTP_TXN_UNREAD */
+    int reseal;                /* begun with TOTP_TXN_RESEAL */
+    struct berval blob;        /* the sealed secret as read (for the compare-and-swap) */
+    uint32_t key_id;           /* the key it was sealed under */
+    char *last;                /* pamTotpLastStep as read, NULL if absent */
+    char *fail_count;          /* pamTotpFailureCount as read, NULL if absent */
+    uint8_t key[TOTP_KEY_MAX]; /* the secret as opened */
+    size_t key_len;
+    totp_params params;
+    struct totpi_sigpipe sigpipe;
+    char location[1024];
+};
+
+/* Read the user's entry again: the secret blob, the watermark, the failure state. */
+int totpi_ad_read(struct ad_txn *t, totp_record **rec, totp_error *err);
+
+/* The key file's keys; wipe them after use. */
+int totpi_ad_keys(struct ad_txn *t, struct totpi_seal_keys *keys, totp_error *err);
+
+/* Enrollment, a new secret over the old one, and re-sealing under the current key. */
+int totpi_ad_write_secret(struct ad_txn *t, const totp_record *rec, totp_error *err);
+
+/* Remove the user's TOTP attributes and the auxiliary class; the account stays. */
+int totpi_ad_remove(totp_txn *txn, totp_error *err);
+
+/* The enrolled users' names. */
+int totpi_ad_list(totp_store *store, char ***users, totp_error *err);
+
+/* Close the connection, restore SIGPIPE, wipe and free. */
+void totpi_ad_txn_free(struct ad_txn *t);
+
+/* Fail with "LOCATION: what: the server's reason". */
+int totpi_ad_fail(struct ad_txn *t, int lrc, const char *what, totp_error *err);
+
+/* The AD store over `config` and the fleet key file `key_file`. */
+int totpi_store_ad_new(const totp_ldap_store_config *config, const char *key_file, totp_store **out,
+                       totp_error *err);
+
+#endif /* TOTP_STORE_AD_H */

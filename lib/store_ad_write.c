@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* store_ad_write.c: the AD store's enrollment, secret replacement and re-sealing, removal and
+ * listing. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "store_ad.h"
+
+/* What a record puts on the entry, the secret sealed for this entry under the current key. */
+struct ad_values {
+    uint8_t blob[TOTPI_SEAL_MAX];
+    size_t blob_len;
+    char algorithm[16], digits[8], period[8], last[24];
+};
+
+static int ad_values(struct ad_txn *t, const totp_record *rec, struct ad_values *v, totp_error *err)
+{
+    const totp_params defaults = TOTP_PARAMS_DEFAULT;
+    totp_params p;
+    uint8_t key[TOTP_KEY_MAX];
+    size_t len = 0;
+    uint64_t step;
+    struct totpi_seal_keys keys;
+    memset(v, 0, sizeof(*v));
+    int rc = totp_record_params(rec, &defaults, &p);
+    if (rc == TOTP_OK && totp_record_get(rec, "TOTP_AUTH") == NULL)
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "%s: only TOTP records can go to store=ad",
+                          t->location);
+    if (rc == TOTP_OK && totp_record_scratch_count(rec) > 0)
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "%s: store=ad keeps no scratch codes",
+                          t->location);
+    if (rc == TOTP_OK)
+        rc = totp_record_secret(rec, key, &len);
+    if (rc != TOTP_OK)
+        return totpi_fail(err, rc, 0, 0, "%s: %s", t->location, totp_strerror(rc));
+    rc = totpi_ad_keys(t, &keys, err);
+    if (rc == TOTP_OK)
+        rc = totpi_seal(&keys.keys[0], t->guid, AD_SECRET, key, len, v->blob, &v->blob_len, err);
+    totpi_seal_keys_wipe(&keys);
+    totp_wipe(key, sizeof(key));
+    snprintf(v->algorithm, sizeof(v->algorithm), "%s", totp_algorithm_name(p.algorithm));
+    snprintf(v->digits, sizeof(v->digits), "%u", p.digits);
+    snprintf(v->period, sizeof(v->period), "%u", p.period);
+    /* The code that confirmed an enrollment is used: it must not log in afterwards. */
+    if (totp_record_last_step(rec, &step) == TOTP_OK)
+        snprintf(v->last, sizeof(v->last), "%" PRIu64, step);
+    return rc;
+}
+
+/* Give the entry the auxiliary class, in a modify of its own (AD takes the class's attributes
+ * only once the entry has it). */
+static int add_class(struct ad_txn *t, totp_error *err)
+{
+    char *oc[] = {AD_CLASS, NULL};
+    LDAPMod m = {LDAP_MOD_ADD, "objectClass", {oc}};
+    LDAPMod *mods[] = {&m, NULL};
+    int lrc = ldap_modify_ext_s(t->ld, t->user_dn, mods, NULL, NULL);
+    if (lrc == LDAP_SUCCESS || lrc == LDAP_TYPE_OR_VALUE_EXISTS)
+        return TOTP_OK;
+    return totpi_ad_fail(t, lrc, "adding objectClass " AD_CLASS, err);
+}
+
+int totpi_ad_write_secret(struct ad_txn *t, const totp_record *rec, totp_error *err)
+{
+    struct ad_values v;
+    int rc = ad_values(t, rec, &v, err);
+    if (rc == TOTP_OK && t->create && !t->has_class)
+        rc = add_class(t, err);
+    if (rc != TOTP_OK) {
+        totp_wipe(&v, sizeof(v));
+        return rc;
+    }
+    int reseal_only = t->reseal && !t->create;
+    struct berval blob = {v.blob_len, (char *)v.blob}, *new_blob[] = {&blob, NULL};
+    struct berval *old_blob[] = {&t->blob, NULL};
+    char *alg[] = {v.algorithm, NULL}, *dig[] = {v.digits, NULL}, *per[] = {v.period, NULL};
+    char *last[] = {v.last, NULL};
+    LDAPMod m[] = {
+        {LDAP_MOD_DELETE | LDAP_MOD_BVALUES, AD_SECRET, {.modv_bvals = old_blob}},
+        {LDAP_MOD_ADD | LDAP_MOD_BVALUES, AD_SECRET, {.modv_bvals = new_blob}},
+        {LDAP_MOD_REPLACE, AD_ALGORITHM, {alg}},
+        {LDAP_MOD_REPLACE, AD_DIGITS, {dig}},
+        {LDAP_MOD_REPLACE, AD_PERIOD, {per}},
+        /* a new secret starts a new watermark (or none) and a clean failure state */
+        {LDAP_MOD_REPLACE, AD_LAST_STEP, {v.last[0] != '\0' ? last : NULL}},
+        {LDAP_MOD_REPLACE, AD_FAIL_COUNT, {NULL}},
+        {LDAP_MOD_REPLACE, AD_FAIL_TIME, {NULL}},
+    };
+    LDAPMod *mods[10];
+    size_t n = 0;
+    if (t->blob.bv_val != NULL) /* compare-and-swap: the secret we read, or nothing */
+        mods[n++] = &m[0];
+    mods[n++] = &m[1];
+    for (size_t i = 2; !reseal_only && i < sizeof(m) / sizeof(m[0]); i++)
+        mods[n++] = &m[i];
+    mods[n] = NULL;
+    int lrc = ldap_modify_ext_s(t->ld, t->user_dn, mods, NULL, NULL);
+    totp_wipe(&v, sizeof(v));
+    if (lrc == LDAP_SUCCESS)
+        return TOTP_OK;
+    if (lrc == LDAP_NO_SUCH_ATTRIBUTE || lrc == LDAP_TYPE_OR_VALUE_EXISTS ||
+        lrc == LDAP_CONSTRAINT_VIOLATION)
+        return totpi_fail(err, t->create ? TOTP_EEXIST : TOTP_EIO, 0, 0,
+                          "%s: %s changed meanwhile (enrolled, removed or re-sealed elsewhere)",
+                          t->location, AD_SECRET);
+    return totpi_ad_fail(t, lrc, t->create ? "enrolling" : "writing the secret", err);
+}
+
+int totpi_ad_remove(totp_txn *txn, totp_error *err)
+{
+    struct ad_txn *t = (struct ad_txn *)txn;
+    LDAPMod m[] = {
+        {LDAP_MOD_REPLACE, AD_SECRET, {NULL}},    {LDAP_MOD_REPLACE, AD_ALGORITHM, {NULL}},
+        {LDAP_MOD_REPLACE, AD_DIGITS, {NULL}},    {LDAP_MOD_REPLACE, AD_PERIOD, {NULL}},
+        {LDAP_MOD_REPLACE, AD_LAST_STEP, {NULL}}, {LDAP_MOD_REPLACE, AD_FAIL_COUNT, {NULL}},
+        {LDAP_MOD_REPLACE, AD_FAIL_TIME, {NULL}},
+    };
+    LDAPMod *mods[] = {&m[0], &m[1], &m[2], &m[3], &m[4], &m[5], &m[6], NULL};
+    int rc = TOTP_OK, lrc = ldap_modify_ext_s(t->ld, t->user_dn, mods, NULL, NULL);
+    if (lrc != LDAP_SUCCESS)
+        rc = totpi_ad_fail(t, lrc, "removing the TOTP attributes", err);
+    char *oc[] = {AD_CLASS, NULL};
+    LDAPMod c = {LDAP_MOD_DELETE, "objectClass", {oc}};
+    LDAPMod *cmods[] = {&c, NULL};
+    if (rc == TOTP_OK && t->has_class) {
+        lrc = ldap_modify_ext_s(t->ld, t->user_dn, cmods, NULL, NULL);
+        if (lrc != LDAP_SUCCESS && lrc != LDAP_NO_SUCH_ATTRIBUTE)
+            rc = totpi_ad_fail(t, lrc, "removed, but objectClass " AD_CLASS " stays", err);
+    }
+    totpi_ad_txn_free(t);
+    return rc;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int totpi_ad_list(totp_store *store, char ***users, totp_error *err)
+{
+    struct ad_store *s = (struct ad_store *)store;
+    struct ad_txn t = {.store = s};
+    char *attr = totpi_ldap_filter_attr(s->cfg.filter), *filter = NULL, *full = NULL;
+    LDAPMessage *res = NULL;
+    if (attr == NULL)
+        return totpi_fail(err, TOTP_EINVAL, 0, 0,
+                          "ldap_filter %.200s: cannot tell which attribute holds user names "
+                          "(want ATTR=%%u)",
+                          s->cfg.filter);
+    totpi_sigpipe_block(&t.sigpipe);
+    int rc = totpi_ldap_connect(&s->cfg, &t.ld, err);
+    if (rc == TOTP_OK)
+        rc = totpi_ldap_filter(s->cfg.filter, NULL, &filter, err);
+    size_t need = filter != NULL ? strlen(filter) + 64 : 0;
+    if (rc == TOTP_OK && (full = malloc(need)) == NULL)
+        rc = totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
+    if (rc == TOTP_OK) {
+        snprintf(full, need, "(&(objectClass=" AD_CLASS ")%s)", filter);
+        char *attrs[] = {attr, NULL};
+        struct timeval tv = {(time_t)s->cfg.timeout, 0};
+        int lrc = ldap_search_ext_s(t.ld, s->cfg.base, LDAP_SCOPE_SUBTREE, full, attrs, 0, NULL,
+                                    NULL, &tv, 0, &res);
+        if (lrc != LDAP_SUCCESS) {
+            char what[800];
+            snprintf(what, sizeof(what), "%.200s: searching %.500s", s->first_uri, s->cfg.base);
+            rc = totpi_ldap_fail(t.ld, lrc, TOTP_EIO, what, err);
+        }
+    }
+    size_t n = 0, cap = rc == TOTP_OK ? (size_t)ldap_count_entries(t.ld, res) + 1 : 0;
+    char **names = rc == TOTP_OK ? calloc(cap, sizeof(*names)) : NULL;
+    if (rc == TOTP_OK && names == NULL)
+        rc = totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
+    for (LDAPMessage *e = rc == TOTP_OK ? ldap_first_entry(t.ld, res) : NULL; e != NULL;
+         e = ldap_next_entry(t.ld, e)) {
+        char *name = totpi_ldap_get_one(t.ld, e, attr);
+        if (name != NULL && n + 1 < cap)
+            names[n++] = name;
+        else
+            free(name);
+    }
+    if (names != NULL)
+        qsort(names, n, sizeof(*names), compare_names);
+    ldap_msgfree(res);
+    totpi_ldap_close(t.ld);
+    totpi_sigpipe_restore(&t.sigpipe);
+    free(attr);
+    free(filter);
+    free(full);
+    if (rc != TOTP_OK) {
+        totp_store_list_free(names);
+        return rc;
+    }
+    *users = names;
+    return TOTP_OK;
+}
