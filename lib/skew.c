@@ -19,9 +19,16 @@
 /* Accepted steps DISALLOW_REUSE lists above its floor; more only with a wide skew_max. */
 #define USED_KEEP 32
 
-/* DISALLOW_REUSE, read: its lowest step is the floor (everything at or below it is used, which
- * is also what a single watermark meant), the others are used one by one; the last listed is
- * the last accepted. */
+/*
+ * The used steps. pam_totp keeps its own in TOTP_USED: a floor (every step at or below it is
+ * used, which is also what a single watermark meant), then the steps accepted above it, the last
+ * one the last accepted. google-authenticator does not know that key and keeps it as it is, but
+ * prunes DISALLOW_REUSE to the steps near the one it accepts, so that list alone cannot hold a
+ * floor. DISALLOW_REUSE is written with the same steps, so GA refuses what pam_totp accepted, and
+ * each step it lists (GA appends the ones it accepts) is used too, one by one. A record without
+ * TOTP_USED (older pam_totp, GA, LDAP) has its floor at the highest DISALLOW_REUSE step, as a
+ * watermark: replay safety first.
+ */
 struct used_steps {
     totpi_used u;
     uint64_t *list;
@@ -64,28 +71,65 @@ static uint64_t shift(uint64_t step, int64_t by)
     return by < 0 && (uint64_t)-by > step ? 0 : step + (uint64_t)by;
 }
 
+static size_t count_tokens(const char *list)
+{
+    size_t n = 0, len;
+    for (const char *tok; list != NULL && (tok = totpi_next_token(list, &len)) != NULL;
+         list = tok + len)
+        n++;
+    return n;
+}
+
+/* Add the steps of `list` not listed yet; with `floor_first`, its first is the floor. */
+static int used_parse(struct used_steps *used, const char *list, int floor_first)
+{
+    const char *tok;
+    size_t len;
+    for (; list != NULL && (tok = totpi_next_token(list, &len)) != NULL; list = tok + len) {
+        uint64_t step;
+        size_t i = 0;
+        if (!totpi_parse_uint(tok, len, INT64_MAX, &step))
+            return TOTP_EFORMAT;
+        if (floor_first) {
+            used->u.floor = step;
+            used->u.has_floor = 1;
+            floor_first = 0;
+            continue;
+        }
+        if (used->u.has_floor && step <= used->u.floor)
+            continue; /* used already; not the last accepted */
+        while (i < used->u.n && used->list[i] != step)
+            i++;
+        if (i == used->u.n)
+            used->list[used->u.n++] = step;
+    }
+    return TOTP_OK;
+}
+
 static int used_read(const totp_record *rec, struct used_steps *used)
 {
-    const char *v = totp_record_get(rec, "DISALLOW_REUSE"), *list = v, *tok;
-    size_t len, n = 0;
+    const char *own = totp_record_get(rec, "TOTP_USED");
+    const char *ga = totp_record_get(rec, "DISALLOW_REUSE");
+    size_t n = count_tokens(own) + count_tokens(ga);
     memset(used, 0, sizeof(*used));
-    for (; list != NULL && (tok = totpi_next_token(list, &len)) != NULL; list = tok + len)
-        n++;
     if (n == 0)
         return TOTP_OK;
     if ((used->list = calloc(n, sizeof(used->list[0]))) == NULL)
         return TOTP_ENOMEM;
-    for (list = v; (tok = totpi_next_token(list, &len)) != NULL; list = tok + len) {
-        uint64_t step;
-        if (!totpi_parse_uint(tok, len, INT64_MAX, &step)) {
-            free(used->list);
-            used->list = NULL;
-            return TOTP_EFORMAT;
+    int rc = used_parse(used, own, 1);
+    if (rc == TOTP_OK)
+        rc = used_parse(used, ga, 0);
+    if (rc != TOTP_OK) {
+        free(used->list);
+        used->list = NULL;
+        return rc;
+    }
+    if (!used->u.has_floor) { /* a legacy record: the highest step is the floor */
+        for (size_t i = 0; i < used->u.n; i++) {
+            if (!used->u.has_floor || used->list[i] > used->u.floor)
+                used->u.floor = used->list[i];
+            used->u.has_floor = 1;
         }
-        if (!used->u.has_floor || step < used->u.floor)
-            used->u.floor = step;
-        used->u.has_floor = 1;
-        used->list[used->u.n++] = step;
     }
     used->u.steps = used->list;
     return TOTP_OK;
@@ -126,15 +170,14 @@ static int used_add(totp_record *rec, const struct used_steps *used, uint64_t st
         k--;
     }
 
+    /* Without a floor yet (only near step 0), step 0 stands in for it. */
     char buf[(USED_KEEP + 1) * 21 + 1];
-    size_t o = 0;
-    buf[0] = '\0';
-    if (has_floor)
-        o += (size_t)snprintf(buf, sizeof(buf), "%" PRIu64, floor);
+    size_t o = (size_t)snprintf(buf, sizeof(buf), "%" PRIu64, has_floor ? floor : 0);
     for (size_t i = 0; i < k; i++)
-        o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%" PRIu64, o > 0 ? " " : "", keep[i]);
+        o += (size_t)snprintf(buf + o, sizeof(buf) - o, " %" PRIu64, keep[i]);
     free(keep);
-    return totp_record_set(rec, "DISALLOW_REUSE", buf);
+    int rc = totp_record_set(rec, "TOTP_USED", buf);
+    return rc == TOTP_OK ? totp_record_set(rec, "DISALLOW_REUSE", buf) : rc;
 }
 
 /* A wrong code that is the code of a step near the expected one (`center`): how far, for the
