@@ -180,19 +180,33 @@ static int used_add(totp_record *rec, const struct used_steps *used, uint64_t st
     return rc == TOTP_OK ? totp_record_set(rec, "DISALLOW_REUSE", buf) : rc;
 }
 
-/* A wrong code that is the code of a step near the expected one (`center`): how far, for the
- * log. Whether that step was used does not matter; the nearest one counts. */
-static void clock_hint(const totp_key *key, const char *code, uint64_t center, unsigned period,
-                       totp_result *res)
+/*
+ * Why a code was refused, for the log. The code of a step still listed as accepted, near the
+ * expected one (`center`), is a replay (TOTP_EREPLAY), however far from now. The code of
+ * another step behind both now and the expected one means clock trouble (under the floor, too:
+ * most steps there were never accepted, and a phone that is slow lands there): how far behind
+ * goes into the hint. A step ahead is never
+ * named, nor how far ahead: its code becomes valid later, and whoever reads the log (with the
+ * password) could type it then. Behind, it cannot: the window only moves on, and a step behind
+ * it is accepted again only by relearning the skew, which takes three consistent unused codes.
+ */
+static int refusal(const totp_key *key, const char *code, uint64_t step, uint64_t center,
+                   unsigned period, const totpi_used *used, totp_result *res)
 {
     uint64_t reach = HINT_SECONDS / period, at = 0;
     if (reach > SCAN_MAX)
         reach = SCAN_MAX;
     totp_window near = {center, (unsigned)reach, (unsigned)reach, 0, 0};
-    if (totpi_verify_used(key, code, &near, NULL, &at) == TOTP_OK && at != center) {
+    totpi_used listed = {0, 0, used->steps, used->n};
+    int rc = totpi_verify_used(key, code, &near, &listed, &at);
+    if (rc == TOTP_EREPLAY)
+        return TOTP_EREPLAY;
+    if (rc == TOTP_OK && at < center && at <= step) {
+        /* center - at <= reach <= 3600: no overflow, whatever the time */
         res->clock_hint = 1;
-        res->off_by = ((int64_t)at - (int64_t)center) * (int64_t)period;
+        res->off_by = -(int64_t)((center - at) * period);
     }
+    return TOTP_EMISMATCH;
 }
 
 /*
@@ -303,7 +317,7 @@ int totpi_check_totp(totp_record *rec, const totp_key *key, const totp_params *p
     if (rc == TOTP_OK && matched > step + bound + window / 2)
         rc = TOTP_EMISMATCH;
     if (rc == TOTP_EMISMATCH)
-        clock_hint(key, code, center, params->period, res);
+        rc = refusal(key, code, step, center, params->period, &used.u, res);
     if (rc == TOTP_OK) {
         /* Replay protection is always on: the accepted step is never accepted again. */
         rc = used_add(rec, &used, step, bound + (window - 1) / 2, matched);

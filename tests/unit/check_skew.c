@@ -183,27 +183,54 @@ START_TEST(watermark_never_passes_now_plus_bound_and_window)
 }
 END_TEST
 
-START_TEST(clock_hint_says_how_far_off)
+START_TEST(clock_hint_names_only_steps_behind)
 {
     totp_record *rec = parse("\" TOTP_AUTH\n");
     totp_policy policy = TOTP_POLICY_DEFAULT;
     policy.noskewadj = 1;
     totp_result res;
     char code[TOTP_CODE_BUFSIZE];
-    tu_code_at(T0 + 600, 6, code);
-    ck_assert_int_eq(totp_policy_check(rec, code, 0, T0, &policy, &res), TOTP_EMISMATCH);
-    ck_assert_int_eq(res.clock_hint, 1);
-    ck_assert_int_eq(res.off_by, 600);
     tu_code_at(T0 - 3570, 6, code);
     ck_assert_int_eq(totp_policy_check(rec, code, 0, T0, &policy, &res), TOTP_EMISMATCH);
     ck_assert_int_eq(res.clock_hint, 1);
     ck_assert_int_eq(res.off_by, -3570);
+    /* A code that becomes valid in ten minutes: whoever reads the log must not learn that. */
+    tu_code_at(T0 + 600, 6, code);
+    ck_assert_int_eq(totp_policy_check(rec, code, 0, T0, &policy, &res), TOTP_EMISMATCH);
+    ck_assert_int_eq(res.clock_hint, 0);
+    ck_assert_int_eq(res.off_by, 0);
+    /* Nor one within the learning bound, learned or not. */
+    policy.noskewadj = 0;
+    tu_code_at(T0 + 240, 6, code);
+    ck_assert_int_eq(totp_policy_check(rec, code, 0, T0, &policy, &res), TOTP_EMISMATCH);
+    ck_assert_int_eq(res.clock_hint, 0);
+    ck_assert_int_eq(res.off_by, 0);
     /* Beyond an hour it is just a wrong code. */
-    tu_code_at(T0 + 2 * 3600, 6, code);
+    tu_code_at(T0 - 2 * 3600, 6, code);
     ck_assert_int_eq(totp_policy_check(rec, code, 0, T0, &policy, &res), TOTP_EMISMATCH);
     ck_assert_int_eq(res.clock_hint, 0);
     ck_assert_int_eq(totp_policy_check(rec, "000000", 0, T0, &policy, &res), TOTP_EMISMATCH);
     ck_assert_int_eq(res.clock_hint, 0);
+    totp_record_free(rec);
+}
+END_TEST
+
+START_TEST(replay_beyond_the_window_is_a_replay)
+{
+    /* A code used at T0, typed again two minutes later: already used, not clock trouble. */
+    totp_record *rec = parse("\" TOTP_AUTH\n");
+    totp_result res;
+    ck_assert_int_eq(type_at(rec, T0, T0, &res), TOTP_OK);
+    ck_assert_int_eq(type_at(rec, T0, T0 + 120, &res), TOTP_EREPLAY);
+    ck_assert_int_eq(res.clock_hint, 0);
+    /* Listed steps stay replays until they go under the floor; there, as most steps under it
+     * were never accepted, it is clock trouble (a phone 20 minutes slow). */
+    ck_assert_int_eq(type_at(rec, T0 + 30, T0 + 30, &res), TOTP_OK);
+    ck_assert_int_eq(type_at(rec, T0, T0 + 300, &res), TOTP_EREPLAY);
+    ck_assert_int_eq(type_at(rec, T0 + 1200, T0 + 1200, &res), TOTP_OK);
+    ck_assert_int_eq(type_at(rec, T0 + 30, T0 + 1230, &res), TOTP_EMISMATCH);
+    ck_assert_int_eq(res.clock_hint, 1);
+    ck_assert_int_eq(res.off_by, -1200);
     totp_record_free(rec);
 }
 END_TEST
@@ -363,7 +390,8 @@ static Suite *make_suite(void)
     tcase_add_test(tc, time_skew_beyond_the_bound_is_clamped);
     tcase_add_test(tc, corrected_phone_gets_in_within_three_codes);
     tcase_add_test(tc, watermark_never_passes_now_plus_bound_and_window);
-    tcase_add_test(tc, clock_hint_says_how_far_off);
+    tcase_add_test(tc, clock_hint_names_only_steps_behind);
+    tcase_add_test(tc, replay_beyond_the_window_is_a_replay);
     tcase_add_test(tc, ga_pruning_does_not_reopen_used_steps);
     tcase_add_test(tc, legacy_record_floor_is_its_highest_step);
     tcase_add_loop_test(tc, no_code_is_ever_accepted_twice, 0, 4);
