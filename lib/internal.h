@@ -53,6 +53,12 @@ typedef struct totpi_used {
     size_t n;
 } totpi_used;
 
+/* How far learning and TIME_SKEW may reach under `policy`, in steps of `period` seconds. */
+uint64_t totpi_skew_bound(const totp_policy *policy, unsigned period);
+/* TIME_SKEW, clamped to `bound`: a skew learned before there was one (GA's reaches 12.5 hours)
+ * counts only as far as the bound. */
+int64_t totpi_record_skew(const totp_record *rec, uint64_t bound);
+
 /* totp_verify() with the steps `used` (NULL: none) in place of the window's watermark. */
 int totpi_verify_used(const totp_key *key, const char *code, const totp_window *window,
                       const totpi_used *used, uint64_t *matched);

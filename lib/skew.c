@@ -41,8 +41,7 @@ static int set_number(totp_record *rec, const char *key, int64_t value)
     return totp_record_set(rec, key, buf);
 }
 
-/* How far learning and TIME_SKEW may reach, in steps of `period` seconds. */
-static uint64_t skew_bound(const totp_policy *policy, unsigned period)
+uint64_t totpi_skew_bound(const totp_policy *policy, unsigned period)
 {
     uint64_t seconds = policy->skew_max > 0 ? policy->skew_max : TOTP_SKEW_MAX_DEFAULT;
     if (seconds > TOTP_SKEW_MAX_SECONDS)
@@ -51,9 +50,7 @@ static uint64_t skew_bound(const totp_policy *policy, unsigned period)
     return steps < SCAN_MAX ? steps : SCAN_MAX;
 }
 
-/* TIME_SKEW, clamped to the bound: a skew learned before there was one (GA's reaches 12.5
- * hours) counts only as far as the bound. */
-static int64_t record_skew(const totp_record *rec, uint64_t bound)
+int64_t totpi_record_skew(const totp_record *rec, uint64_t bound)
 {
     const char *v = totp_record_get(rec, "TIME_SKEW");
     int64_t skew = 0;
@@ -282,8 +279,8 @@ int totpi_check_totp(totp_record *rec, const totp_key *key, const totp_params *p
     int rc = totp_time_step(now, params->period, &step);
     if (rc != TOTP_OK)
         return rc;
-    uint64_t bound = skew_bound(policy, params->period);
-    uint64_t center = shift(step, record_skew(rec, bound));
+    uint64_t bound = totpi_skew_bound(policy, params->period);
+    uint64_t center = shift(step, totpi_record_skew(rec, bound));
     struct used_steps used;
     if ((rc = used_read(rec, &used)) != TOTP_OK)
         return rc;
