@@ -64,7 +64,7 @@ int totpi_verify_used(const totp_key *key, const char *code, const totp_window *
                       const totpi_used *used, uint64_t *matched);
 
 /* Judge a time-based `code` at `now` (skew.c): the window around now plus TIME_SKEW, replay
- * (DISALLOW_REUSE) and, unless policy->noskewadj, clock-skew learning within
+ * (TOTP_USED, DISALLOW_REUSE) and, unless policy->noskewadj, clock-skew learning within
  * policy->skew_max. Sets res->method, res->changed and the clock hint; returns TOTP_OK or why
  * not. */
 int totpi_check_totp(totp_record *rec, const totp_key *key, const totp_params *params,

@@ -133,11 +133,12 @@ static int used_read(const totp_record *rec, struct used_steps *used)
 }
 
 /*
- * Add `matched` to DISALLOW_REUSE. What no code can reach any more (below `step` - `behind`,
- * the lowest step a code may be accepted for now) goes under the floor; the floor never moves
- * down. So every step ever accepted stays either listed or at or below the floor, and no code is
- * accepted twice, even when a clock moves back; while the steps between the floor and the
- * highest accepted one that were never accepted stay open to a phone whose clock was corrected.
+ * Add `matched` to the used steps (TOTP_USED, and the same in DISALLOW_REUSE). What no code can
+ * reach any more (below `step` - `behind`, the lowest step a code may be accepted for now) goes
+ * under the floor; the floor never moves down. So every step ever accepted stays either listed or
+ * at or below the floor, and no code is accepted twice, even when a clock moves back; while the
+ * steps between the floor and the highest accepted one that were never accepted stay open to a
+ * phone whose clock was corrected.
  */
 static int used_add(totp_record *rec, const struct used_steps *used, uint64_t step, uint64_t behind,
                     uint64_t matched)
