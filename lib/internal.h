@@ -53,12 +53,18 @@ typedef struct totpi_used {
     size_t n;
 } totpi_used;
 
+/* How far learning and TIME_SKEW may reach under `policy`, in steps of `period` seconds. */
+uint64_t totpi_skew_bound(const totp_policy *policy, unsigned period);
+/* TIME_SKEW, clamped to `bound`: a skew learned before there was one (GA's reaches 12.5 hours)
+ * counts only as far as the bound. */
+int64_t totpi_record_skew(const totp_record *rec, uint64_t bound);
+
 /* totp_verify() with the steps `used` (NULL: none) in place of the window's watermark. */
 int totpi_verify_used(const totp_key *key, const char *code, const totp_window *window,
                       const totpi_used *used, uint64_t *matched);
 
 /* Judge a time-based `code` at `now` (skew.c): the window around now plus TIME_SKEW, replay
- * (DISALLOW_REUSE) and, unless policy->noskewadj, clock-skew learning within
+ * (TOTP_USED, DISALLOW_REUSE) and, unless policy->noskewadj, clock-skew learning within
  * policy->skew_max. Sets res->method, res->changed and the clock hint; returns TOTP_OK or why
  * not. */
 int totpi_check_totp(totp_record *rec, const totp_key *key, const totp_params *params,

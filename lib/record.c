@@ -525,13 +525,15 @@ int totp_record_last_step(const totp_record *rec, uint64_t *step)
     return found ? TOTP_OK : TOTP_ENOENT;
 }
 
-int totp_record_expected_code(const totp_record *rec, const totp_params *defaults, int64_t now,
+int totp_record_expected_code(const totp_record *rec, const totp_policy *policy, int64_t now,
                               char code[TOTP_CODE_BUFSIZE], uint64_t *step)
 {
     totp_params p;
     totp_key *key = NULL;
     uint64_t at;
-    int rc = totp_record_params(rec, defaults, &p);
+    if (policy == NULL)
+        return TOTP_EINVAL;
+    int rc = totp_record_params(rec, &policy->defaults, &p);
     const char *v;
     if (rc != TOTP_OK)
         return rc;
@@ -539,12 +541,11 @@ int totp_record_expected_code(const totp_record *rec, const totp_params *default
         if (!totpi_parse_uint(v, strlen(v), INT64_MAX, &at))
             return TOTP_EFORMAT;
     } else {
-        int64_t skew = 0;
         if ((rc = totp_time_step(now, p.period, &at)) != TOTP_OK)
             return rc;
-        v = totp_record_get(rec, "TIME_SKEW");
-        if (v != NULL && totpi_parse_skew(v, strlen(v), &skew) && skew != 0)
-            at = skew < 0 && (uint64_t)-skew > at ? 0 : at + (uint64_t)skew;
+        /* TIME_SKEW only as far as the module honours it */
+        int64_t skew = totpi_record_skew(rec, totpi_skew_bound(policy, p.period));
+        at = skew < 0 && (uint64_t)-skew > at ? 0 : at + (uint64_t)skew;
     }
     rc = totp_key_new(rec->key, rec->key_len, &p, &key);
     if (rc == TOTP_OK)

@@ -146,6 +146,7 @@ static const struct {
     /* ours */
     {"ALGORITHM", check_algorithm},
     {"DIGITS", check_digits},
+    {"TOTP_USED", check_uint_list},
     {"ATTEMPTS", check_uint_list},
     {"LAST_SUCCESS", check_timestamp},
     {"FAILURES", check_failures},

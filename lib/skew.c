@@ -19,9 +19,16 @@
 /* Accepted steps DISALLOW_REUSE lists above its floor; more only with a wide skew_max. */
 #define USED_KEEP 32
 
-/* DISALLOW_REUSE, read: its lowest step is the floor (everything at or below it is used, which
- * is also what a single watermark meant), the others are used one by one; the last listed is
- * the last accepted. */
+/*
+ * The used steps. pam_totp keeps its own in TOTP_USED: a floor (every step at or below it is
+ * used, which is also what a single watermark meant), then the steps accepted above it, the last
+ * one the last accepted. google-authenticator does not know that key and keeps it as it is, but
+ * prunes DISALLOW_REUSE to the steps near the one it accepts, so that list alone cannot hold a
+ * floor. DISALLOW_REUSE is written with the same steps, so GA refuses what pam_totp accepted, and
+ * each step it lists (GA appends the ones it accepts) is used too, one by one. A record without
+ * TOTP_USED (older pam_totp, GA, LDAP) has its floor at the highest DISALLOW_REUSE step, as a
+ * watermark: replay safety first.
+ */
 struct used_steps {
     totpi_used u;
     uint64_t *list;
@@ -34,8 +41,7 @@ static int set_number(totp_record *rec, const char *key, int64_t value)
     return totp_record_set(rec, key, buf);
 }
 
-/* How far learning and TIME_SKEW may reach, in steps of `period` seconds. */
-static uint64_t skew_bound(const totp_policy *policy, unsigned period)
+uint64_t totpi_skew_bound(const totp_policy *policy, unsigned period)
 {
     uint64_t seconds = policy->skew_max > 0 ? policy->skew_max : TOTP_SKEW_MAX_DEFAULT;
     if (seconds > TOTP_SKEW_MAX_SECONDS)
@@ -44,9 +50,7 @@ static uint64_t skew_bound(const totp_policy *policy, unsigned period)
     return steps < SCAN_MAX ? steps : SCAN_MAX;
 }
 
-/* TIME_SKEW, clamped to the bound: a skew learned before there was one (GA's reaches 12.5
- * hours) counts only as far as the bound. */
-static int64_t record_skew(const totp_record *rec, uint64_t bound)
+int64_t totpi_record_skew(const totp_record *rec, uint64_t bound)
 {
     const char *v = totp_record_get(rec, "TIME_SKEW");
     int64_t skew = 0;
@@ -64,39 +68,77 @@ static uint64_t shift(uint64_t step, int64_t by)
     return by < 0 && (uint64_t)-by > step ? 0 : step + (uint64_t)by;
 }
 
+static size_t count_tokens(const char *list)
+{
+    size_t n = 0, len;
+    for (const char *tok; list != NULL && (tok = totpi_next_token(list, &len)) != NULL;
+         list = tok + len)
+        n++;
+    return n;
+}
+
+/* Add the steps of `list` not listed yet; with `floor_first`, its first is the floor. */
+static int used_parse(struct used_steps *used, const char *list, int floor_first)
+{
+    const char *tok;
+    size_t len;
+    for (; list != NULL && (tok = totpi_next_token(list, &len)) != NULL; list = tok + len) {
+        uint64_t step;
+        size_t i = 0;
+        if (!totpi_parse_uint(tok, len, INT64_MAX, &step))
+            return TOTP_EFORMAT;
+        if (floor_first) {
+            used->u.floor = step;
+            used->u.has_floor = 1;
+            floor_first = 0;
+            continue;
+        }
+        if (used->u.has_floor && step <= used->u.floor)
+            continue; /* used already; not the last accepted */
+        while (i < used->u.n && used->list[i] != step)
+            i++;
+        if (i == used->u.n)
+            used->list[used->u.n++] = step;
+    }
+    return TOTP_OK;
+}
+
 static int used_read(const totp_record *rec, struct used_steps *used)
 {
-    const char *v = totp_record_get(rec, "DISALLOW_REUSE"), *list = v, *tok;
-    size_t len, n = 0;
+    const char *own = totp_record_get(rec, "TOTP_USED");
+    const char *ga = totp_record_get(rec, "DISALLOW_REUSE");
+    size_t n = count_tokens(own) + count_tokens(ga);
     memset(used, 0, sizeof(*used));
-    for (; list != NULL && (tok = totpi_next_token(list, &len)) != NULL; list = tok + len)
-        n++;
     if (n == 0)
         return TOTP_OK;
     if ((used->list = calloc(n, sizeof(used->list[0]))) == NULL)
         return TOTP_ENOMEM;
-    for (list = v; (tok = totpi_next_token(list, &len)) != NULL; list = tok + len) {
-        uint64_t step;
-        if (!totpi_parse_uint(tok, len, INT64_MAX, &step)) {
-            free(used->list);
-            used->list = NULL;
-            return TOTP_EFORMAT;
+    int rc = used_parse(used, own, 1);
+    if (rc == TOTP_OK)
+        rc = used_parse(used, ga, 0);
+    if (rc != TOTP_OK) {
+        free(used->list);
+        used->list = NULL;
+        return rc;
+    }
+    if (!used->u.has_floor) { /* a legacy record: the highest step is the floor */
+        for (size_t i = 0; i < used->u.n; i++) {
+            if (!used->u.has_floor || used->list[i] > used->u.floor)
+                used->u.floor = used->list[i];
+            used->u.has_floor = 1;
         }
-        if (!used->u.has_floor || step < used->u.floor)
-            used->u.floor = step;
-        used->u.has_floor = 1;
-        used->list[used->u.n++] = step;
     }
     used->u.steps = used->list;
     return TOTP_OK;
 }
 
 /*
- * Add `matched` to DISALLOW_REUSE. What no code can reach any more (below `step` - `behind`,
- * the lowest step a code may be accepted for now) goes under the floor; the floor never moves
- * down. So every step ever accepted stays either listed or at or below the floor, and no code is
- * accepted twice, even when a clock moves back; while the steps between the floor and the
- * highest accepted one that were never accepted stay open to a phone whose clock was corrected.
+ * Add `matched` to the used steps (TOTP_USED, and the same in DISALLOW_REUSE). What no code can
+ * reach any more (below `step` - `behind`, the lowest step a code may be accepted for now) goes
+ * under the floor; the floor never moves down. So every step ever accepted stays either listed or
+ * at or below the floor, and no code is accepted twice, even when a clock moves back; while the
+ * steps between the floor and the highest accepted one that were never accepted stay open to a
+ * phone whose clock was corrected.
  */
 static int used_add(totp_record *rec, const struct used_steps *used, uint64_t step, uint64_t behind,
                     uint64_t matched)
@@ -126,30 +168,43 @@ static int used_add(totp_record *rec, const struct used_steps *used, uint64_t st
         k--;
     }
 
+    /* Without a floor yet (only near step 0), step 0 stands in for it. */
     char buf[(USED_KEEP + 1) * 21 + 1];
-    size_t o = 0;
-    buf[0] = '\0';
-    if (has_floor)
-        o += (size_t)snprintf(buf, sizeof(buf), "%" PRIu64, floor);
+    size_t o = (size_t)snprintf(buf, sizeof(buf), "%" PRIu64, has_floor ? floor : 0);
     for (size_t i = 0; i < k; i++)
-        o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%" PRIu64, o > 0 ? " " : "", keep[i]);
+        o += (size_t)snprintf(buf + o, sizeof(buf) - o, " %" PRIu64, keep[i]);
     free(keep);
-    return totp_record_set(rec, "DISALLOW_REUSE", buf);
+    int rc = totp_record_set(rec, "TOTP_USED", buf);
+    return rc == TOTP_OK ? totp_record_set(rec, "DISALLOW_REUSE", buf) : rc;
 }
 
-/* A wrong code that is the code of a step near the expected one (`center`): how far, for the
- * log. Whether that step was used does not matter; the nearest one counts. */
-static void clock_hint(const totp_key *key, const char *code, uint64_t center, unsigned period,
-                       totp_result *res)
+/*
+ * Why a code was refused, for the log. The code of a step still listed as accepted, near the
+ * expected one (`center`), is a replay (TOTP_EREPLAY), however far from now. The code of
+ * another step behind both now and the expected one means clock trouble (under the floor, too:
+ * most steps there were never accepted, and a phone that is slow lands there): how far behind
+ * goes into the hint. A step ahead is never
+ * named, nor how far ahead: its code becomes valid later, and whoever reads the log (with the
+ * password) could type it then. Behind, it cannot: the window only moves on, and a step behind
+ * it is accepted again only by relearning the skew, which takes three consistent unused codes.
+ */
+static int refusal(const totp_key *key, const char *code, uint64_t step, uint64_t center,
+                   unsigned period, const totpi_used *used, totp_result *res)
 {
     uint64_t reach = HINT_SECONDS / period, at = 0;
     if (reach > SCAN_MAX)
         reach = SCAN_MAX;
     totp_window near = {center, (unsigned)reach, (unsigned)reach, 0, 0};
-    if (totpi_verify_used(key, code, &near, NULL, &at) == TOTP_OK && at != center) {
+    totpi_used listed = {0, 0, used->steps, used->n};
+    int rc = totpi_verify_used(key, code, &near, &listed, &at);
+    if (rc == TOTP_EREPLAY)
+        return TOTP_EREPLAY;
+    if (rc == TOTP_OK && at < center && at <= step) {
+        /* center - at <= reach <= 3600: no overflow, whatever the time */
         res->clock_hint = 1;
-        res->off_by = ((int64_t)at - (int64_t)center) * (int64_t)period;
+        res->off_by = -(int64_t)((center - at) * period);
     }
+    return TOTP_EMISMATCH;
 }
 
 /*
@@ -225,8 +280,8 @@ int totpi_check_totp(totp_record *rec, const totp_key *key, const totp_params *p
     int rc = totp_time_step(now, params->period, &step);
     if (rc != TOTP_OK)
         return rc;
-    uint64_t bound = skew_bound(policy, params->period);
-    uint64_t center = shift(step, record_skew(rec, bound));
+    uint64_t bound = totpi_skew_bound(policy, params->period);
+    uint64_t center = shift(step, totpi_record_skew(rec, bound));
     struct used_steps used;
     if ((rc = used_read(rec, &used)) != TOTP_OK)
         return rc;
@@ -260,7 +315,7 @@ int totpi_check_totp(totp_record *rec, const totp_key *key, const totp_params *p
     if (rc == TOTP_OK && matched > step + bound + window / 2)
         rc = TOTP_EMISMATCH;
     if (rc == TOTP_EMISMATCH)
-        clock_hint(key, code, center, params->period, res);
+        rc = refusal(key, code, step, center, params->period, &used.u, res);
     if (rc == TOTP_OK) {
         /* Replay protection is always on: the accepted step is never accepted again. */
         rc = used_add(rec, &used, step, bound + (window - 1) / 2, matched);

@@ -285,9 +285,11 @@ int totp_uri_account_user(const char *account, char *user, size_t size);
  * a code was accepted for. TOTP_ENOENT if there is none yet. */
 int totp_record_last_step(const totp_record *rec, uint64_t *step);
 
-/* The code the record expects at `now`: for TOTP at now's step plus TIME_SKEW, for HOTP at
+/* The code the record expects at `now` under `policy` (its defaults and skew_max): for TOTP at
+ * now's step plus TIME_SKEW, as far as skew_max lets the module honour it; for HOTP at
  * HOTP_COUNTER. `*step` (if not NULL) receives that step or counter. */
-int totp_record_expected_code(const totp_record *rec, const totp_params *defaults, int64_t now,
+struct totp_policy;
+int totp_record_expected_code(const totp_record *rec, const struct totp_policy *policy, int64_t now,
                               char code[TOTP_CODE_BUFSIZE], uint64_t *step);
 
 /* ---- Verification policy ----------------------------------------------------------------- */

@@ -71,7 +71,7 @@ int cmd_code(struct cli *c)
     int rc = read_record(c, &rec, where, sizeof(where));
     if (rc != EXIT_OK)
         return rc;
-    if (totp_record_expected_code(rec, &c->opt.policy.defaults, at, code, &step) != TOTP_OK)
+    if (totp_record_expected_code(rec, &c->opt.policy, at, code, &step) != TOTP_OK)
         rc = cli_fail(EXIT_ERROR, "%s: cannot compute a code", where);
     else if (c->json) {
         struct json j;

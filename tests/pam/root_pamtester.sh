@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # root_pamtester.sh: pam_totp.so in a real /etc/pam.d service, driven by pamtester (as root):
 # the RFC 6238 Appendix B vectors at faked times (libfaketime), fail-closed stacks, and
-# google-authenticator-libpam swapped for pam_totp and back on one enrollment.
+# google-authenticator-libpam swapped for pam_totp and back on one enrollment, and interleaved
+# on one file with a learned skew (no code accepted twice).
 set -u
 if [ "$(id -u)" != 0 ]; then
     echo "SKIP: needs root to write /etc/pam.d (CI runs this as root)"
@@ -128,6 +129,27 @@ use_service "$totp_line"
 code=$($code_tool "$secret" "$now")
 login root "$code" "$now"; check "pam_totp accepts a reuse-allowed GA file" 0 $?
 login root "$code" "$((now + 5))"; check "pam_totp refuses the replay GA would allow" 1 $?
+
+# Both modules on one file, the attack review's interleaving: GA drops DISALLOW_REUSE entries
+# a window away from the step it accepts, which must not reopen a step pam_totp accepted.
+t0=1764290010 # step s0 = t0 / 30
+printf '%s\n" TOTP_AUTH\n" DISALLOW_REUSE\n" TIME_SKEW 8\n' "$seed_sha1" >"$ga_file"
+chmod 0600 "$ga_file"
+ahead=$($code_tool "$seed_sha1" $((t0 + 240)))
+use_service "$totp_line"
+login root "$ahead" "$t0"; check "pam_totp accepts the code of s0+8 (TIME_SKEW 8)" 0 $?
+login root "$($code_tool "$seed_sha1" $((t0 + 30)))" "$((t0 + 30))"; check "a corrected phone: 1st code" 1 $?
+login root "$($code_tool "$seed_sha1" $((t0 + 60)))" "$((t0 + 60))"; check "a corrected phone: 2nd code" 1 $?
+login root "$($code_tool "$seed_sha1" $((t0 + 90)))" "$((t0 + 90))"; check "a corrected phone: 3rd code relearns" 0 $?
+use_service "$ga_line"
+login root "$($code_tool "$seed_sha1" $((t0 + 120)))" "$((t0 + 120))"; check "GA accepts s0+4" 0 $?
+grep -q '^" TOTP_USED ' "$ga_file"; check "GA keeps TOTP_USED" 0 $?
+use_service "$totp_line"
+login root "$ahead" "$((t0 + 240))"; check "pam_totp refuses the replay of s0+8 after GA pruned" 1 $?
+login root "$($code_tool "$seed_sha1" $((t0 + 120)))" "$((t0 + 121))"; check "pam_totp refuses GA's s0+4" 1 $?
+login root "$($code_tool "$seed_sha1" $((t0 + 150)))" "$((t0 + 150))"; check "pam_totp accepts s0+5" 0 $?
+use_service "$ga_line"
+login root "$($code_tool "$seed_sha1" $((t0 + 150)))" "$((t0 + 151))"; check "GA refuses pam_totp's s0+5" 1 $?
 
 echo "pamtester: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* check_skew.c: clock-skew learning within its bound, the watermark, corrected phones, the
- * clock hint, and a property test that no code is ever accepted twice (time injected). */
+ * clock hint, interleaving with google-authenticator, and a property test that no code is ever
+ * accepted twice (time injected). */
 #include "config.h"
 
 #include <inttypes.h>
@@ -185,7 +186,7 @@ START_TEST(watermark_never_passes_now_plus_bound_and_window)
 }
 END_TEST
 
-START_TEST(clock_hint_says_how_far_off)
+START_TEST(clock_hint_names_only_steps_behind)
 {
     totp_record *rec = parse("\" TOTP_AUTH\n");
     totp_policy policy = TOTP_POLICY_DEFAULT;
@@ -193,20 +194,110 @@ START_TEST(clock_hint_says_how_far_off)
     policy.throttle.max_delay = 0; /* four wrong codes at one moment */
     totp_result res;
     char code[TOTP_CODE_BUFSIZE];
-    tu_code_at(T0 + 600, 6, code);
-    ck_assert_int_eq(totp_policy_check(rec, code, 0, T0, &policy, &res), TOTP_EMISMATCH);
-    ck_assert_int_eq(res.clock_hint, 1);
-    ck_assert_int_eq(res.off_by, 600);
     tu_code_at(T0 - 3570, 6, code);
     ck_assert_int_eq(totp_policy_check(rec, code, 0, T0, &policy, &res), TOTP_EMISMATCH);
     ck_assert_int_eq(res.clock_hint, 1);
     ck_assert_int_eq(res.off_by, -3570);
+    /* A code that becomes valid in ten minutes: whoever reads the log must not learn that. */
+    tu_code_at(T0 + 600, 6, code);
+    ck_assert_int_eq(totp_policy_check(rec, code, 0, T0, &policy, &res), TOTP_EMISMATCH);
+    ck_assert_int_eq(res.clock_hint, 0);
+    ck_assert_int_eq(res.off_by, 0);
+    /* Nor one within the learning bound, learned or not. */
+    policy.noskewadj = 0;
+    tu_code_at(T0 + 240, 6, code);
+    ck_assert_int_eq(totp_policy_check(rec, code, 0, T0, &policy, &res), TOTP_EMISMATCH);
+    ck_assert_int_eq(res.clock_hint, 0);
+    ck_assert_int_eq(res.off_by, 0);
     /* Beyond an hour it is just a wrong code. */
-    tu_code_at(T0 + 2 * 3600, 6, code);
+    tu_code_at(T0 - 2 * 3600, 6, code);
     ck_assert_int_eq(totp_policy_check(rec, code, 0, T0, &policy, &res), TOTP_EMISMATCH);
     ck_assert_int_eq(res.clock_hint, 0);
     ck_assert_int_eq(totp_policy_check(rec, "000000", 0, T0, &policy, &res), TOTP_EMISMATCH);
     ck_assert_int_eq(res.clock_hint, 0);
+    totp_record_free(rec);
+}
+END_TEST
+
+START_TEST(replay_beyond_the_window_is_a_replay)
+{
+    /* A code used at T0, typed again two minutes later: already used, not clock trouble. */
+    totp_record *rec = parse("\" TOTP_AUTH\n");
+    totp_result res;
+    ck_assert_int_eq(type_at(rec, T0, T0, &res), TOTP_OK);
+    ck_assert_int_eq(type_at(rec, T0, T0 + 120, &res), TOTP_EREPLAY);
+    ck_assert_int_eq(res.clock_hint, 0);
+    /* Listed steps stay replays until they go under the floor; there, as most steps under it
+     * were never accepted, it is clock trouble (a phone 20 minutes slow). */
+    ck_assert_int_eq(type_at(rec, T0 + 30, T0 + 30, &res), TOTP_OK);
+    ck_assert_int_eq(type_at(rec, T0, T0 + 300, &res), TOTP_EREPLAY);
+    ck_assert_int_eq(type_at(rec, T0 + 1200, T0 + 1200, &res), TOTP_OK);
+    ck_assert_int_eq(type_at(rec, T0 + 30, T0 + 1230, &res), TOTP_EMISMATCH);
+    ck_assert_int_eq(res.clock_hint, 1);
+    ck_assert_int_eq(res.off_by, -1200);
+    totp_record_free(rec);
+}
+END_TEST
+
+/* google-authenticator's invalidate_timebased_code() on the record text: refuse a listed step,
+ * drop every entry WINDOW_SIZE or more steps from the one accepted, append it. */
+static int ga_accepts(totp_record *rec, uint64_t tm)
+{
+    const char *list = totp_record_get(rec, "DISALLOW_REUSE");
+    char out[1024] = "", *copy = strdup(list != NULL ? list : ""), *save = NULL;
+    ck_assert_ptr_nonnull(copy);
+    for (char *tok = strtok_r(copy, " ", &save); tok != NULL; tok = strtok_r(NULL, " ", &save)) {
+        uint64_t b = strtoull(tok, NULL, 10);
+        if (b == tm) {
+            free(copy);
+            return 0;
+        }
+        if (b >= tm + 3 || tm >= b + 3)
+            continue;
+        snprintf(out + strlen(out), sizeof(out) - strlen(out), "%" PRIu64 " ", b);
+    }
+    snprintf(out + strlen(out), sizeof(out) - strlen(out), "%" PRIu64, tm);
+    free(copy);
+    ck_assert_int_eq(totp_record_set(rec, "DISALLOW_REUSE", out), TOTP_OK);
+    return 1;
+}
+
+START_TEST(ga_pruning_does_not_reopen_used_steps)
+{
+    /* The attack review's interleaving: TIME_SKEW 8; a login through pam_totp with the code of
+     * step+8; the phone is corrected and relearned; one login through google-authenticator,
+     * which prunes DISALLOW_REUSE; then the first code is replayed through pam_totp. */
+    totp_record *rec = parse("\" TOTP_AUTH\n\" TIME_SKEW 8\n");
+    totp_result res;
+    ck_assert_int_eq(type_at(rec, T0 + 240, T0, &res), TOTP_OK);
+    for (int i = 1; i <= 2; i++)
+        ck_assert_int_eq(type_at(rec, T0 + 30 * i, T0 + 30 * i, &res), TOTP_EMISMATCH);
+    ck_assert_int_eq(type_at(rec, T0 + 90, T0 + 90, &res), TOTP_OK);
+    ck_assert_int_eq(res.method, TOTP_BY_SKEW);
+    ck_assert(ga_accepts(rec, STEP0 + 4));
+    ck_assert_int_eq(type_at(rec, T0 + 240, T0 + 240, &res), TOTP_EREPLAY);
+    /* GA's step counts as used for pam_totp too, and pam_totp's for GA. */
+    ck_assert_int_eq(type_at(rec, T0 + 120, T0 + 120, &res), TOTP_EREPLAY);
+    ck_assert_int_eq(type_at(rec, T0 + 150, T0 + 150, &res), TOTP_OK);
+    ck_assert(!ga_accepts(rec, STEP0 + 5));
+    ck_assert(ga_accepts(rec, STEP0 + 6));
+    ck_assert_int_eq(type_at(rec, T0 + 180, T0 + 180, &res), TOTP_EREPLAY);
+    totp_record_free(rec);
+}
+END_TEST
+
+START_TEST(legacy_record_floor_is_its_highest_step)
+{
+    /* No TOTP_USED (GA or an older pam_totp wrote it): every step up to the highest listed one
+     * is used, as a watermark. */
+    char extra[128];
+    snprintf(extra, sizeof(extra), "\" TOTP_AUTH\n\" DISALLOW_REUSE %d %d\n", STEP0 + 1, STEP0 - 5);
+    totp_record *rec = parse(extra);
+    totp_result res;
+    ck_assert_int_eq(type_at(rec, T0, T0, &res), TOTP_EREPLAY);
+    ck_assert_int_eq(type_at(rec, T0 + 30, T0 + 30, &res), TOTP_EREPLAY);
+    ck_assert_int_eq(type_at(rec, T0 + 60, T0 + 60, &res), TOTP_OK);
+    ck_assert_ptr_nonnull(totp_record_get(rec, "TOTP_USED"));
     totp_record_free(rec);
 }
 END_TEST
@@ -303,7 +394,10 @@ static Suite *make_suite(void)
     tcase_add_test(tc, time_skew_beyond_the_bound_is_clamped);
     tcase_add_test(tc, corrected_phone_gets_in_within_three_codes);
     tcase_add_test(tc, watermark_never_passes_now_plus_bound_and_window);
-    tcase_add_test(tc, clock_hint_says_how_far_off);
+    tcase_add_test(tc, clock_hint_names_only_steps_behind);
+    tcase_add_test(tc, replay_beyond_the_window_is_a_replay);
+    tcase_add_test(tc, ga_pruning_does_not_reopen_used_steps);
+    tcase_add_test(tc, legacy_record_floor_is_its_highest_step);
     tcase_add_loop_test(tc, no_code_is_ever_accepted_twice, 0, 4);
     suite_add_tcase(s, tc);
     return s;
