@@ -56,4 +56,12 @@ char *totpi_ldap_get_one(LDAP *ld, LDAPMessage *e, const char *attr);
  * parsed (callers take that as "maybe the same"). */
 int totpi_ldap_dn_equal(const char *a, const char *b);
 
+/* The users a directory store holds: the values of the attribute ldap_filter compares the name
+ * with, in the entries under config->base that match ldap_filter and `classes` (one filter,
+ * such as "(objectClass=x)"), sorted, NULL-terminated (free with totp_store_list_free). With
+ * `refs_are_errors`, a referral or continuation reference (part of the list elsewhere) is an
+ * error. `where` names the server in errors. (ldap_list.c) */
+int totpi_ldap_list_users(const totp_ldap_store_config *config, const char *where,
+                          const char *classes, int refs_are_errors, char ***users, totp_error *err);
+
 #endif /* TOTP_LDAP_CONN_H */

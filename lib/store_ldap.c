@@ -451,70 +451,13 @@ static const char *ldap_location(const totp_txn *txn)
 
 /* ---- Listing ------------------------------------------------------------------------------ */
 
-static int compare_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int ldap_list(totp_store *store, char ***users, totp_error *err)
 {
     struct ldap_store *s = (struct ldap_store *)store;
-    struct ldap_txn t = {.store = s};
-    char *attr = totpi_ldap_filter_attr(s->cfg.filter), *filter = NULL, *full = NULL;
-    LDAPMessage *res = NULL;
-    if (attr == NULL)
-        return totpi_fail(err, TOTP_EINVAL, 0, 0,
-                          "ldap_filter %.200s: cannot tell which attribute holds user names "
-                          "(want ATTR=%%u)",
-                          s->cfg.filter);
-    totpi_sigpipe_block(&t.sigpipe);
-    int rc = totpi_ldap_connect(&s->cfg, &t.ld, err);
-    if (rc == TOTP_OK)
-        rc = totpi_ldap_filter(s->cfg.filter, NULL, &filter, err);
-    size_t need = filter != NULL ? strlen(filter) + 64 : 0;
-    if (rc == TOTP_OK && (full = malloc(need)) == NULL)
-        rc = totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
-    if (rc == TOTP_OK) {
-        snprintf(full, need, "(&(|(objectClass=oathTOTPUser)(objectClass=oathHOTPUser))%s)",
-                 filter);
-        char *attrs[] = {attr, NULL};
-        struct timeval tv = {(time_t)s->cfg.timeout, 0};
-        int lrc = ldap_search_ext_s(t.ld, s->cfg.base, LDAP_SCOPE_SUBTREE, full, attrs, 0, NULL,
-                                    NULL, &tv, 0, &res);
-        if (lrc == LDAP_SUCCESS && ldap_count_references(t.ld, res) > 0)
-            lrc = LDAP_REFERRAL; /* part of the list is elsewhere */
-        if (lrc != LDAP_SUCCESS) {
-            char what[800];
-            snprintf(what, sizeof(what), "%.200s: searching %.500s", s->first_uri, s->cfg.base);
-            rc = totpi_ldap_fail(t.ld, lrc, TOTP_EIO, what, err);
-        }
-    }
-    size_t n = 0, cap = rc == TOTP_OK ? (size_t)ldap_count_entries(t.ld, res) + 1 : 0;
-    char **names = rc == TOTP_OK ? calloc(cap, sizeof(*names)) : NULL;
-    if (rc == TOTP_OK && names == NULL)
-        rc = totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
-    for (LDAPMessage *e = rc == TOTP_OK ? ldap_first_entry(t.ld, res) : NULL; e != NULL;
-         e = ldap_next_entry(t.ld, e)) {
-        char *name = totpi_ldap_get_one(t.ld, e, attr);
-        if (name != NULL && n + 1 < cap)
-            names[n++] = name;
-        else
-            free(name);
-    }
-    if (names != NULL)
-        qsort(names, n, sizeof(*names), compare_names);
-    ldap_msgfree(res);
-    totpi_ldap_close(t.ld);
-    totpi_sigpipe_restore(&t.sigpipe);
-    free(attr);
-    free(filter);
-    free(full);
-    if (rc != TOTP_OK) {
-        totp_store_list_free(names);
-        return rc;
-    }
-    *users = names;
-    return TOTP_OK;
+    /* A referral would leave part of the list elsewhere. */
+    return totpi_ldap_list_users(&s->cfg, s->first_uri,
+                                 "(|(objectClass=oathTOTPUser)(objectClass=oathHOTPUser))", 1,
+                                 users, err);
 }
 
 /* ---- The store ---------------------------------------------------------------------------- */
