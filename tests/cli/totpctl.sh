@@ -257,6 +257,20 @@ if [ "$(id -u)" = 0 ]; then
     rm -rf "$work/fresh" "$work/fresh.conf"
     expect 0 "root removes bob" T -u bob remove
 
+    # Root's --file without -u acts as root and follows no link: alice's ~/.google_authenticator
+    # aimed at root's system record must not show root's secret or rewrite root's record.
+    expect 0 "root enrolls root" T -u root enroll --no-confirm --qr none --json
+    root_secret=$(echo "$out" | jq -r .secret)
+    as_alice ln -sf "$system/root" "$work/home/alice/.google_authenticator"
+    before=$(sha256sum <"$system/root")
+    expect 3 "root's --file through alice's link: show" T --file "$work/home/alice/.google_authenticator" show
+    has "$err" "is a symbolic link" "the link is refused by name"
+    case "$out$err" in *"$root_secret"*) bad "root's secret shown through alice's link" ;; *) ok ;; esac
+    expect 3 "root's --file through alice's link: scratch" T --file "$work/home/alice/.google_authenticator" scratch
+    [ "$(sha256sum <"$system/root")" = "$before" ] && ok || bad "root's record rewritten through alice's link"
+    rm -f "$work/home/alice/.google_authenticator"
+    expect 0 "root removes root" T -u root remove
+
     # otpauth URIs made by pyotp (another implementation computes the codes): a dry run, then
     # the import, then logins with pyotp's codes.
     pyotp() { /usr/bin/python3 -c "import pyotp, sys; $1"; }

@@ -759,6 +759,41 @@ START_TEST(root_commit_leaves_file_owned_by_user)
 }
 END_TEST
 
+/* Acting as root (totpctl --file PATH without -u, or user=root with secret=), no link is
+ * followed: alice's ~/.google_authenticator aimed at a record of root's must not reach it. */
+START_TEST(root_never_follows_a_users_link)
+{
+    if (skip_unless_root())
+        return;
+    char target[4096], link_path[4096];
+    snprintf(target, sizeof(target), "%s/roots", tu_system_dir());
+    tu_write(target, GA_TEXT, 0600);
+    ck_assert_int_eq(chown(target, 0, 0), 0);
+    snprintf(link_path, sizeof(link_path), "%s", home_path("alice", ".google_authenticator"));
+    ck_assert_int_eq(symlink(target, link_path), 0);
+    ck_assert_int_eq(lchown(link_path, tu_uid(), tu_gid()), 0);
+    totp_error err = {0};
+    /* totpctl --file LINK, as root, for root */
+    totp_store *store = tu_store(link_path);
+    ck_assert_int_eq(begin(store, "root", NULL, &err), TOTP_EPERM);
+    ck_assert_msg(strstr(err.message, "is a symbolic link") != NULL, "got \"%s\"", err.message);
+    totp_store_free(store);
+    /* user=root secret=${HOME}/.google_authenticator, alice logging in */
+    totp_file_store_config cfg = {
+        "", "${HOME}/.google_authenticator", 1, 0, 0, 0, 0, 2000, 0, NULL, NULL, 0};
+    ck_assert_int_eq(totp_store_file_new(&cfg, &store), TOTP_OK);
+    ck_assert_int_eq(begin(store, "alice", NULL, &err), TOTP_EPERM);
+    ck_assert_msg(strstr(err.message, "is a symbolic link") != NULL, "got \"%s\"", err.message);
+    /* The same file, really there and root's, is used. */
+    unlink(link_path);
+    tu_write(link_path, GA_TEXT, 0600);
+    ck_assert_int_eq(chown(link_path, 0, 0), 0);
+    ck_assert_int_eq(begin(store, "alice", NULL, &err), TOTP_OK);
+    totp_store_free(store);
+    unlink(target);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
     Suite *s = suite_create("store");
@@ -805,6 +840,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, root_reads_home_as_the_user);
     tcase_add_test(tc, root_uses_supplementary_groups);
     tcase_add_test(tc, root_commit_leaves_file_owned_by_user);
+    tcase_add_test(tc, root_never_follows_a_users_link);
     suite_add_tcase(s, tc);
     return s;
 }
