@@ -154,12 +154,39 @@ static int open_checked(const struct file_txn *t, const char *real, const char *
     return totpi_open_dir_strict(real, &rules, dirfd, err);
 }
 
+/* The record is not there. That is "not enrolled" only if nobody but the user could have
+ * removed it: the directories on its way that do exist pass the same checks as for a record. */
+static int check_absent(const struct file_txn *t, const char *home, int follow, totp_error *err)
+{
+    char *dir = strdup(t->dir), *real = NULL;
+    int rc = dir != NULL ? TOTP_ENOENT : TOTP_ENOMEM, fd = -1;
+    while (rc == TOTP_ENOENT) {
+        if (!totpi_path_under(dir, t->actor.home) && !totpi_path_under(dir, home))
+            break; /* nothing of the home's is there to check */
+        rc = find_path(dir, follow, &real, err);
+        char *slash = strrchr(dir, '/');
+        if (rc == TOTP_ENOENT && slash != NULL && slash != dir)
+            *slash = '\0';
+        else if (rc == TOTP_ENOENT)
+            break;
+    }
+    if (rc == TOTP_OK)
+        rc = open_checked(t, real, home, 1, &fd, err);
+    if (fd >= 0)
+        close(fd);
+    free(dir);
+    free(real);
+    return rc == TOTP_OK || rc == TOTP_ENOENT ? totpi_fail(err, TOTP_ENOENT, ENOENT, 0, "absent")
+                                              : rc;
+}
+
 /* A home record's directory. As the user, follow the user's own links (that gains the user
  * nothing). As root (root's own record, user=root, or totpctl --file without -u), follow none:
  * a link on the way may be another user's, aimed at root's record. Then open the directory the
  * record really is in, checking every directory from the home down (or from / if it is outside
  * the home) as OpenSSH's StrictModes does. A home that is missing or unreadable is an error; a
- * missing record below it is "not enrolled". */
+ * missing record below it is "not enrolled" when the directories it would be in pass the same
+ * checks. */
 static int open_home_dir(struct file_txn *t, totp_error *err)
 {
     char *home = NULL, *real = NULL;
@@ -185,6 +212,8 @@ static int open_home_dir(struct file_txn *t, totp_error *err)
         else if (!totpi_path_under(t->path, t->actor.home) && !totpi_path_under(t->path, home))
             rc = must_exist(find_path(t->dir, follow, &real, err), err) == TOTP_OK ? TOTP_ENOENT
                                                                                    : TOTP_EIO;
+        else
+            rc = check_absent(t, home, follow, err);
         goto out;
     }
     if (rc == TOTP_OK)

@@ -385,6 +385,22 @@ START_TEST(no_record_with_nullok_is_ignored)
 }
 END_TEST
 
+/* "Not enrolled" is not taken from a home others can write (they could have removed the
+ * record): with nullok, that is PAM_AUTHINFO_UNAVAIL naming the directory, never PAM_IGNORE. */
+START_TEST(no_record_in_a_writable_home_is_no_ignore)
+{
+    struct talk t;
+    service("auth required @MODULE@ nullok\nauth required pam_permit.so\n");
+    ck_assert_int_eq(chmod(tu_home("bob"), 0777), 0);
+    ck_assert_int_eq(login("bob", "123456", &t), PAM_AUTHINFO_UNAVAIL);
+    ck_assert_ptr_nonnull(strstr(last_log(), "error user=bob"));
+    ck_assert_ptr_nonnull(strstr(last_log(), "directory writable by group or others"));
+    ck_assert_int_eq(chmod(tu_home("bob"), 0755), 0);
+    ck_assert_int_eq(login("bob", "123456", &t), PAM_SUCCESS);
+    ck_assert_ptr_nonnull(strstr(last_log(), "ignored user=bob"));
+}
+END_TEST
+
 START_TEST(unknown_user_is_asked_and_denied_even_with_nullok)
 {
     struct talk t;
@@ -1089,6 +1105,7 @@ static Suite *pam_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, no_record_without_nullok_is_asked_and_denied);
     tcase_add_test(tc, no_record_with_nullok_is_ignored);
+    tcase_add_test(tc, no_record_in_a_writable_home_is_no_ignore);
     tcase_add_test(tc, unknown_user_is_asked_and_denied_even_with_nullok);
     suite_add_tcase(s, tc);
 

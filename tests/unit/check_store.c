@@ -271,6 +271,33 @@ START_TEST(writable_directories_above_a_home_record_refused)
 }
 END_TEST
 
+/* "Not enrolled" counts only when nobody else could have removed the record: a home (or a
+ * directory below it, on the way to the record) that others can write is an error too when
+ * no record is there. */
+START_TEST(writable_home_without_a_record_is_an_error)
+{
+    char dir[4096], want[4200];
+    totp_store *store = tu_store(NULL);
+    totp_error err = {0};
+    ck_assert_int_eq(begin(store, "alice", NULL, &err), TOTP_ENOENT);
+    ck_assert_int_eq(chmod(tu_home("alice"), 0777), 0);
+    ck_assert_int_eq(begin(store, "alice", NULL, &err), TOTP_EPERM);
+    snprintf(want, sizeof(want), "%s: directory writable by group or others (mode 0777",
+             tu_home("alice"));
+    ck_assert_msg(strstr(err.message, want) != NULL, "got \"%s\"", err.message);
+    ck_assert_int_eq(chmod(tu_home("alice"), 0755), 0);
+    snprintf(dir, sizeof(dir), "%s/.config", tu_home("alice"));
+    mkdir_user(dir);
+    ck_assert_int_eq(chmod(dir, 0757), 0);
+    ck_assert_int_eq(begin(store, "alice", NULL, &err), TOTP_EPERM);
+    snprintf(want, sizeof(want), "%s: directory writable by group or others", dir);
+    ck_assert_msg(strstr(err.message, want) != NULL, "got \"%s\"", err.message);
+    ck_assert_int_eq(chmod(dir, 0700), 0);
+    ck_assert_int_eq(begin(store, "alice", NULL, &err), TOTP_ENOENT);
+    totp_store_free(store);
+}
+END_TEST
+
 START_TEST(hard_link_refused)
 {
     char other[4096];
@@ -811,6 +838,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, symlinked_home_record_followed);
     tcase_add_test(tc, symlink_in_system_store_refused);
     tcase_add_test(tc, writable_directories_above_a_home_record_refused);
+    tcase_add_test(tc, writable_home_without_a_record_is_an_error);
     tcase_add_test(tc, missing_places_are_errors);
     tcase_add_test(tc, system_only_trusts_only_root_records);
     tcase_add_test(tc, hard_link_refused);
