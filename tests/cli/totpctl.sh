@@ -23,6 +23,7 @@ cat >"$work/passwd" <<EOF
 alice:x:$uid:$gid:Alice:$work/home/alice:/bin/sh
 bob:x:$uid:$gid:Bob:$work/home/bob:/bin/sh
 root:x:0:0:root:/root:/bin/sh
+daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin
 EOF
 echo "users:x:$gid:alice,bob" >"$work/group"
 export NSS_WRAPPER_PASSWD=$work/passwd NSS_WRAPPER_GROUP=$work/group
@@ -286,6 +287,7 @@ if [ "$(id -u)" = 0 ]; then
     expect 0 "import --uri --dry-run" T import --uri --dry-run --force "$uris"
     has "$out" "line 2: alice@example.com -> alice: would write $system/alice (replacing" "dry run maps the account to alice"
     has "$out" "line 4: bob -> bob: would write $system/bob" "dry run maps bob"
+    has "$err" 'warning: '"$uris"': line 2: accounts "...@example.com" go to the local user of the same name' "a domain that is dropped is named"
     [ ! -e "$system/bob" ] && ok || bad "--dry-run wrote a record"
     expect 1 "import --uri over a record without --force" T import --uri "$uris"
     has "$err" "alice already has a system record; --force replaces it (nothing was imported)" "all or nothing"
@@ -302,6 +304,16 @@ if [ "$(id -u)" = 0 ]; then
     expect 2 "an otpauth-migration export" T import --uri "$work/migration.txt"; has "$err" "otpauth-migration://) are not supported" "migration exports refused by name"
     expect 2 "a URI for a user who does not exist" T import --uri - <<<'otpauth://totp/Old:carol?secret=JBSWY3DPEHPK3PXP'
     has "$err" "no user carol on this system" "unknown user named"
+    # Without -u, a URI never names root or a system account; names are shown escaped.
+    expect 2 "a URI for root" T import --uri - <<<'otpauth://totp/Old:root@example.com?secret=JBSWY3DPEHPK3PXP'
+    has "$err" "account \"root@example.com\" names root, root (uid 0): refused without -u" "root refused"
+    [ ! -e "$system/root" ] && ok || bad "a URI made a record for root"
+    expect 2 "a URI for a system account" T import --uri - <<<'otpauth://totp/daemon?secret=JBSWY3DPEHPK3PXP'
+    has "$err" "names daemon, a system account (uid 1)" "system account refused"
+    [ ! -e "$system/daemon" ] && ok || bad "a URI made a record for daemon"
+    expect 2 "a URI whose account hides text" T import --uri - <<<'otpauth://totp/Old:carol%E2%80%AEmoc.elpmaxe@x?secret=JBSWY3DPEHPK3PXP'
+    has "$err" 'account "carol\u{202E}moc.elpmaxe@x"' "a bidi character is escaped"
+    case "$err" in *$'\e'*|*$'\u202e'*) bad "raw control or bidi character printed: $err" ;; *) ok ;; esac
     cp "$uris" "$work/home/alice/uris.txt"; chown "$uid:$gid" "$work/home/alice/uris.txt"
     expect 3 "a URI file that is not root's" T import --uri "$work/home/alice/uris.txt"; has "$err" "must be a regular file of root's" "URI file owner"
     expect 3 "a URI file imported as a google-authenticator file" T -u alice import --force "$work/home/alice/uris.txt"
