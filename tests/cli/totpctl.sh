@@ -328,7 +328,12 @@ if [ "$(id -u)" = 0 ]; then
     alice_home_secret=$(echo "$out" | jq -r .secret)
     printf 'JBSWY3DPEHPK3PXP\n" TOTP_AUTH\n' >"$work/home/alice/.google_authenticator"
     chmod 0600 "$work/home/alice/.google_authenticator"; chown "$uid:$gid" "$work/home/alice/.google_authenticator"
+    # Root's enrollment goes to the system store: the refusal says what --force does.
+    expect 1 "root's enroll over a home record" T -u alice enroll --no-confirm --qr none
+    has "$err" "alice is already enrolled ($work/home/alice/.config/totp/secret); --force keeps that record and enrolls alice in the system store ($system/alice)" "the refusal says where --force writes"
     expect 0 "root enrolls alice in the system store too" T -u alice enroll --no-confirm --force --qr none
+    has "$err" "Note: alice's record $work/home/alice/.config/totp/secret stays" "the kept home record is named"
+    [ -e "$work/home/alice/.config/totp/secret" ] && [ -e "$system/alice" ] && ok || bad "--force did what its message said"
     expect 0 "remove every record of alice's" T -u alice remove
     has "$out" "removed $system/alice
 removed $work/home/alice/.config/totp/secret
