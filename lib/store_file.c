@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "account.h"
@@ -117,14 +118,80 @@ static int split_real(struct file_txn *t, const char *real, int is_dir, totp_err
     return TOTP_OK;
 }
 
-/* A home record's directory, as the user: follow the user's own links (that gains the user
- * nothing), then open the directory the record really is in, checking every directory from
- * the home down (or from / if it is outside the home) as OpenSSH's StrictModes does. A home
- * that is missing or unreadable is an error; a missing record below it is "not enrolled". */
+/* `path` as it is, without following a link at its end or on the way: TOTP_OK (a copy in *out)
+ * if something is there, TOTP_ENOENT if not. */
+static int no_follow_path(const char *path, char **out, totp_error *err)
+{
+    struct stat st;
+    if (fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        int e = errno;
+        return totpi_fail(err, e == ENOENT || e == ENOTDIR ? TOTP_ENOENT : TOTP_EIO, e, 0, "%s: %s",
+                          path, strerror(e));
+    }
+    *out = strdup(path);
+    return *out != NULL ? TOTP_OK : totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
+}
+
+static int find_path(const char *path, int follow, char **out, totp_error *err)
+{
+    return follow ? totpi_resolve(path, out, err) : no_follow_path(path, out, err);
+}
+
+/* Open t->dir's real directory `real`, checking it and every directory from the home down (or
+ * from / when it is outside the home) as OpenSSH's StrictModes does; a secret= directory
+ * outside the home is the site's choice and only walked without following links. */
+static int open_checked(const struct file_txn *t, const char *real, const char *home, int strict,
+                        int *dirfd, totp_error *err)
+{
+    int below_home = totpi_path_under(real, home);
+    struct totpi_dir_rules rules = {!t->store->cfg.no_strict_owner, t->actor.uid,
+                                    below_home ? strlen(home) : 0,
+                                    "others could replace the record"};
+    if (!below_home && !strict) {
+        rules.check_owner = 0;
+        rules.from = (size_t)-1; /* check nothing, follow nothing */
+    }
+    return totpi_open_dir_strict(real, &rules, dirfd, err);
+}
+
+/* The record is not there. That is "not enrolled" only if nobody but the user could have
+ * removed it: the directories on its way that do exist pass the same checks as for a record. */
+static int check_absent(const struct file_txn *t, const char *home, int follow, totp_error *err)
+{
+    char *dir = strdup(t->dir), *real = NULL;
+    int rc = dir != NULL ? TOTP_ENOENT : TOTP_ENOMEM, fd = -1;
+    while (rc == TOTP_ENOENT) {
+        if (!totpi_path_under(dir, t->actor.home) && !totpi_path_under(dir, home))
+            break; /* nothing of the home's is there to check */
+        rc = find_path(dir, follow, &real, err);
+        char *slash = strrchr(dir, '/');
+        if (rc == TOTP_ENOENT && slash != NULL && slash != dir)
+            *slash = '\0';
+        else if (rc == TOTP_ENOENT)
+            break;
+    }
+    if (rc == TOTP_OK)
+        rc = open_checked(t, real, home, 1, &fd, err);
+    if (fd >= 0)
+        close(fd);
+    free(dir);
+    free(real);
+    return rc == TOTP_OK || rc == TOTP_ENOENT ? totpi_fail(err, TOTP_ENOENT, ENOENT, 0, "absent")
+                                              : rc;
+}
+
+/* A home record's directory. As the user, follow the user's own links (that gains the user
+ * nothing). As root (root's own record, user=root, or totpctl --file without -u), follow none:
+ * a link on the way may be another user's, aimed at root's record. Then open the directory the
+ * record really is in, checking every directory from the home down (or from / if it is outside
+ * the home) as OpenSSH's StrictModes does. A home that is missing or unreadable is an error; a
+ * missing record below it is "not enrolled" when the directories it would be in pass the same
+ * checks. */
 static int open_home_dir(struct file_txn *t, totp_error *err)
 {
     char *home = NULL, *real = NULL;
     struct stat st;
+    int follow = t->actor.uid != 0;
     int rc = totpi_resolve(t->actor.home, &home, err);
     if (rc != TOTP_OK) {
         rc = totpi_fail(err,
@@ -138,28 +205,21 @@ static int open_home_dir(struct file_txn *t, totp_error *err)
     if (t->create)
         rc = totpi_make_dirs(t->dir, err);
     if (rc == TOTP_OK)
-        rc = totpi_resolve(t->create ? t->dir : t->path, &real, err);
+        rc = find_path(t->create ? t->dir : t->path, follow, &real, err);
     if (rc == TOTP_ENOENT) {
         if (fstatat(AT_FDCWD, t->path, &st, AT_SYMLINK_NOFOLLOW) == 0)
             rc = totpi_fail(err, TOTP_EIO, ENOENT, 0, "%s: a symbolic link to nothing", t->path);
         else if (!totpi_path_under(t->path, t->actor.home) && !totpi_path_under(t->path, home))
-            rc = must_exist(totpi_resolve(t->dir, &real, err), err) == TOTP_OK ? TOTP_ENOENT
-                                                                               : TOTP_EIO;
+            rc = must_exist(find_path(t->dir, follow, &real, err), err) == TOTP_OK ? TOTP_ENOENT
+                                                                                   : TOTP_EIO;
+        else
+            rc = check_absent(t, home, follow, err);
         goto out;
     }
     if (rc == TOTP_OK)
         rc = split_real(t, real, t->create, err);
-    if (rc != TOTP_OK)
-        goto out;
-    int below_home = totpi_path_under(t->dir, home);
-    if (below_home || !t->secret) {
-        struct totpi_dir_rules rules = {!t->store->cfg.no_strict_owner, t->actor.uid,
-                                        below_home ? strlen(home) : 0,
-                                        "others could replace the record"};
-        rc = totpi_open_dir_strict(t->dir, &rules, &t->dirfd, err);
-    } else {
-        rc = totpi_open_dir(t->dir, &t->dirfd, err); /* secret= elsewhere: the site's choice */
-    }
+    if (rc == TOTP_OK)
+        rc = open_checked(t, t->dir, home, !t->secret, &t->dirfd, err);
     rc = must_exist(rc, err); /* it was there a moment ago */
 out:
     free(home);

@@ -1,14 +1,28 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* accepted.c: the record that accepted a code in this PAM transaction, kept with pam_set_data. */
+/* accepted.c: the record that accepted a code in this pam_authenticate, kept with pam_set_data. */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <security/pam_ext.h>
 
 #include "accepted.h"
+
+#define SALT_LEN   16
+#define DIGEST_LEN 32
+
+/* What is kept: where the record is, and a salted digest of PAM_AUTHTOK at the acceptance
+ * (never the password itself). */
+struct acceptance {
+    unsigned char salt[SALT_LEN];
+    unsigned char digest[DIGEST_LEN];
+    char location[];
+};
 
 static int data_name(char *buf, size_t size, const char *user)
 {
@@ -19,26 +33,58 @@ static int data_name(char *buf, size_t size, const char *user)
 static void cleanup(pam_handle_t *pamh, void *data, int status)
 {
     (void)pamh, (void)status;
-    free(data);
+    struct acceptance *a = data;
+    if (a != NULL)
+        OPENSSL_cleanse(a, sizeof(*a) + strlen(a->location));
+    free(a);
+}
+
+/* The password this pam_authenticate carries; NULL when none (libpam clears it at the start and
+ * the end of every pam_authenticate, so a retry on the same handle starts without one). */
+static const char *authtok(pam_handle_t *pamh)
+{
+    const void *item = NULL;
+    if (pam_get_item(pamh, PAM_AUTHTOK, &item) != PAM_SUCCESS || item == NULL ||
+        ((const char *)item)[0] == '\0')
+        return NULL;
+    return item;
+}
+
+/* SHA-256 of salt || tok into `out`. */
+static int digest(const unsigned char salt[SALT_LEN], const char *tok,
+                  unsigned char out[DIGEST_LEN])
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    unsigned int len = 0;
+    int ok = ctx != NULL && EVP_DigestInit_ex2(ctx, EVP_sha256(), NULL) == 1 &&
+             EVP_DigestUpdate(ctx, salt, SALT_LEN) == 1 &&
+             EVP_DigestUpdate(ctx, tok, strlen(tok)) == 1 &&
+             EVP_DigestFinal_ex(ctx, out, &len) == 1 && len == DIGEST_LEN;
+    EVP_MD_CTX_free(ctx);
+    return ok;
 }
 
 int accepted_remember(pam_handle_t *pamh, const char *user, const char *location)
 {
     char name[512];
-    if (user == NULL || location == NULL || location[0] == '\0' ||
+    const char *tok = authtok(pamh);
+    if (user == NULL || location == NULL || location[0] == '\0' || tok == NULL ||
         !data_name(name, sizeof(name), user))
         return 0;
-    char *copy = strdup(location);
-    if (copy == NULL)
+    size_t len = strlen(location);
+    struct acceptance *a = malloc(sizeof(*a) + len + 1);
+    if (a == NULL)
         return 0;
-    if (pam_set_data(pamh, name, copy, cleanup) != PAM_SUCCESS) {
-        free(copy);
+    memcpy(a->location, location, len + 1);
+    if (RAND_bytes(a->salt, SALT_LEN) != 1 || !digest(a->salt, tok, a->digest) ||
+        pam_set_data(pamh, name, a, cleanup) != PAM_SUCCESS) {
+        cleanup(pamh, a, 0);
         return 0;
     }
     return 1;
 }
 
-static const char *remembered(pam_handle_t *pamh, const char *user)
+static const struct acceptance *remembered(pam_handle_t *pamh, const char *user)
 {
     char name[512];
     const void *data = NULL;
@@ -55,6 +101,13 @@ int accepted_any(pam_handle_t *pamh, const char *user)
 
 int accepted_before(pam_handle_t *pamh, const char *user, const char *location)
 {
-    const char *was = remembered(pamh, user);
-    return was != NULL && location != NULL && strcmp(was, location) == 0;
+    const struct acceptance *a = remembered(pamh, user);
+    const char *tok = authtok(pamh);
+    unsigned char now[DIGEST_LEN];
+    if (a == NULL || location == NULL || tok == NULL || strcmp(a->location, location) != 0 ||
+        !digest(a->salt, tok, now))
+        return 0;
+    int same = CRYPTO_memcmp(now, a->digest, DIGEST_LEN) == 0;
+    OPENSSL_cleanse(now, sizeof(now));
+    return same;
 }

@@ -190,37 +190,6 @@ static int is_miss(int rc)
     return rc == TOTP_EMISMATCH || rc == TOTP_ECODE || rc == TOTP_EREPLAY;
 }
 
-#define NO_ANSWER 1 /* not a library code: the question after a probe went unanswered */
-
-/* try_first_pass: the earlier password did not match as password+code and, judged as a probe,
- * cost nothing. Ask. If the answer does not get the user in either, or there is none, the
- * earlier password is counted after all (judged again, as a real attempt): otherwise anyone
- * could send password+guess and never answer, for guesses that nothing counts. */
-static int ask_after_probe(struct login *l, char **input, int *flags, totp_result *res,
-                           totp_error *err)
-{
-    char *probe = *input;
-    int rc = NO_ANSWER;
-    *input = ask(l, flags);
-    if (*input != NULL)
-        rc = check(l, *input, *flags, res, err);
-    if (rc == NO_ANSWER || is_miss(rc) || rc == TOTP_ERATELIMIT) {
-        totp_result counted = {0};
-        totp_error counted_err = {0};
-        int crc = check(l, probe, TOTP_INPUT_SUFFIX, &counted, &counted_err);
-        if (crc == TOTP_OK) { /* a new time step made it password+code after all */
-            totp_wipe_string(*input);
-            *input = probe;
-            *flags = TOTP_INPUT_SUFFIX;
-            *res = counted;
-            *err = counted_err;
-            return crc;
-        }
-    }
-    totp_wipe_string(probe);
-    return rc;
-}
-
 static int authenticate(struct login *l)
 {
     totp_error err = {0}, lookerr = {0};
@@ -261,10 +230,6 @@ static int authenticate(struct login *l)
         input = first_pass(l);
         from_first = input != NULL;
         flags = TOTP_INPUT_SUFFIX;
-        /* try_first_pass: only a password that matches as password+code counts; one that does
-         * not costs nothing (no failure, no rate-limit slot, no counter) before we ask. */
-        if (l->opt->pass_mode == TOTP_PASS_TRY_FIRST)
-            flags |= TOTP_INPUT_PROBE;
     }
     if (input == NULL && l->opt->pass_mode != TOTP_PASS_USE_FIRST)
         input = ask(l, &flags);
@@ -277,18 +242,28 @@ static int authenticate(struct login *l)
         return decide(l, found, NULL, &lookerr);
     }
 
+    /* An earlier password that ends in a code's digits is judged as a real attempt, counted
+     * durably before anything else is asked: a question nobody answers (a killed sudo, a
+     * dropped connection) must not make it a free guess. */
     rc = check(l, input, flags, &res, &err);
     if (from_first && l->opt->pass_mode == TOTP_PASS_TRY_FIRST && is_miss(rc)) {
-        rc = ask_after_probe(l, &input, &flags, &res, &err);
-        if (rc == NO_ANSWER) {
+        totp_wipe_string(input);
+        from_first = 0;
+        input = ask(l, &flags);
+        if (input == NULL) {
             log_decision(l->pamh, &l->log, LOG_NOTICE, "denied", "no code given", NULL);
             return PAM_AUTH_ERR;
         }
+        memset(&res, 0, sizeof(res));
+        memset(&err, 0, sizeof(err));
+        rc = check(l, input, flags, &res, &err);
     }
     if (rc == TOTP_OK && (flags & TOTP_INPUT_SUFFIX) && l->opt->forward_pass)
         rc = forward_password(l, input, res.code_len);
     totp_wipe_string(input);
-    if (rc == TOTP_OK)
+    /* Remembered for a later pam_totp line of this same pam_authenticate only (see
+     * accepted.h); never an acceptance taken from the earlier password itself. */
+    if (rc == TOTP_OK && !from_first)
         accepted_remember(l->pamh, l->user, l->record);
     return decide(l, rc, &res, &err);
 }

@@ -212,6 +212,18 @@ static void report(struct cli *c, const struct enrollment *e, const char *where)
     json_end(&j);
 }
 
+/* Root's enrollment goes to the system store: whether the record found (at `where`) is
+ * elsewhere (a home record), which --force then leaves in place; `system` gets the new path. */
+static int next_to(const struct cli *c, const char *where, char *system, size_t size)
+{
+    const char *dir = c->opt.store.system_dir != NULL ? c->opt.store.system_dir : "/var/lib/totp";
+    if (!c->is_root || c->opt.ldap_store || c->file != NULL || c->opt.store.secret_path != NULL ||
+        dir[0] == '\0')
+        return 0;
+    snprintf(system, size, "%s/%s", dir, c->user);
+    return strcmp(where, system) != 0;
+}
+
 int cmd_enroll(struct cli *c)
 {
     struct enrollment e;
@@ -229,9 +241,19 @@ int cmd_enroll(struct cli *c)
     if (c->opt.ad_store && (c->seen & OPT_WINDOW))
         return cli_fail(EXIT_USAGE, "--window: store=ad keeps no window (the site's applies)");
     int rc = existing(c, &exists, where, sizeof(where));
-    if (rc == EXIT_OK && exists && !c->force)
+    char system[4400] = "";
+    int beside = exists && next_to(c, where, system, sizeof(system));
+    if (rc == EXIT_OK && beside && !c->force)
+        rc = cli_fail(EXIT_REJECTED,
+                      "%s is already enrolled (%s); --force keeps that record and enrolls %s in "
+                      "the system store (%s), which is used before it; to replace it, remove it "
+                      "first (totpctl -u %s remove)",
+                      c->user, where, c->user, system, c->user);
+    else if (rc == EXIT_OK && exists && !c->force)
         rc = cli_fail(EXIT_REJECTED, "%s is already enrolled (%s); --force replaces the record",
                       c->user, where);
+    char kept[4096];
+    snprintf(kept, sizeof(kept), "%s", where);
     if (rc == EXIT_OK && !c->no_confirm && !isatty(STDIN_FILENO))
         rc = cli_fail(EXIT_USAGE, "no terminal to read a code from the app; run on a terminal, "
                                   "or use --no-confirm to activate without one");
@@ -249,6 +271,11 @@ int cmd_enroll(struct cli *c)
         rc = save(c, &e, where, sizeof(where));
     if (rc == EXIT_OK)
         report(c, &e, where);
+    if (rc == EXIT_OK && beside)
+        fprintf(stderr,
+                "Note: %s's record %s stays; the new record in the system store is used "
+                "before it.\n",
+                c->user, kept);
     enrollment_clear(&e);
     return rc;
 }

@@ -23,6 +23,7 @@ cat >"$work/passwd" <<EOF
 alice:x:$uid:$gid:Alice:$work/home/alice:/bin/sh
 bob:x:$uid:$gid:Bob:$work/home/bob:/bin/sh
 root:x:0:0:root:/root:/bin/sh
+daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin
 EOF
 echo "users:x:$gid:alice,bob" >"$work/group"
 export NSS_WRAPPER_PASSWD=$work/passwd NSS_WRAPPER_GROUP=$work/group
@@ -303,6 +304,20 @@ if [ "$(id -u)" = 0 ]; then
     rm -rf "$work/fresh" "$work/fresh.conf"
     expect 0 "root removes bob" T -u bob remove
 
+    # Root's --file without -u acts as root and follows no link: alice's ~/.google_authenticator
+    # aimed at root's system record must not show root's secret or rewrite root's record.
+    expect 0 "root enrolls root" T -u root enroll --no-confirm --qr none --json
+    root_secret=$(echo "$out" | jq -r .secret)
+    as_alice ln -sf "$system/root" "$work/home/alice/.google_authenticator"
+    before=$(sha256sum <"$system/root")
+    expect 3 "root's --file through alice's link: show" T --file "$work/home/alice/.google_authenticator" show
+    has "$err" "is a symbolic link" "the link is refused by name"
+    case "$out$err" in *"$root_secret"*) bad "root's secret shown through alice's link" ;; *) ok ;; esac
+    expect 3 "root's --file through alice's link: scratch" T --file "$work/home/alice/.google_authenticator" scratch
+    [ "$(sha256sum <"$system/root")" = "$before" ] && ok || bad "root's record rewritten through alice's link"
+    rm -f "$work/home/alice/.google_authenticator"
+    expect 0 "root removes root" T -u root remove
+
     # otpauth URIs made by pyotp (another implementation computes the codes): a dry run, then
     # the import, then logins with pyotp's codes.
     pyotp() { /usr/bin/python3 -c "import pyotp, sys; $1"; }
@@ -318,6 +333,7 @@ if [ "$(id -u)" = 0 ]; then
     expect 0 "import --uri --dry-run" T import --uri --dry-run --force "$uris"
     has "$out" "line 2: alice@example.com -> alice: would write $system/alice (replacing" "dry run maps the account to alice"
     has "$out" "line 4: bob -> bob: would write $system/bob" "dry run maps bob"
+    has "$err" 'warning: '"$uris"': line 2: accounts "...@example.com" go to the local user of the same name' "a domain that is dropped is named"
     [ ! -e "$system/bob" ] && ok || bad "--dry-run wrote a record"
     expect 1 "import --uri over a record without --force" T import --uri "$uris"
     has "$err" "alice already has a system record; --force replaces it (nothing was imported)" "all or nothing"
@@ -334,6 +350,16 @@ if [ "$(id -u)" = 0 ]; then
     expect 2 "an otpauth-migration export" T import --uri "$work/migration.txt"; has "$err" "otpauth-migration://) are not supported" "migration exports refused by name"
     expect 2 "a URI for a user who does not exist" T import --uri - <<<'otpauth://totp/Old:carol?secret=JBSWY3DPEHPK3PXP'
     has "$err" "no user carol on this system" "unknown user named"
+    # Without -u, a URI never names root or a system account; names are shown escaped.
+    expect 2 "a URI for root" T import --uri - <<<'otpauth://totp/Old:root@example.com?secret=JBSWY3DPEHPK3PXP'
+    has "$err" "account \"root@example.com\" names root, root (uid 0): refused without -u" "root refused"
+    [ ! -e "$system/root" ] && ok || bad "a URI made a record for root"
+    expect 2 "a URI for a system account" T import --uri - <<<'otpauth://totp/daemon?secret=JBSWY3DPEHPK3PXP'
+    has "$err" "names daemon, a system account (uid 1)" "system account refused"
+    [ ! -e "$system/daemon" ] && ok || bad "a URI made a record for daemon"
+    expect 2 "a URI whose account hides text" T import --uri - <<<'otpauth://totp/Old:carol%E2%80%AEmoc.elpmaxe@x?secret=JBSWY3DPEHPK3PXP'
+    has "$err" 'account "carol\u{202E}moc.elpmaxe@x"' "a bidi character is escaped"
+    case "$err" in *$'\e'*|*$'\u202e'*) bad "raw control or bidi character printed: $err" ;; *) ok ;; esac
     cp "$uris" "$work/home/alice/uris.txt"; chown "$uid:$gid" "$work/home/alice/uris.txt"
     expect 3 "a URI file that is not root's" T import --uri "$work/home/alice/uris.txt"; has "$err" "must be a regular file of root's" "URI file owner"
     expect 3 "a URI file imported as a google-authenticator file" T -u alice import --force "$work/home/alice/uris.txt"
@@ -348,7 +374,12 @@ if [ "$(id -u)" = 0 ]; then
     alice_home_secret=$(echo "$out" | jq -r .secret)
     printf 'JBSWY3DPEHPK3PXP\n" TOTP_AUTH\n' >"$work/home/alice/.google_authenticator"
     chmod 0600 "$work/home/alice/.google_authenticator"; chown "$uid:$gid" "$work/home/alice/.google_authenticator"
+    # Root's enrollment goes to the system store: the refusal says what --force does.
+    expect 1 "root's enroll over a home record" T -u alice enroll --no-confirm --qr none
+    has "$err" "alice is already enrolled ($work/home/alice/.config/totp/secret); --force keeps that record and enrolls alice in the system store ($system/alice)" "the refusal says where --force writes"
     expect 0 "root enrolls alice in the system store too" T -u alice enroll --no-confirm --force --qr none
+    has "$err" "Note: alice's record $work/home/alice/.config/totp/secret stays" "the kept home record is named"
+    [ -e "$work/home/alice/.config/totp/secret" ] && [ -e "$system/alice" ] && ok || bad "--force did what its message said"
     expect 0 "remove every record of alice's" T -u alice remove
     has "$out" "removed $system/alice
 removed $work/home/alice/.config/totp/secret

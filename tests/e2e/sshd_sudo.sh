@@ -72,7 +72,7 @@ port=
 # shipped drop-in examples/sshd_config.d/pam_totp.conf, as an administrator installs it.
 stock_config=/usr/share/openssh/sshd_config
 [ -f "$stock_config" ] || { echo "FAIL: $stock_config not found (openssh-server ships it)"; exit 1; }
-write_sshd_config() { # write_sshd_config NAME AUTHENTICATION_METHODS_OVERRIDE
+write_sshd_config() { # write_sshd_config NAME AUTHENTICATION_METHODS_OVERRIDE [SED_ON_DROP_IN]
     local dir=$sandbox/sshd_config_$1.d
     mkdir -p "$dir"
     {
@@ -85,14 +85,14 @@ write_sshd_config() { # write_sshd_config NAME AUTHENTICATION_METHODS_OVERRIDE
         echo "LogLevel VERBOSE"
         [ -n "$2" ] && echo "AuthenticationMethods $2"
     } >"$dir/00-test.conf"
-    cp "$examples/sshd_config.d/pam_totp.conf" "$dir/pam_totp.conf"
+    sed "${3:-}" "$examples/sshd_config.d/pam_totp.conf" >"$dir/pam_totp.conf"
     sed "s|^Include /etc/ssh/sshd_config.d/\*.conf|Include $dir/*.conf|" "$stock_config" >"$sandbox/sshd_$1.conf"
 }
-start_sshd() { # start_sshd NAME AUTHENTICATION_METHODS_OVERRIDE
+start_sshd() { # start_sshd NAME AUTHENTICATION_METHODS_OVERRIDE [SED_ON_DROP_IN]
     local cfg=$sandbox/sshd_$1.conf
     for try in 1 2 3 4 5; do
         port=$((20000 + (RANDOM % 20000)))
-        write_sshd_config "$1" "$2"
+        write_sshd_config "$1" "$2" "${3:-}"
         "$sandbox/$ssh_service" -t -f "$cfg" || { echo "FAIL: sshd -t refuses stock sshd_config + drop-in"; exit 1; }
         "$sandbox/$ssh_service" -D -f "$cfg" -E "$sandbox/sshd_$1.log" &
         for _ in $(seq 50); do
@@ -117,13 +117,13 @@ case "\$1" in
 esac
 EOF
 chmod 0755 "$sandbox/askpass"
-ssh_login() { # ssh_login METHODS: 0 if the command ran as the user
+ssh_login() { # ssh_login METHODS: 0 if the command ran as the user ($login_user, else $user)
     local outp
     outp=$(SSH_ASKPASS=$sandbox/askpass SSH_ASKPASS_REQUIRE=force timeout 60 ssh -F /dev/null \
         -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=no \
         -o PreferredAuthentications="$1" -o IdentitiesOnly=yes -o NumberOfPasswordPrompts=1 \
-        -i "$sandbox/user_key" -p "$port" "$user@127.0.0.1" 'echo "logged in as $(id -un)"' 2>/dev/null </dev/null)
-    [ "$outp" = "logged in as $user" ]
+        -i "$sandbox/user_key" -p "$port" "${login_user:-$user}@127.0.0.1" 'echo "logged in as $(id -un)"' 2>/dev/null </dev/null)
+    [ "$outp" = "logged in as ${login_user:-$user}" ]
 }
 answer() { printf '%s\n' "$1" >"$sandbox/answer_code"; printf '%s\n' "$2" >"$sandbox/answer_password"; printf '%s%s\n' "$2" "$1" >"$sandbox/answer_both"; }
 
@@ -155,6 +155,28 @@ ssh_login publickey,keyboard-interactive; check "ssh: an unenrolled user is refu
 check "ssh: the key was accepted each time" 4 "$(grep -c "Partial publickey for $user" "$sandbox/sshd_key.log")"
 check "ssh: three refusals at keyboard-interactive/pam" 3 "$(grep -c "Failed keyboard-interactive/pam for $user" "$sandbox/sshd_key.log")"
 stop_sshd key
+
+# ---- root over SSH (the drop-in's comment) ----------------------------------------------------
+# sshd refuses keyboard-interactive to root unless PermitRootLogin is yes: under the default
+# prohibit-password the drop-in locks root out; its documented choices let root in. root's key
+# and record are this test's (AuthorizedKeysFile and the system store are in the sandbox).
+root_secret=$("$totpctl" --conf "$conf" -u root enroll --no-confirm --force --json | sed -n 's/.*"secret":"\([A-Z2-7]*\)".*/\1/p')
+install -m 0600 "$sandbox/user_key.pub" "$sandbox/keys/root"
+start_sshd rootdefault ""
+answer "$("$code_tool" "$root_secret")" ""
+login_user=root ssh_login publickey,keyboard-interactive; check "ssh: root under prohibit-password with the drop-in is refused (as documented)" 1 $?
+stop_sshd rootdefault
+start_sshd rootyes "" 's/^#PermitRootLogin yes$/PermitRootLogin yes/'
+login_user=root ssh_login publickey,keyboard-interactive; check "ssh: root with key and code, PermitRootLogin yes" 0 $?
+answer 000000 ""
+login_user=root ssh_login publickey,keyboard-interactive; check "ssh: root with a wrong code is refused" 1 $?
+login_user=root ssh_login keyboard-interactive; check "ssh: root without the key is refused" 1 $?
+stop_sshd rootyes
+start_sshd rootmatch "" 's/^#Match User root$/Match User root/; s/^#    AuthenticationMethods publickey$/    AuthenticationMethods publickey/'
+login_user=root ssh_login publickey; check "ssh: root by key alone with the Match User root block" 0 $?
+stop_sshd rootmatch
+rm -f "$sandbox/keys/root"
+"$totpctl" --conf "$conf" -u root remove >/dev/null
 
 # ---- rolling out (examples/pam.d/sshd-rollout): nullok, pam_permit and an exempt group -----
 # The user has no record now (removed above).

@@ -95,6 +95,12 @@ struct talk {
     int styles[4];
 };
 
+/* When set, the record as it is on disk when the first question is asked: what a login killed
+ * at the prompt (sudo's user can SIGKILL sudo; sshd kills its child on a disconnect) leaves. */
+static int snapshot_at_prompt;
+static char record_at_prompt[4096];
+static char record_path[4300];
+
 static int converse(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
 {
     struct talk *t = data;
@@ -102,6 +108,12 @@ static int converse(int n, const struct pam_message **msg, struct pam_response *
     for (int i = 0; i < n; i++) {
         if (msg[i]->msg_style != PAM_PROMPT_ECHO_OFF && msg[i]->msg_style != PAM_PROMPT_ECHO_ON)
             continue;
+        if (snapshot_at_prompt) {
+            char *text = tu_read(record_path);
+            snprintf(record_at_prompt, sizeof(record_at_prompt), "%s", text ? text : "");
+            free(text);
+            snapshot_at_prompt = 0;
+        }
         if (t->asked == 4 || t->answers[t->asked] == NULL) {
             free(r);
             return PAM_CONV_ERR;
@@ -118,7 +130,6 @@ static int converse(int n, const struct pam_message **msg, struct pam_response *
 
 /* ---- fixtures ----------------------------------------------------------------------------- */
 
-static char record_path[4300];
 static const char *service_name; /* the service logins use: the last one service() wrote */
 
 /* A new service with `lines`, @MODULE@ standing for the module under test, which logins then
@@ -167,6 +178,8 @@ static void setup(void)
     loglen = 0;
     logbuf[0] = '\0';
     n_typed = 0;
+    snapshot_at_prompt = 0;
+    record_at_prompt[0] = '\0';
     unsetenv("PAM_AUTHTOK");
 }
 
@@ -383,6 +396,22 @@ START_TEST(no_record_with_nullok_is_ignored)
 }
 END_TEST
 
+/* "Not enrolled" is not taken from a home others can write (they could have removed the
+ * record): with nullok, that is PAM_AUTHINFO_UNAVAIL naming the directory, never PAM_IGNORE. */
+START_TEST(no_record_in_a_writable_home_is_no_ignore)
+{
+    struct talk t;
+    service("auth required @MODULE@ nullok\nauth required pam_permit.so\n");
+    ck_assert_int_eq(chmod(tu_home("bob"), 0777), 0);
+    ck_assert_int_eq(login("bob", "123456", &t), PAM_AUTHINFO_UNAVAIL);
+    ck_assert_ptr_nonnull(strstr(last_log(), "error user=bob"));
+    ck_assert_ptr_nonnull(strstr(last_log(), "directory writable by group or others"));
+    ck_assert_int_eq(chmod(tu_home("bob"), 0755), 0);
+    ck_assert_int_eq(login("bob", "123456", &t), PAM_SUCCESS);
+    ck_assert_ptr_nonnull(strstr(last_log(), "ignored user=bob"));
+}
+END_TEST
+
 START_TEST(unknown_user_is_asked_and_denied_even_with_nullok)
 {
     struct talk t;
@@ -547,20 +576,42 @@ START_TEST(try_first_pass_falls_back_to_asking)
 }
 END_TEST
 
-/* A password that merely ends in six digits costs no attempt: with one attempt allowed, the
- * code asked for afterwards is still judged, and no failure is recorded for the password. */
-START_TEST(try_first_pass_spends_no_attempt_on_a_plain_password)
+/* A password that merely ends in six digits costs one attempt, counted on disk before the code
+ * is asked for; the right code afterwards gets the user in and clears the failure count. */
+START_TEST(try_first_pass_a_plain_password_costs_one_attempt)
 {
     char code[TOTP_CODE_BUFSIZE];
     struct talk t;
-    tu_write(record_path, SEED_B32 "\n\" TOTP_AUTH\n\" RATE_LIMIT 1 300\n", 0600);
+    tu_write(record_path, SEED_B32 "\n\" TOTP_AUTH\n\" RATE_LIMIT 3 300\n", 0600);
     service("auth required " SET_ITEMS "\nauth required @MODULE@ try_first_pass\n");
     setenv("PAM_AUTHTOK", "hunter2-2024-123456", 1);
     code_now(code);
+    snapshot_at_prompt = 1;
     ck_assert_int_eq(login("alice", code, &t), PAM_SUCCESS);
     ck_assert_int_eq(t.asked, 1);
+    ck_assert_msg(strstr(record_at_prompt, "\" FAILURES 1 ") != NULL,
+                  "the first pass was not counted before the question:\n%s", record_at_prompt);
     char *text = tu_read(record_path);
-    ck_assert_msg(strstr(text, "FAILURES") == NULL, "a failure was recorded:\n%s", text);
+    ck_assert_msg(strstr(text, "FAILURES") == NULL, "the success left failures:\n%s", text);
+    free(text);
+    unsetenv("PAM_AUTHTOK");
+}
+END_TEST
+
+/* A login killed at the question, or whose conversation fails there, has already paid for the
+ * first pass: 100 such logins are 100 counted attempts, not free guesses. */
+START_TEST(try_first_pass_miss_is_counted_before_the_question)
+{
+    struct talk t;
+    tu_write(record_path, SEED_B32 "\n\" TOTP_AUTH\n", 0600);
+    service("auth required " SET_ITEMS "\nauth required @MODULE@ try_first_pass\n");
+    setenv("PAM_AUTHTOK", "hunter2-2024-123456", 1);
+    snapshot_at_prompt = 1;
+    ck_assert_int_eq(login("alice", NULL, &t), PAM_AUTH_ERR); /* PAM_CONV_ERR at the prompt */
+    ck_assert_msg(strstr(record_at_prompt, "\" FAILURES 1 ") != NULL,
+                  "not counted when the question came:\n%s", record_at_prompt);
+    char *text = tu_read(record_path);
+    ck_assert_msg(strstr(text, "\" FAILURES 1 ") != NULL, "not one failure:\n%s", text);
     free(text);
     unsetenv("PAM_AUTHTOK");
 }
@@ -887,11 +938,13 @@ END_TEST
 
 /* ---- twice in one transaction ---------------------------------------------------------------- */
 
+/* pam_set_items.so stands for pam_unix: it sets PAM_AUTHTOK, as a password module does. */
 START_TEST(twice_in_one_transaction_accepts_one_code_once)
 {
     char code[TOTP_CODE_BUFSIZE];
     struct talk t;
-    service("auth required @MODULE@\nauth required @MODULE@ nullok\n");
+    service("auth required " SET_ITEMS "\nauth required @MODULE@\nauth required @MODULE@ nullok\n");
+    setenv("PAM_AUTHTOK", "the password", 1);
     code_now(code);
     ck_assert_int_eq(login("alice", code, &t), PAM_SUCCESS);
     ck_assert_int_eq(t.asked, 1); /* the second line did not ask */
@@ -899,6 +952,7 @@ START_TEST(twice_in_one_transaction_accepts_one_code_once)
     /* A new transaction refuses the replay. */
     ck_assert_int_eq(login("alice", code, &t), PAM_AUTH_ERR);
     ck_assert_ptr_nonnull(strstr(logbuf, "code already used"));
+    unsetenv("PAM_AUTHTOK");
 }
 END_TEST
 
@@ -908,7 +962,9 @@ START_TEST(system_only_line_reuses_only_a_system_acceptance)
 {
     char code[TOTP_CODE_BUFSIZE];
     struct talk t;
-    service("auth required @MODULE@\nauth required @MODULE@ system_only\n");
+    service("auth required " SET_ITEMS
+            "\nauth required @MODULE@\nauth required @MODULE@ system_only\n");
+    setenv("PAM_AUTHTOK", "the password", 1);
     code_now(code);
     memset(&t, 0, sizeof(t));
     t.answers[0] = code;
@@ -920,6 +976,66 @@ START_TEST(system_only_line_reuses_only_a_system_acceptance)
     ck_assert_int_eq(login("alice", code, &t), PAM_SUCCESS);
     ck_assert_int_eq(t.asked, 1);
     ck_assert_ptr_nonnull(strstr(last_log(), "earlier in this PAM transaction"));
+    unsetenv("PAM_AUTHTOK");
+}
+END_TEST
+
+/* Two pam_authenticate calls on one handle (sudo asks again after a failure): an acceptance in
+ * the first, which failed as a whole, does not carry into the second. `lines` is the stack;
+ * `first` and `second` the PAM_AUTHTOK each call's password module sets (NULL: none). */
+static void retry_no_delay(int retval, unsigned usec, void *appdata)
+{
+    (void)retval, (void)usec, (void)appdata; /* libpam calls this instead of sleeping */
+}
+
+static void retry_asks_again(const char *lines, const char *first, const char *second)
+{
+    char code[TOTP_CODE_BUFSIZE];
+    struct talk t;
+    pam_handle_t *ph = NULL;
+    struct pam_conv conv = {converse, &t};
+    service(lines);
+    code_now(code);
+    memset(&t, 0, sizeof(t));
+    t.answers[0] = code;
+    t.answers[1] = code;
+    ck_assert_int_eq(pam_start(service_name, "alice", &conv, &ph), PAM_SUCCESS);
+    ck_assert_int_eq(pam_set_item(ph, PAM_FAIL_DELAY, (const void *)retry_no_delay), PAM_SUCCESS);
+    if (first != NULL)
+        setenv("PAM_AUTHTOK", first, 1);
+    ck_assert_int_eq(pam_authenticate(ph, 0), PAM_AUTH_ERR); /* the password failed */
+    ck_assert_int_eq(t.asked, 1);
+    ck_assert_ptr_nonnull(strstr(logbuf, "accepted user=alice"));
+    if (second != NULL)
+        setenv("PAM_AUTHTOK", second, 1);
+    else
+        unsetenv("PAM_AUTHTOK");
+    loglen = 0;
+    logbuf[0] = '\0';
+    ck_assert_int_eq(pam_authenticate(ph, 0), PAM_AUTH_ERR);
+    ck_assert_int_eq(t.asked, 2);                               /* asked again... */
+    ck_assert_ptr_nonnull(strstr(logbuf, "code already used")); /* ...and the replay refused */
+    ck_assert_ptr_null(strstr(logbuf, "earlier in this PAM transaction"));
+    pam_end(ph, PAM_AUTH_ERR);
+    unsetenv("PAM_AUTHTOK");
+}
+
+/* The password first (pam_unix, then pam_totp): the password fails, the code is accepted; the
+ * retry with another password asks for a code again. */
+START_TEST(retry_after_a_failed_password_asks_again)
+{
+    retry_asks_again("auth required " SET_ITEMS "\nauth required @MODULE@\n"
+                     "auth requisite pam_deny.so\n",
+                     "wrong password", "another password");
+}
+END_TEST
+
+/* The code first: right code, wrong password; the next pam_authenticate asks for a code. */
+START_TEST(retry_after_code_then_wrong_password_asks_again)
+{
+    retry_asks_again("auth required @MODULE@\nauth required " SET_ITEMS "\n"
+                     "auth requisite pam_deny.so\n",
+                     "wrong password", "wrong password");
 }
 END_TEST
 
@@ -1006,12 +1122,15 @@ static Suite *pam_suite(void)
     tcase_add_test(tc, debug_logs_every_place_looked_at);
     tcase_add_test(tc, twice_in_one_transaction_accepts_one_code_once);
     tcase_add_test(tc, system_only_line_reuses_only_a_system_acceptance);
+    tcase_add_test(tc, retry_after_a_failed_password_asks_again);
+    tcase_add_test(tc, retry_after_code_then_wrong_password_asks_again);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("users");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, no_record_without_nullok_is_asked_and_denied);
     tcase_add_test(tc, no_record_with_nullok_is_ignored);
+    tcase_add_test(tc, no_record_in_a_writable_home_is_no_ignore);
     tcase_add_test(tc, unknown_user_is_asked_and_denied_even_with_nullok);
     suite_add_tcase(s, tc);
 
@@ -1029,7 +1148,8 @@ static Suite *pam_suite(void)
     tcase_add_test(tc, without_forward_pass_the_code_never_reaches_authtok);
     tcase_add_test(tc, use_first_pass_takes_authtok_and_never_asks);
     tcase_add_test(tc, try_first_pass_falls_back_to_asking);
-    tcase_add_test(tc, try_first_pass_spends_no_attempt_on_a_plain_password);
+    tcase_add_test(tc, try_first_pass_a_plain_password_costs_one_attempt);
+    tcase_add_test(tc, try_first_pass_miss_is_counted_before_the_question);
     tcase_add_test(tc, try_first_pass_counts_the_first_pass_when_the_login_fails);
     tcase_add_test(tc, secret_option_and_ga_permissions);
     tcase_add_test(tc, digits_and_algorithm_defaults);

@@ -271,6 +271,33 @@ START_TEST(writable_directories_above_a_home_record_refused)
 }
 END_TEST
 
+/* "Not enrolled" counts only when nobody else could have removed the record: a home (or a
+ * directory below it, on the way to the record) that others can write is an error too when
+ * no record is there. */
+START_TEST(writable_home_without_a_record_is_an_error)
+{
+    char dir[4096], want[4200];
+    totp_store *store = tu_store(NULL);
+    totp_error err = {0};
+    ck_assert_int_eq(begin(store, "alice", NULL, &err), TOTP_ENOENT);
+    ck_assert_int_eq(chmod(tu_home("alice"), 0777), 0);
+    ck_assert_int_eq(begin(store, "alice", NULL, &err), TOTP_EPERM);
+    snprintf(want, sizeof(want), "%s: directory writable by group or others (mode 0777",
+             tu_home("alice"));
+    ck_assert_msg(strstr(err.message, want) != NULL, "got \"%s\"", err.message);
+    ck_assert_int_eq(chmod(tu_home("alice"), 0755), 0);
+    snprintf(dir, sizeof(dir), "%s/.config", tu_home("alice"));
+    mkdir_user(dir);
+    ck_assert_int_eq(chmod(dir, 0757), 0);
+    ck_assert_int_eq(begin(store, "alice", NULL, &err), TOTP_EPERM);
+    snprintf(want, sizeof(want), "%s: directory writable by group or others", dir);
+    ck_assert_msg(strstr(err.message, want) != NULL, "got \"%s\"", err.message);
+    ck_assert_int_eq(chmod(dir, 0700), 0);
+    ck_assert_int_eq(begin(store, "alice", NULL, &err), TOTP_ENOENT);
+    totp_store_free(store);
+}
+END_TEST
+
 START_TEST(hard_link_refused)
 {
     char other[4096];
@@ -759,6 +786,41 @@ START_TEST(root_commit_leaves_file_owned_by_user)
 }
 END_TEST
 
+/* Acting as root (totpctl --file PATH without -u, or user=root with secret=), no link is
+ * followed: alice's ~/.google_authenticator aimed at a record of root's must not reach it. */
+START_TEST(root_never_follows_a_users_link)
+{
+    if (skip_unless_root())
+        return;
+    char target[4096], link_path[4096];
+    snprintf(target, sizeof(target), "%s/roots", tu_system_dir());
+    tu_write(target, GA_TEXT, 0600);
+    ck_assert_int_eq(chown(target, 0, 0), 0);
+    snprintf(link_path, sizeof(link_path), "%s", home_path("alice", ".google_authenticator"));
+    ck_assert_int_eq(symlink(target, link_path), 0);
+    ck_assert_int_eq(lchown(link_path, tu_uid(), tu_gid()), 0);
+    totp_error err = {0};
+    /* totpctl --file LINK, as root, for root */
+    totp_store *store = tu_store(link_path);
+    ck_assert_int_eq(begin(store, "root", NULL, &err), TOTP_EPERM);
+    ck_assert_msg(strstr(err.message, "is a symbolic link") != NULL, "got \"%s\"", err.message);
+    totp_store_free(store);
+    /* user=root secret=${HOME}/.google_authenticator, alice logging in */
+    totp_file_store_config cfg = {
+        "", "${HOME}/.google_authenticator", 1, 0, 0, 0, 0, 2000, 0, NULL, NULL, 0};
+    ck_assert_int_eq(totp_store_file_new(&cfg, &store), TOTP_OK);
+    ck_assert_int_eq(begin(store, "alice", NULL, &err), TOTP_EPERM);
+    ck_assert_msg(strstr(err.message, "is a symbolic link") != NULL, "got \"%s\"", err.message);
+    /* The same file, really there and root's, is used. */
+    unlink(link_path);
+    tu_write(link_path, GA_TEXT, 0600);
+    ck_assert_int_eq(chown(link_path, 0, 0), 0);
+    ck_assert_int_eq(begin(store, "alice", NULL, &err), TOTP_OK);
+    totp_store_free(store);
+    unlink(target);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
     Suite *s = suite_create("store");
@@ -776,6 +838,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, symlinked_home_record_followed);
     tcase_add_test(tc, symlink_in_system_store_refused);
     tcase_add_test(tc, writable_directories_above_a_home_record_refused);
+    tcase_add_test(tc, writable_home_without_a_record_is_an_error);
     tcase_add_test(tc, missing_places_are_errors);
     tcase_add_test(tc, system_only_trusts_only_root_records);
     tcase_add_test(tc, hard_link_refused);
@@ -805,6 +868,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, root_reads_home_as_the_user);
     tcase_add_test(tc, root_uses_supplementary_groups);
     tcase_add_test(tc, root_commit_leaves_file_owned_by_user);
+    tcase_add_test(tc, root_never_follows_a_users_link);
     suite_add_tcase(s, tc);
     return s;
 }
