@@ -17,6 +17,7 @@
 
 #include <security/pam_appl.h>
 
+#include "syslog_capture.h"
 #include "testutil.h"
 #include "totp.h"
 #include "unit.h"
@@ -25,50 +26,6 @@
 #define GA_TEXT   SEED_B32 "\n\" TOTP_AUTH\n\" DISALLOW_REUSE\n49827136\n71234590\n"
 #define SET_ITEMS "/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_set_items.so"
 #define GET_ITEMS "/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_get_items.so"
-
-/* ---- syslog, captured --------------------------------------------------------------------- */
-
-static char logbuf[1 << 16];
-static size_t loglen;
-
-void __syslog_chk(int priority, int flag, const char *fmt, ...);
-void __vsyslog_chk(int priority, int flag, const char *fmt, va_list ap);
-
-void vsyslog(int priority, const char *fmt, va_list ap)
-{
-    int n = snprintf(logbuf + loglen, sizeof(logbuf) - loglen, "<%d> ", priority & LOG_PRIMASK);
-    if (n > 0 && (size_t)n < sizeof(logbuf) - loglen)
-        loglen += (size_t)n;
-    n = vsnprintf(logbuf + loglen, sizeof(logbuf) - loglen, fmt, ap);
-    if (n > 0 && (size_t)n < sizeof(logbuf) - loglen - 1) {
-        loglen += (size_t)n;
-        logbuf[loglen++] = '\n';
-        logbuf[loglen] = '\0';
-    }
-}
-
-void syslog(int priority, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsyslog(priority, fmt, ap);
-    va_end(ap);
-}
-
-void __syslog_chk(int priority, int flag, const char *fmt, ...)
-{
-    va_list ap;
-    (void)flag;
-    va_start(ap, fmt);
-    vsyslog(priority, fmt, ap);
-    va_end(ap);
-}
-
-void __vsyslog_chk(int priority, int flag, const char *fmt, va_list ap)
-{
-    (void)flag;
-    vsyslog(priority, fmt, ap);
-}
 
 /* ---- a case-insensitive account source ------------------------------------------------------
  * SSSD (AD domains) and winbind answer "ALICE" with alice's entry; nss_wrapper matches exactly,
@@ -233,17 +190,6 @@ static int login(const char *user, const char *answer, struct talk *t)
 static void code_now(char out[TOTP_CODE_BUFSIZE])
 {
     tu_code_at((int64_t)time(NULL), 6, out);
-}
-
-/* The last log line, for assertions. */
-static const char *last_log(void)
-{
-    static char line[1024];
-    size_t end = loglen > 0 ? loglen - 1 : 0, start = end;
-    while (start > 0 && logbuf[start - 1] != '\n')
-        start--;
-    snprintf(line, sizeof(line), "%.*s", (int)(end - start), logbuf + start);
-    return line;
 }
 
 static void assert_log_has(const char *text)

@@ -13,56 +13,13 @@
 
 #include <security/pam_appl.h>
 
+#include "syslog_capture.h"
 #include "testutil.h"
 #include "totp.h"
 #include "unit.h"
 
 #define SEED_B32 "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
 #define GA_TEXT  SEED_B32 "\n\" TOTP_AUTH\n\" DISALLOW_REUSE\n49827136\n71234590\n"
-
-/* ---- syslog, captured --------------------------------------------------------------------- */
-
-static char logbuf[1 << 16];
-static size_t loglen;
-
-void __syslog_chk(int priority, int flag, const char *fmt, ...);
-void __vsyslog_chk(int priority, int flag, const char *fmt, va_list ap);
-
-void vsyslog(int priority, const char *fmt, va_list ap)
-{
-    int n = snprintf(logbuf + loglen, sizeof(logbuf) - loglen, "<%d> ", priority & LOG_PRIMASK);
-    if (n > 0 && (size_t)n < sizeof(logbuf) - loglen)
-        loglen += (size_t)n;
-    n = vsnprintf(logbuf + loglen, sizeof(logbuf) - loglen, fmt, ap);
-    if (n > 0 && (size_t)n < sizeof(logbuf) - loglen - 1) {
-        loglen += (size_t)n;
-        logbuf[loglen++] = '\n';
-        logbuf[loglen] = '\0';
-    }
-}
-
-void syslog(int priority, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsyslog(priority, fmt, ap);
-    va_end(ap);
-}
-
-void __syslog_chk(int priority, int flag, const char *fmt, ...)
-{
-    va_list ap;
-    (void)flag;
-    va_start(ap, fmt);
-    vsyslog(priority, fmt, ap);
-    va_end(ap);
-}
-
-void __vsyslog_chk(int priority, int flag, const char *fmt, va_list ap)
-{
-    (void)flag;
-    vsyslog(priority, fmt, ap);
-}
 
 /* How many lines of the log contain `text`. */
 static int log_count(const char *text)
@@ -71,16 +28,6 @@ static int log_count(const char *text)
     for (const char *p = logbuf; (p = strstr(p, text)) != NULL; p += strlen(text))
         n++;
     return n;
-}
-
-static const char *last_log(void)
-{
-    static char line[1024];
-    size_t end = loglen > 0 ? loglen - 1 : 0, start = end;
-    while (start > 0 && logbuf[start - 1] != '\n')
-        start--;
-    snprintf(line, sizeof(line), "%.*s", (int)(end - start), logbuf + start);
-    return line;
 }
 
 /* ---- logins ------------------------------------------------------------------------------- */

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* syslog_capture.c: the PAM tests' syslog: this program's syslog() family (found before libc's,
+ * the test programs link with -rdynamic) appends to a buffer the tests read. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <syslog.h>
+
+#include "syslog_capture.h"
+
+char logbuf[1 << 16];
+size_t loglen;
+
+void __syslog_chk(int priority, int flag, const char *fmt, ...);
+void __vsyslog_chk(int priority, int flag, const char *fmt, va_list ap);
+
+void vsyslog(int priority, const char *fmt, va_list ap)
+{
+    int n = snprintf(logbuf + loglen, sizeof(logbuf) - loglen, "<%d> ", priority & LOG_PRIMASK);
+    if (n > 0 && (size_t)n < sizeof(logbuf) - loglen)
+        loglen += (size_t)n;
+    n = vsnprintf(logbuf + loglen, sizeof(logbuf) - loglen, fmt, ap);
+    if (n > 0 && (size_t)n < sizeof(logbuf) - loglen - 1) {
+        loglen += (size_t)n;
+        logbuf[loglen++] = '\n';
+        logbuf[loglen] = '\0';
+    }
+}
+
+void syslog(int priority, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsyslog(priority, fmt, ap);
+    va_end(ap);
+}
+
+void __syslog_chk(int priority, int flag, const char *fmt, ...)
+{
+    va_list ap;
+    (void)flag;
+    va_start(ap, fmt);
+    vsyslog(priority, fmt, ap);
+    va_end(ap);
+}
+
+void __vsyslog_chk(int priority, int flag, const char *fmt, va_list ap)
+{
+    (void)flag;
+    vsyslog(priority, fmt, ap);
+}
+
+const char *last_log(void)
+{
+    static char line[1024];
+    size_t end = loglen > 0 ? loglen - 1 : 0, start = end;
+    while (start > 0 && logbuf[start - 1] != '\n')
+        start--;
+    snprintf(line, sizeof(line), "%.*s", (int)(end - start), logbuf + start);
+    return line;
+}
