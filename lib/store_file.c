@@ -375,6 +375,8 @@ static int skippable_system_store(const struct file_txn *t, int rc, const totp_e
            (local->sys_errno == EACCES || local->sys_errno == ENOENT);
 }
 
+#define NO_HOME "/nonexistent"
+
 /* The records in the user's home, in lookup order (or the secret= file). */
 static int try_home(struct file_txn *t, const struct totpi_account *acct, int create,
                     totp_error *err)
@@ -391,6 +393,13 @@ static int try_home(struct file_txn *t, const struct totpi_account *acct, int cr
             rc = try_candidate(t, s->cfg.system_only ? PLACE_ROOT_FILE : PLACE_HOME, path, create,
                                err);
         return rc;
+    }
+    /* Debian Policy's home for an account that has none (service accounts): no record can be
+     * there. A home that is merely missing (a mount that did not come up) stays an error. */
+    if (!create && strcmp(t->actor.home, NO_HOME) == 0) {
+        if (s->cfg.trace != NULL)
+            s->cfg.trace(s->cfg.trace_ctx, NO_HOME ": the account has no home directory");
+        return TOTP_ENOENT;
     }
     static const char *const homes[] = {USER_RECORD, GA_RECORD};
     rc = TOTP_ENOENT;

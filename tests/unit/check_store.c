@@ -412,6 +412,8 @@ START_TEST(missing_places_are_errors)
     ck_assert_int_eq(begin(store, "alice", NULL, &err), TOTP_EIO);
     ck_assert_msg(strstr(err.message, "home directory") != NULL, "got \"%s\"", err.message);
     ck_assert_int_eq(rename(missing, tu_home("alice")), 0);
+    /* Debian Policy's home for an account that has none: no home record can be there. */
+    ck_assert_int_eq(begin(store, "svc", NULL, &err), TOTP_ENOENT);
     /* A secret= directory outside the home must be there. */
     totp_store_free(store);
     snprintf(missing, sizeof(missing), "%s/nowhere/${USER}", tu_root());

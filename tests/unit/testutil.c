@@ -79,9 +79,11 @@ void tu_setup_users(char **argv)
              "root:x:0:0:root:/root:/bin/sh\n"
              "alice:x:%u:%u:Alice:%s/home/alice:/bin/sh\n"
              "bob:x:%u:%u:Bob:%s/home/bob:/bin/sh\n"
-             "carol:x:%u:%u:Carol:%s/home/alice:/bin/sh\n",
+             "carol:x:%u:%u:Carol:%s/home/alice:/bin/sh\n"
+             "svc:x:%u:%u:A service account:/nonexistent:/usr/sbin/nologin\n",
              (unsigned)tu_uid(), (unsigned)tu_gid(), root, (unsigned)tu_uid(), (unsigned)tu_gid(),
-             root, (unsigned)tu_other_uid(), (unsigned)tu_gid(), root);
+             root, (unsigned)tu_other_uid(), (unsigned)tu_gid(), root, (unsigned)tu_uid(),
+             (unsigned)tu_gid());
     snprintf(path, sizeof(path), "%s/passwd", root);
     put(path, text);
     setenv("NSS_WRAPPER_PASSWD", path, 1);
