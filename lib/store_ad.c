@@ -310,7 +310,10 @@ static uint64_t record_failures(const totp_record *rec, uint64_t *when)
  * One modify: the watermark from t->last to `step` (delete the value read, add the new one) if
  * `step` >= 0, and the failure count from t->fail_count to `count` (0: none) with its time.
  * If another host changed either meanwhile, a delete or an add of a single value fails and so
- * does the whole modify, and this returns TOTP_ELOCKED.
+ * does the whole modify, and this returns TOTP_ELOCKED. A move of the watermark (a success)
+ * always guards the count: it deletes the count read and adds the new one ("0" after a
+ * success), so a failure counted since this login read the entry fails it too; with no count
+ * read, the add to the single-valued attribute is what fails.
  */
 static int swap(struct ad_txn *t, int64_t step, uint64_t count, uint64_t when, totp_error *err)
 {
@@ -337,10 +340,10 @@ static int swap(struct ad_txn *t, int64_t step, uint64_t count, uint64_t when, t
         mods[n++] = &m[0];
     if (step >= 0)
         mods[n++] = &m[1];
-    if (count != had || (count > 0 && t->fail_count == NULL)) {
+    if (step >= 0 || count != had || (count > 0 && t->fail_count == NULL)) {
         if (t->fail_count != NULL)
             mods[n++] = &m[2];
-        if (count > 0)
+        if (count > 0 || step >= 0)
             mods[n++] = &m[3];
         mods[n++] = &m[4];
     }
@@ -357,8 +360,10 @@ static int swap(struct ad_txn *t, int64_t step, uint64_t count, uint64_t when, t
 }
 
 /* A login's outcome: the watermark moved and the failures reset, or one more failure. Racing
- * hosts: a moved watermark means the code was used elsewhere (TOTP_EREPLAY); failures that
- * moved are read again and ours added on top, so none is lost. */
+ * hosts: a moved watermark means the code was used elsewhere (TOTP_EREPLAY); so does, for a
+ * success, a failure counted since this login read the entry (a guess judged alongside it: of
+ * logins judged together only one can succeed, the one that commits before any failure does).
+ * A failure that lost a race is read again and added on top, so none is lost. */
 static int commit_login(struct ad_txn *t, const totp_record *rec, totp_error *err)
 {
     uint64_t v = 0, step = 0, when = 0, had = 0;
@@ -385,6 +390,11 @@ static int commit_login(struct ad_txn *t, const totp_record *rec, totp_error *er
             return totpi_fail(err, TOTP_EREPLAY, 0, 0,
                               "%s: %s changed meanwhile (the code was used elsewhere)", t->location,
                               AD_LAST_STEP);
+        if (moves)
+            return totpi_fail(err, TOTP_EREPLAY, 0, 0,
+                              "%s: a failure was counted in %s since this login read it (a guess "
+                              "judged alongside); the code is refused",
+                              t->location, AD_FAIL_COUNT);
         had = 0;
         if (t->fail_count != NULL)
             totpi_parse_uint(t->fail_count, strlen(t->fail_count), UINT32_MAX, &had);

@@ -268,10 +268,10 @@ static int read_token(struct ldap_txn *t, totp_record **rec, totp_error *err)
         totp_wipe(secret[i]->bv_val, secret[i]->bv_len);
     ldap_value_free_len(secret);
 
-    if (rc == TOTP_OK && (rc = set_state(t, *rec, last, window)) == TOTP_OK)
-        rc = totpi_ldap_read_failures(t, e, *rec);
-    if (rc != TOTP_OK && *rec != NULL)
+    if (rc == TOTP_OK && (rc = set_state(t, *rec, last, window)) != TOTP_OK)
         totpi_fail(err, rc, 0, 0, "%.700s: %s", t->token_dn, totp_strerror(rc));
+    if (rc == TOTP_OK)
+        rc = totpi_ldap_read_failures(t, e, *rec, err);
     if (rc != TOTP_OK && *rec != NULL) {
         totp_record_free(*rec);
         *rec = NULL;
@@ -353,7 +353,9 @@ static int ldap_begin(totp_store *store, const char *user, int flags, totp_txn *
 
 /* Move the watermark from t->last to `step` in one modify: delete the value we read and add the
  * new one. If anyone (another host, a slapo-otp bind) moved it meanwhile, the delete fails and
- * so does the whole modify. With `clear`, the same modify clears the failure count (a success). */
+ * so does the whole modify. The same modify guards the failure count (see
+ * totpi_ldap_failure_guard): a failure counted since this login read the token fails it too,
+ * and with `clear` (a success) it clears the failure state. */
 static int move_watermark(struct ldap_txn *t, int64_t step, int clear, totp_error *err)
 {
     const char *attr = t->kind->state_attr;
@@ -362,17 +364,28 @@ static int move_watermark(struct ldap_txn *t, int64_t step, int clear, totp_erro
     char *old_vals[] = {t->last, NULL}, *new_vals[] = {value, NULL};
     LDAPMod del = {LDAP_MOD_DELETE, (char *)attr, {old_vals}};
     LDAPMod add = {LDAP_MOD_ADD, (char *)attr, {new_vals}};
-    LDAPMod count = {LDAP_MOD_REPLACE, "oathFailureCount", {NULL}};
-    LDAPMod when = {LDAP_MOD_REPLACE, "oathLastFailure", {NULL}};
-    LDAPMod *mods[] = {&del, &add, clear ? &count : NULL, &when, NULL};
-    int rc = ldap_modify_ext_s(t->ld, t->token_dn, t->last != NULL ? mods : mods + 1, NULL, NULL);
+    struct totpi_ldap_guard guard;
+    LDAPMod *mods[6];
+    size_t n = 0;
+    if (t->last != NULL)
+        mods[n++] = &del;
+    mods[n++] = &add;
+    totpi_ldap_failure_guard(t, clear, &guard, mods, &n);
+    mods[n] = NULL;
+    int rc = ldap_modify_ext_s(t->ld, t->token_dn, mods, NULL, NULL);
     if (rc == LDAP_SUCCESS)
         return TOTP_OK;
     if (rc == LDAP_NO_SUCH_ATTRIBUTE || rc == LDAP_TYPE_OR_VALUE_EXISTS ||
-        rc == LDAP_CONSTRAINT_VIOLATION)
+        rc == LDAP_CONSTRAINT_VIOLATION) {
+        if (totpi_ldap_failures_moved(t))
+            return totpi_fail(err, TOTP_EREPLAY, 0, 0,
+                              "%s: a failure was counted in oathFailureCount since this login "
+                              "read it (a guess judged alongside); the code is refused",
+                              t->location);
         return totpi_fail(err, TOTP_EREPLAY, 0, 0,
                           "%s: %s changed meanwhile (the code was used elsewhere)", t->location,
                           attr);
+    }
     char what[1100];
     snprintf(what, sizeof(what), "%s: updating %s", t->location, attr);
     return totpi_ldap_fail(t->ld, rc, TOTP_EIO, what, err);

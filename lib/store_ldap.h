@@ -68,8 +68,9 @@ int totpi_ldap_replace_token(struct ldap_txn *t, const totp_record *rec, totp_er
 int totpi_ldap_remove(totp_txn *txn, totp_error *err);
 
 /* The token's oathFailureCount and oathLastFailure (entry `e`) into t and the record's FAILURES
- * ("COUNT UNIXTIME"), which the policy's guessing bound reads. */
-int totpi_ldap_read_failures(struct ldap_txn *t, LDAPMessage *e, totp_record *rec);
+ * ("COUNT UNIXTIME"), which the policy's guessing bound reads. A count or time that cannot be
+ * read is an error (TOTP_EFORMAT), never "no failures". */
+int totpi_ldap_read_failures(struct ldap_txn *t, LDAPMessage *e, totp_record *rec, totp_error *err);
 
 /* Whether the record drops failures the token has (a success, or a reset). */
 int totpi_ldap_failures_cleared(const struct ldap_txn *t, const totp_record *rec);
@@ -77,5 +78,22 @@ int totpi_ldap_failures_cleared(const struct ldap_txn *t, const totp_record *rec
 /* The record's FAILURES onto the token: new failures added to the count with a compare-and-swap
  * (retried when another host counted meanwhile), or both attributes cleared. */
 int totpi_ldap_store_failures(struct ldap_txn *t, const totp_record *rec, totp_error *err);
+
+/* A success's guard on the failure state, for the modify that moves its watermark. */
+struct totpi_ldap_guard {
+    char zero[2];
+    char *zero_v[2], *read_v[2];
+    LDAPMod m[3];
+};
+
+/* Append to mods[*n..] (room for 3) the guard: the modify then fails if a failure was counted
+ * since the token was read, so that of logins judged alongside each other only one whose commit
+ * comes before any failure's can succeed. With `clear` (a success) the count becomes 0 and the
+ * time goes, else they stay. */
+void totpi_ldap_failure_guard(struct ldap_txn *t, int clear, struct totpi_ldap_guard *g,
+                              LDAPMod **mods, size_t *n);
+
+/* After a lost race: whether the count on the token is another than the one read. */
+int totpi_ldap_failures_moved(struct ldap_txn *t);
 
 #endif /* TOTP_STORE_LDAP_H */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* store_ldap_failures.c: the guessing bound's state on the token (oathFailureCount and
  * oathLastFailure of the OATH-LDAP schema) as the record's FAILURES, counted up with a
- * compare-and-swap that racing hosts cannot lose, and cleared by a success or a reset. */
+ * compare-and-swap that racing hosts cannot lose, cleared by a success or a reset, and the guard
+ * that keeps a success from committing after a failure was counted since it read. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -53,7 +54,7 @@ static int64_t parse_time(const char *s)
     return t == (time_t)-1 ? -1 : (int64_t)t - offset;
 }
 
-int totpi_ldap_read_failures(struct ldap_txn *t, LDAPMessage *e, totp_record *rec)
+int totpi_ldap_read_failures(struct ldap_txn *t, LDAPMessage *e, totp_record *rec, totp_error *err)
 {
     uint64_t count = 0;
     free(t->failures);
@@ -61,13 +62,29 @@ int totpi_ldap_read_failures(struct ldap_txn *t, LDAPMessage *e, totp_record *re
     char *when = totpi_ldap_get_one(t->ld, e, TIME_ATTR);
     t->had_last_failure = when != NULL;
     int64_t at = when != NULL ? parse_time(when) : -1;
+    int rc = TOTP_OK;
+    /* The guessing bound is only as good as this state: what cannot be read is an error (as
+     * store=ad has it), never "no failures". An administrator deletes the attribute to lift it. */
+    if (t->failures != NULL &&
+        !totpi_parse_uint(t->failures, strlen(t->failures), UINT32_MAX, &count))
+        rc = totpi_fail(err, TOTP_EFORMAT, 0, 0,
+                        "%s: %s %.24s is not a count of 0 to 4294967295 (delete it to reset)",
+                        t->location, COUNT_ATTR, t->failures);
+    else if (when != NULL && at < 0)
+        rc = totpi_fail(err, TOTP_EFORMAT, 0, 0,
+                        "%s: %s %.40s is not a GeneralizedTime (delete it to reset)", t->location,
+                        TIME_ATTR, when);
+    else if (count > 0 && when == NULL)
+        rc = totpi_fail(err, TOTP_EFORMAT, 0, 0, "%s: %s without %s (delete it to reset)",
+                        t->location, COUNT_ATTR, TIME_ATTR);
     free(when);
-    if (t->failures == NULL ||
-        !totpi_parse_uint(t->failures, strlen(t->failures), UINT32_MAX, &count) || count == 0)
-        return TOTP_OK; /* none, or not a count we can use: counted afresh from 0 */
+    if (rc != TOTP_OK || count == 0)
+        return rc; /* an error, or no failures since the last success */
     char buf[48];
-    snprintf(buf, sizeof(buf), "%" PRIu64 " %" PRId64, count, at > 0 ? at : 0);
-    return totp_record_set(rec, "FAILURES", buf);
+    snprintf(buf, sizeof(buf), "%" PRIu64 " %" PRId64, count, at);
+    rc = totp_record_set(rec, "FAILURES", buf);
+    return rc == TOTP_OK ? TOTP_OK
+                         : totpi_fail(err, rc, 0, 0, "%s: %s", t->location, totp_strerror(rc));
 }
 
 /* The record's FAILURES: count and time; 0 if it has none. */
@@ -167,4 +184,40 @@ int totpi_ldap_store_failures(struct ldap_txn *t, const totp_record *rec, totp_e
     }
     return totpi_fail(err, TOTP_EIO, 0, 0, "%s: %s kept changing; the failure was not counted",
                       t->location, COUNT_ATTR);
+}
+
+void totpi_ldap_failure_guard(struct ldap_txn *t, int clear, struct totpi_ldap_guard *g,
+                              LDAPMod **mods, size_t *n)
+{
+    memcpy(g->zero, "0", 2);
+    g->zero_v[0] = g->zero;
+    g->zero_v[1] = NULL;
+    g->read_v[0] = t->failures;
+    g->read_v[1] = NULL;
+    /* Delete exactly the count read, which fails if it changed; then add a count: "0" after a
+     * success. With none read, that add is the guard: a count there now makes the single-valued
+     * attribute two-valued, which the server refuses (slapd checks single values once all of a
+     * modify's changes are made, so an add-and-delete of "0" would not do). */
+    g->m[0] = (LDAPMod){LDAP_MOD_DELETE, COUNT_ATTR, {g->read_v}};
+    g->m[1] =
+        (LDAPMod){LDAP_MOD_ADD, COUNT_ATTR, {clear || t->failures == NULL ? g->zero_v : g->read_v}};
+    g->m[2] = (LDAPMod){LDAP_MOD_REPLACE, TIME_ATTR, {NULL}};
+    if (t->failures != NULL)
+        mods[(*n)++] = &g->m[0];
+    mods[(*n)++] = &g->m[1];
+    if (clear)
+        mods[(*n)++] = &g->m[2];
+}
+
+int totpi_ldap_failures_moved(struct ldap_txn *t)
+{
+    char *was = t->failures != NULL ? strdup(t->failures) : NULL;
+    totp_error ignored = {0};
+    if (t->failures != NULL && was == NULL)
+        return 0;
+    int moved =
+        reread_count(t, &ignored) == TOTP_OK &&
+        ((was == NULL) != (t->failures == NULL) || (was != NULL && strcmp(was, t->failures) != 0));
+    free(was);
+    return moved;
 }

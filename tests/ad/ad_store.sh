@@ -222,7 +222,7 @@ is "$(login nullok dave "")" "login accepted" "nullok lets an unenrolled user th
 is "$(login login '*' "$code")" "Authentication failure" "user '*' matches nobody (escaped)"
 c1=$(code_at_step "$alice_secret" $((s0 + 1)))
 is "$(login login alice "$c1")" "login accepted" "alice with step +1"
-is "$(attr alice pamTotpFailureCount)" "" "a success resets the failures"
+is "$(attr alice pamTotpFailureCount)" 0 "a success resets the failures (to 0)"
 
 # ---- totpctl: status, show, list -----------------------------------------------------------
 section "totpctl: status, show, list"
@@ -251,6 +251,37 @@ wait "$txn"
 is "$?" 1 "the slow login is refused at its commit"
 has "$(cat "$work/txn.out")" "pamTotpLastStep changed meanwhile" "and says why"
 is "$(attr alice pamTotpLastStep)" "$fs" "the watermark is the fast login's"
+
+# ---- the guessing bound under parallel logins: a success commits only if no failure was
+# counted since it read the entry, so logins judged alongside each other get one guess between
+# them, not one each. A paused login with the RIGHT code; a wrong code commits meanwhile.
+section "the guessing bound under parallel logins: a failure counted meanwhile refuses a success"
+paused_login() { # paused_login CODE WHAT
+    "$tools/ldap-txn" "$work/pam.conf" alice "$1" <"$work/go" >"$work/txn.out" 2>&1 &
+    txn=$!
+    exec 7>"$work/go"
+    for _ in $(seq 300); do grep -q . "$work/txn.out" && break; sleep 0.05; done # until it has read
+    is "$(head -n 1 "$work/txn.out")" begun "$2: the login with the right code read the entry"
+    is "$(login login alice 000000)" "Authentication failure" "$2: a wrong code meanwhile"
+    echo go >&7
+    exec 7>&-
+    wait "$txn"
+    is "$?" 1 "$2: the right code is refused at its commit"
+    has "$(cat "$work/txn.out")" "a failure was counted in pamTotpFailureCount" "$2: and says why"
+}
+fresh alice
+printf 'dn: %s\nchangetype: modify\nreplace: pamTotpFailureCount\n-\nreplace: pamTotpLastFailure\n' \
+    "$(udn alice)" | A ldapmodify >/dev/null 2>&1 || bad "deleting alice's failure state"
+code=$(code_at_step "$alice_secret" "$fs")
+paused_login "$code" "no count read"
+is "$(attr alice pamTotpLastStep)" "$((fs - 2))" "no count read: no watermark moved"
+is "$(attr alice pamTotpFailureCount)" 1 "no count read: the failure stays counted"
+paused_login "$code" "count 1 read"
+is "$(attr alice pamTotpLastStep)" "$((fs - 2))" "count 1 read: no watermark moved"
+is "$(attr alice pamTotpFailureCount)" 2 "count 1 read: both failures counted"
+is "$(login login alice "$code")" "login accepted" "the same code with nothing in between: accepted"
+is "$(attr alice pamTotpFailureCount)" 0 "the success set the count to 0"
+is "$(attr alice pamTotpLastStep)" "$fs" "and moved the watermark"
 
 # ---- 40 logins with one code: exactly one accept -------------------------------------------
 section "40 logins with one code: exactly one accept"
@@ -306,7 +337,7 @@ is "$(attr bob pamTotpLastStep)" $((fs - 2)) "the refused right code moved no wa
 is "$(attr bob pamTotpFailureCount)" 11 "and the refusals counted nothing"
 T -u bob reset-failures >/dev/null
 is "$(login host2 bob "$code")" "login accepted" "host 2 takes it once the admin lifts the throttle"
-is "$(attr bob pamTotpFailureCount)" "" "and the count is gone for both hosts"
+is "$(attr bob pamTotpFailureCount)" 0 "and the count is 0 for both hosts"
 
 # ---- sealed secrets: moved to another user, or altered, do not open ------------------------
 section "sealed secrets: moved to another user, or altered, do not open"

@@ -103,7 +103,7 @@ objectClass: simpleSecurityObject
 cn: pam_totp
 userPassword: pam-secret
 EOF
-for u in alice bob carol dave erin frank '*'; do
+for u in alice bob carol dave erin frank gina '*'; do
     A ldapadd >/dev/null <<EOF
 dn: uid=$(printf '%s' "$u" | sed 's/\*/star/'),ou=people,$suffix
 objectClass: inetOrgPerson
@@ -234,6 +234,65 @@ wait "$txn"
 is "$?" 1 "the slow login is refused at its commit"
 has "$(cat "$work/txn.out")" "oathTOTPLastTimeStep changed meanwhile" "and says why"
 is "$(attr "$token" oathTOTPLastTimeStep)" "$((s0 + 4))" "the watermark is the fast login's"
+
+# ---- the guessing bound under parallel logins: a success commits only if no failure was
+# counted since it read the token, so logins judged alongside each other get one guess between
+# them, not one each. A paused login with the RIGHT code; a wrong code commits meanwhile.
+out=$(T enroll -u gina --no-confirm --json --window 21 2>"$work/err")
+is "$?" 0 "enroll gina: $(cat "$work/err")"
+gina_secret=$(printf '%s' "$out" | jq -r .secret)
+gina_token=cn=totp,uid=gina,ou=people,$suffix
+g0=$(step_now)
+paused_login() { # paused_login CODE WHAT: a login that reads, then a wrong code commits, then it resumes
+    "$tools/ldap-txn" "$work/pam.conf" gina "$1" <"$work/go" >"$work/txn.out" 2>&1 &
+    txn=$!
+    exec 7>"$work/go"
+    for _ in $(seq 200); do grep -q . "$work/txn.out" && break; sleep 0.05; done # until it has read
+    is "$(head -n 1 "$work/txn.out")" begun "$2: the login with the right code read the token"
+    is "$(login login gina 000000)" "Authentication failure" "$2: a wrong code meanwhile"
+    echo go >&7
+    exec 7>&-
+    wait "$txn"
+    is "$?" 1 "$2: the right code is refused at its commit"
+    has "$(cat "$work/txn.out")" "a failure was counted in oathFailureCount" "$2: and says why"
+}
+paused_login "$(code_at_step "$gina_secret" "$g0")" "no count read"
+is "$(attr "$gina_token" oathTOTPLastTimeStep)" "" "no count read: no watermark moved"
+is "$(attr "$gina_token" oathFailureCount)" 1 "no count read: the failure stays counted"
+paused_login "$(code_at_step "$gina_secret" "$g0")" "count 1 read"
+is "$(attr "$gina_token" oathTOTPLastTimeStep)" "" "count 1 read: no watermark moved"
+is "$(attr "$gina_token" oathFailureCount)" 2 "count 1 read: both failures counted"
+is "$(login login gina "$(code_at_step "$gina_secret" "$g0")")" "login accepted" \
+    "the same code with nothing in between: accepted"
+is "$(attr "$gina_token" oathFailureCount)" 0 "the success set the count to 0"
+is "$(attr "$gina_token" oathTOTPLastTimeStep)" "$g0" "and moved the watermark"
+
+# A failure state that cannot be read fails closed (it would otherwise lift the throttle).
+set_failures() { # set_failures COUNT TIME ("" deletes it)
+    {
+        printf 'dn: %s\nchangetype: modify\n' "$gina_token"
+        if [ -n "$1" ]; then printf 'replace: oathFailureCount\noathFailureCount: %s\n-\n' "$1"
+        else printf 'replace: oathFailureCount\n-\n'; fi
+        if [ -n "$2" ]; then printf 'replace: oathLastFailure\noathLastFailure: %s\n' "$2"
+        else printf 'replace: oathLastFailure\n'; fi
+    } | A ldapmodify >/dev/null || bad "setting gina's failure state to '$1' '$2'"
+}
+stamp=$(date -u +%Y%m%d%H%M%SZ)
+for state in "99999999999 $stamp:oversized count" "5 $(date -u +%Y%m%d%H)Z:time without seconds" \
+    "5 :count without time"; do
+    set -- ${state%%:*}
+    what=${state#*:}
+    set_failures "$1" "${2:-}"
+    is "$(login login gina "$(code_at_step "$gina_secret" $((g0 + 1)))")" \
+        "Authentication service cannot retrieve authentication info" "$what: the right code fails closed"
+    "$totpctl" --conf "$work/pam.conf" status -u gina >/dev/null 2>"$work/err"
+    has "$(cat "$work/err")" "$gina_token: oath" "$what: status names the token"
+    is "$(attr "$gina_token" oathTOTPLastTimeStep)" "$g0" "$what: no watermark moved"
+done
+set_failures "" ""
+is "$(login login gina "$(code_at_step "$gina_secret" $((g0 + 1)))")" "login accepted" \
+    "the failure state deleted: the right code again"
+T remove -u gina >/dev/null || bad "removing gina"
 
 # ---- an HOTP token another tool made: one counter with slapo-otp --------------------------
 # RFC 4226's key and codes (counter 0 to 9).
