@@ -157,7 +157,7 @@ int totpi_ad_read(struct ad_txn *t, totp_record **rec, totp_error *err)
     free(t->fail_count);
     t->blob.bv_val = t->last = t->fail_count = NULL;
     t->blob.bv_len = 0;
-    t->enrolled = t->has_class = 0;
+    t->enrolled = t->has_class = t->hidden = 0;
     int rc = totpi_ldap_filter(s->cfg.filter, t->user, &filter, err);
     if (rc != TOTP_OK)
         return rc;
@@ -220,6 +220,18 @@ int totpi_ad_read(struct ad_txn *t, totp_record **rec, totp_error *err)
         }
     }
     ldap_value_free_len(blob);
+    /* AD leaves a confidential attribute out of an answer to anyone without the control-access
+     * right (and an RODC or a Global Catalog does not hold it): the class or any other pamTotp*
+     * attribute without a visible secret is an enrolled user this bind cannot judge. */
+    const char *traces[] = {AD_ALGORITHM, AD_DIGITS,     AD_PERIOD,
+                            AD_LAST_STEP, AD_FAIL_COUNT, AD_FAIL_TIME};
+    for (size_t i = 0; rc == TOTP_OK && !t->enrolled && i < sizeof(traces) / sizeof(traces[0]);
+         i++) {
+        struct berval **v = ldap_get_values_len(t->ld, e, traces[i]);
+        t->hidden |= v != NULL && v[0] != NULL;
+        ldap_value_free_len(v);
+    }
+    t->hidden |= rc == TOTP_OK && !t->enrolled && t->has_class;
 
     if (rc == TOTP_OK) {
         rc = get_number(t, e, AD_LAST_STEP, 0, INT64_MAX - 1, &n, &t->last, err);
@@ -263,6 +275,12 @@ static int ad_begin(totp_store *store, const char *user, int flags, totp_txn **t
         rc = totpi_ad_read(t, t->create || t->unread ? NULL : rec, err);
     if (rc == TOTP_OK && t->create && t->enrolled)
         rc = totpi_fail(err, TOTP_EEXIST, 0, 0, "%s: already has %s", t->location, AD_SECRET);
+    else if (rc == TOTP_OK && !t->create && t->hidden)
+        rc = totpi_fail(err, TOTP_EIO, 0, 0,
+                        "%s: has " AD_CLASS " data but no %s readable by the bind identity (it "
+                        "needs the control-access right on %s; an RODC or a Global Catalog does "
+                        "not hold it)",
+                        t->location, AD_SECRET, AD_SECRET);
     else if (rc == TOTP_OK && !t->create && !t->enrolled)
         rc = totpi_fail(err, TOTP_ENOENT, 0, 0, "%s: no %s (not enrolled)", t->location, AD_SECRET);
     if (rc != TOTP_OK) {

@@ -34,6 +34,7 @@ struct ad_txn {
     uint8_t guid[TOTPI_SEAL_GUID];
     int has_class;             /* the entry has objectClass pamTotpUser */
     int enrolled;              /* the entry has a secret */
+    int hidden;                /* pamTotp* data but no secret: the bind identity cannot see it */
     int create;                /* begun with TOTP_TXN_CREATE */
     int unread;                /* begun with TOTP_TXN_UNREAD */
     int reseal;                /* begun with TOTP_TXN_RESEAL */

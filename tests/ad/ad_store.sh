@@ -479,6 +479,18 @@ chmod 0600 "$work/nokey.conf"
 "$totpctl" --conf "$work/nokey.conf" status -u alice >/dev/null 2>"$work/err"
 has "$(cat "$work/err")" "store=ad needs ad_key_file" "ad_key_file is required"
 
+# An identity without the control-access right sees alice's class and parameters, but AD leaves
+# the confidential secret out: an enrolled user it cannot judge, never "not enrolled".
+write_conf "$work/plain.conf" "frank@ad.test" "$work/frank.pw"
+(umask 077 && printf 'Pw-frank-0k!\n' >"$work/frank.pw")
+printf '%s\n' "auth required $module conf=$work/plain.conf nullok" "auth required pam_permit.so" \
+    >"$work/services/plain"
+is "$(login plain alice "")" "Authentication service cannot retrieve authentication info" \
+    "a secret the bind identity cannot see: unavailable, even with nullok"
+"$totpctl" --conf "$work/plain.conf" status -u alice >/dev/null 2>"$work/err"
+has "$(cat "$work/err")" "no pamTotpSecret readable by the bind identity" "and says why"
+is "$(login plain dave "")" "login accepted" "dave (no pamTotp data) is still unenrolled"
+
 # ---- remove --------------------------------------------------------------------------------
 section "remove"
 T remove -u carol >/dev/null 2>"$work/err"

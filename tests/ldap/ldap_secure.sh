@@ -254,6 +254,13 @@ is "$(login nullok alice 000000)" "Authentication failure" "an entry found is st
 "$totpctl" --conf "$work/good.conf" status -u nobody >/dev/null 2>"$work/err"
 has "$(cat "$work/err")" "not followed" "the referral is named as the reason"
 A ldapdelete -M "ou=remote,$suffix" || bad "removing the referral"
+# nullok with an anonymous bind: anonymous readers may see no token, so enrolled users would
+# pass as unenrolled; refused as a configuration error.
+printf '%s\n' "store = ldap" "ldap_uri = $ldapi" "ldap_base = $suffix" >"$work/anon.conf"
+printf '%s\n' "auth required $module conf=$work/anon.conf nullok" "auth required pam_permit.so" \
+    >"$work/services/anon-nullok"
+is "$(login anon-nullok alice "")" "Error in service module" "nullok with an anonymous bind"
+is "$(login anon-nullok bob "")" "Error in service module" "not even for a user without a token"
 
 # ---- 4. DNs compared as DNs: remove never deletes a user's entry, nor one that is no token --
 params=$(attr "$atoken" oathTOTPParams)

@@ -171,6 +171,9 @@ static const struct {
      "ldap_ca_file /ca.pem: no URI uses TLS"},
     {{"ldap_uri=ldap://x", "ldap_base=dc=x", "ldap_insecure_cleartext", "ldap_ca_file=/ca.pem"},
      "ldap_ca_file /ca.pem: no URI uses TLS"},
+    /* An anonymous bind may see no token: nullok would let enrolled users in. */
+    {{"ldap_uri=ldaps://x", "ldap_base=dc=x", "nullok", NULL},
+     "nullok with store=ldap needs ldap_bind_dn"},
     {{"ldap_uri=ldaps://a http://b", "ldap_base=dc=x", NULL},
      "ldap_uri http://b: not an ldap://, ldaps:// or ldapi:// URI"},
 };
