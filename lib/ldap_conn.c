@@ -89,8 +89,7 @@ static enum uri_kind uri_kind(const char *uri)
 
 #define URI_SEPARATORS " \t,"
 
-/* The next URI of the list at *p (malloc'ed, NULL at the end, *p moved past it). */
-static char *next_uri(const char **p)
+char *totpi_ldap_next_uri(const char **p)
 {
     *p += strspn(*p, URI_SEPARATORS);
     size_t n = strcspn(*p, URI_SEPARATORS);
@@ -106,7 +105,7 @@ int totpi_ldap_check_config(const totp_ldap_store_config *cfg, totp_error *err)
     int count = 0, tls = 0, rc = TOTP_OK;
     const char *p = cfg->uri != NULL ? cfg->uri : "";
     char *u;
-    while (rc == TOTP_OK && (u = next_uri(&p)) != NULL) {
+    while (rc == TOTP_OK && (u = totpi_ldap_next_uri(&p)) != NULL) {
         enum uri_kind kind = uri_kind(u);
         count++;
         if (kind == URI_BAD)
@@ -289,7 +288,7 @@ int totpi_ldap_connect(const totp_ldap_store_config *cfg, LDAP **out, totp_error
     int tried = 0;
     totp_error first;
     memset(&first, 0, sizeof(first));
-    for (const char *p = cfg->uri; (uri = next_uri(&p)) != NULL; tried++) {
+    for (const char *p = cfg->uri; (uri = totpi_ldap_next_uri(&p)) != NULL; tried++) {
         rc = connect_one(cfg, uri, &cred, out, err);
         free(uri);
         if (rc == TOTP_OK || rc == TOTP_ENOMEM)

@@ -453,14 +453,16 @@ static const struct totp_store_ops ad_ops = {
     ad_begin, ad_commit, totpi_ad_remove, ad_abort, ad_location, totpi_ad_list, ad_store_free,
 };
 
-/* Every URI must be encrypted: AD refuses simple binds in clear, and so do we. */
-static const char *clear_text_uri(const totp_ldap_store_config *c)
+/* Every URI must be encrypted: AD refuses simple binds in clear, and so do we. The first
+ * clear-text URI (malloc'ed), walked as the connection walks them; NULL if none. */
+static char *clear_text_uri(const totp_ldap_store_config *c)
 {
-    size_t len = 0;
-    for (const char *u = totpi_next_token(c->uri, &len); u != NULL;
-         u = totpi_next_token(u + len, &len)) {
+    const char *p = c->uri;
+    char *u;
+    while ((u = totpi_ldap_next_uri(&p)) != NULL) {
         if (!c->starttls && totpi_has_prefix_ci(u, "ldap://"))
             return u;
+        free(u);
     }
     return NULL;
 }
@@ -481,12 +483,19 @@ int totpi_store_ad_new(const totp_ldap_store_config *config, const char *key_fil
         return totpi_fail(err, TOTP_EINVAL, 0, 0,
                           "store=ad needs ldap_bind_dn and ldap_bind_pw_file (AD answers no "
                           "anonymous searches)");
-    const char *clear = clear_text_uri(config);
-    if (clear != NULL)
+    if (config->insecure_cleartext)
         return totpi_fail(err, TOTP_EINVAL, 0, 0,
-                          "ldap_uri %.*s: store=ad needs ldaps:// or ldap_starttls (the bind "
-                          "password must not cross the network in clear)",
-                          (int)strcspn(clear, " \t"), clear);
+                          "ldap_insecure_cleartext cannot be used with store=ad (AD answers a "
+                          "simple bind only over TLS; use ldaps:// or ldap_starttls)");
+    char *clear = clear_text_uri(config);
+    if (clear != NULL) {
+        totpi_fail(err, TOTP_EINVAL, 0, 0,
+                   "ldap_uri %.300s: store=ad needs ldaps:// or ldap_starttls (the bind "
+                   "password must not cross the network in clear)",
+                   clear);
+        free(clear);
+        return TOTP_EINVAL;
+    }
     const char *filter = config->filter != NULL ? config->filter : DEFAULT_FILTER;
     if (!totpi_ldap_filter_ok(filter))
         return totpi_fail(err, TOTP_EINVAL, 0, 0,
