@@ -24,8 +24,10 @@ done
 work=$(mktemp -d /tmp/ldap-secure-test.XXXXXX)
 slapd_pid=
 hung_pid=
+drip_pid=
 cleanup() {
     [ -n "$hung_pid" ] && kill "$hung_pid" 2>/dev/null
+    [ -n "$drip_pid" ] && kill "$drip_pid" 2>/dev/null
     if [ -n "$slapd_pid" ]; then
         kill "$slapd_pid" 2>/dev/null
         for _ in $(seq 100); do kill -0 "$slapd_pid" 2>/dev/null || break; sleep 0.05; done
@@ -331,6 +333,43 @@ for c in failover failover-tls; do
 done
 service hung hung
 is "$(login hung alice "$(peek)")" "$unavailable" "only the hung server: unavailable"
+
+# A server that answers the TLS handshake with a record header for 16 KB and then a byte every
+# second (40 at most): each read gets a byte within ldap_timeout, so only a deadline for the
+# whole attempt (connect, handshake, bind) moves on to the next server in time.
+python3 -c '
+import socket, threading, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 0))
+s.listen(64)
+print(s.getsockname()[1], flush=True)
+def drip(c):
+    try:
+        c.sendall(bytes([0x16, 0x03, 0x03, 0x40, 0x00]))
+        for _ in range(40):
+            time.sleep(1)
+            c.sendall(b"\x00")
+    except OSError:
+        pass
+    c.close()
+while True:
+    threading.Thread(target=drip, args=(s.accept()[0],), daemon=True).start()
+' >"$work/drip.port" &
+drip_pid=$!
+for _ in $(seq 200); do [ -s "$work/drip.port" ] && break; sleep 0.05; done
+drip=$(cat "$work/drip.port")
+conf drip "ldap_uri = ldaps://127.0.0.1:$drip $ldaps" "ldap_ca_file = $work/ca.pem"
+service drip drip
+fresh
+t0=$(date +%s%N)
+is "$(login drip alice "$code")" "login accepted" "a server dripping its handshake first, then a good one"
+ms=$((($(date +%s%N) - t0) / 1000000))
+# ldap_timeout is 2 s; without the deadline this took about 40 s.
+[ "$ms" -lt 8000 ] && ok || bad "the dripping server held the login $ms ms (ldap_timeout = 2)"
+kill "$drip_pid" 2>/dev/null
+wait "$drip_pid" 2>/dev/null
+drip_pid=
 
 # ---- 7. the guessing bound's state on the token, shared by two hosts -----------------------
 out=$(T enroll -u carol --no-confirm --json --window 3 2>"$work/err")
