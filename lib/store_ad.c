@@ -272,6 +272,8 @@ static int ad_begin(totp_store *store, const char *user, int flags, totp_txn **t
     if (rc == TOTP_OK)
         rc = totpi_ldap_connect(&s->cfg, &t->ld, err);
     if (rc == TOTP_OK)
+        rc = totpi_ad_domain_check(t, err);
+    if (rc == TOTP_OK)
         rc = totpi_ad_read(t, t->create || t->unread ? NULL : rec, err);
     if (rc == TOTP_OK && t->create && t->enrolled)
         rc = totpi_fail(err, TOTP_EEXIST, 0, 0, "%s: already has %s", t->location, AD_SECRET);

@@ -491,6 +491,27 @@ is "$(login plain alice "")" "Authentication service cannot retrieve authenticat
 has "$(cat "$work/err")" "no pamTotpSecret readable by the bind identity" "and says why"
 is "$(login plain dave "")" "login accepted" "dave (no pamTotp data) is still unenrolled"
 
+# ---- names of other domains ----------------------------------------------------------------
+section "names of other domains"
+# %s strips DOMAIN\ and @realm; a name of another domain must not be judged against (or count
+# against) this domain's account of the same name.
+fresh bob
+c=$(code_at_step "$bob_secret" "$fs")
+fails=$(attr bob pamTotpFailureCount)
+is "$(login login 'EVIL\bob' "$c")" "Authentication failure" "EVIL\\bob is not ADTEST's bob"
+is "$(login login 'bob@other.realm' "$c")" "Authentication failure" "nor is bob@other.realm"
+is "$(login nullok 'bob@other.realm' "")" "Authentication failure" "an unknown user, even with nullok"
+is "$(login login 'bob@other.realm' 000000)" "Authentication failure" "a wrong code for it"
+is "$(attr bob pamTotpFailureCount)" "$fails" "counts against nobody"
+is "$(attr bob pamTotpLastStep)" $((fs - 2)) "and moves no watermark"
+T status -u 'EVIL\bob' >/dev/null 2>"$work/err"
+has "$(cat "$work/err")" "is not a name in this directory's domain (ad.test, ADTEST)" \
+    "and says why"
+is "$(login login 'ADTEST\bob' "$c")" "login accepted" "the domain's NetBIOS name is its own"
+fresh bob
+is "$(login login 'bob@AD.TEST' "$(code_at_step "$bob_secret" "$fs")")" "login accepted" \
+    "and so is its DNS name"
+
 # ---- remove --------------------------------------------------------------------------------
 section "remove"
 T remove -u carol >/dev/null 2>"$work/err"
