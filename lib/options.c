@@ -428,13 +428,18 @@ int totp_options_store(const totp_options *opt, totp_store **out, totp_error *er
                           "grace_period cannot be used with store=%s (the directory keeps no "
                           "login history)",
                           kind);
-    /* Anonymous readers usually see no secret at all: every enrolled user would look
-     * unenrolled, and nullok would let them in. */
-    if (opt->nullok && !opt->ad_store && opt->ldap.bind_dn == NULL)
-        return totpi_fail(err, TOTP_EINVAL, 0, 0,
-                          "nullok with store=ldap needs ldap_bind_dn (an anonymous bind may not "
-                          "see the tokens, and an enrolled user would pass as unenrolled)");
     if (opt->ad_store)
         return totpi_store_ad_new(&opt->ldap, opt->ad_key_file, out, err);
-    return totp_store_ldap_new(&opt->ldap, out, err);
+    int rc = totp_store_ldap_new(&opt->ldap, out, err);
+    /* Anonymous readers usually see no token at all: every enrolled user would look
+     * unenrolled, and nullok would let them in. (After the store's own checks, which name
+     * what is more basically wrong, such as clear text.) */
+    if (rc == TOTP_OK && opt->nullok && opt->ldap.bind_dn == NULL) {
+        totp_store_free(*out);
+        *out = NULL;
+        rc = totpi_fail(err, TOTP_EINVAL, 0, 0,
+                        "nullok with store=ldap needs ldap_bind_dn (an anonymous bind may not "
+                        "see the tokens, and an enrolled user would pass as unenrolled)");
+    }
+    return rc;
 }
