@@ -378,10 +378,13 @@ carol=$(printf '%s' "$out" | jq -r .secret)
 ctoken=cn=totp,uid=carol,ou=people,$suffix
 # The count first, with the throttle off on both hosts (logins that see the third failure would
 # rightly be throttled and not counted); the bound itself at the end, with the default throttle.
-conf host-a "ldap_uri = $ldaps" "ldap_ca_file = $work/ca.pem" "throttle = off"
-conf host-b "ldap_uri = $plain" "ldap_starttls" "ldap_ca_file = $work/ca.pem" "throttle = off"
-conf bound-a "ldap_uri = $ldaps" "ldap_ca_file = $work/ca.pem"
-conf bound-b "ldap_uri = $plain" "ldap_starttls" "ldap_ca_file = $work/ca.pem"
+# ldap_timeout = 10: 20 logins at once share slapd and a loaded machine, and ldap_timeout bounds
+# each whole connection attempt (TLS handshake and bind included).
+conf host-a "ldap_uri = $ldaps" "ldap_ca_file = $work/ca.pem" "throttle = off" "ldap_timeout = 10"
+conf host-b "ldap_uri = $plain" "ldap_starttls" "ldap_ca_file = $work/ca.pem" "throttle = off" \
+    "ldap_timeout = 10"
+conf bound-a "ldap_uri = $ldaps" "ldap_ca_file = $work/ca.pem" "ldap_timeout = 10"
+conf bound-b "ldap_uri = $plain" "ldap_starttls" "ldap_ca_file = $work/ca.pem" "ldap_timeout = 10"
 service host-a host-a
 service host-b host-b
 service bound-a bound-a
