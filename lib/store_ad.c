@@ -16,8 +16,9 @@
 #include "internal.h"
 #include "store_ad.h"
 
-#define DEFAULT_FILTER "(sAMAccountName=%s)" /* %s: the name without DOMAIN\\ or @realm */
-#define CAS_TRIES      64                    /* failure-state updates retried after losing a race */
+#define DEFAULT_FILTER   "(sAMAccountName=%s)"     /* %s: the name without DOMAIN\\ or @realm */
+#define DOMAIN_SCOPE_OID "1.2.840.113556.1.4.1339" /* LDAP_SERVER_DOMAIN_SCOPE_OID */
+#define CAS_TRIES        64 /* failure-state updates retried after losing a race */
 
 static const struct totp_store_ops ad_ops;
 
@@ -162,10 +163,16 @@ int totpi_ad_read(struct ad_txn *t, totp_record **rec, totp_error *err)
     if (rc != TOTP_OK)
         return rc;
     /* Absence is only "the base is there and no entry matches": a missing base, a referral
-     * (a search outside this domain), an unanswered or partial search are failures. */
-    int lrc = ldap_search_ext_s(t->ld, s->cfg.base, LDAP_SCOPE_SUBTREE, filter, attrs, 0, NULL,
+     * (a search outside this domain), a continuation reference (a part of the tree this DC
+     * does not hold, such as another domain's), an unanswered or partial search are failures.
+     * The domain-scope control keeps the search in this domain: without it AD answers every
+     * search from the domain's root with references to the configuration and DNS partitions
+     * (measured on Samba), which would make every absent user an error. */
+    LDAPControl scope = {DOMAIN_SCOPE_OID, {0, NULL}, 0}, *ctrls[] = {&scope, NULL};
+    int lrc = ldap_search_ext_s(t->ld, s->cfg.base, LDAP_SCOPE_SUBTREE, filter, attrs, 0, ctrls,
                                 NULL, &tv, 2, &res);
     int entries = lrc == LDAP_SUCCESS ? ldap_count_entries(t->ld, res) : -1;
+    int refs = lrc == LDAP_SUCCESS ? ldap_count_references(t->ld, res) : 0;
     if (lrc == LDAP_NO_SUCH_OBJECT)
         rc = totpi_fail(err, TOTP_EIO, 0, 0, "%.200s: ldap_base %.600s does not exist",
                         s->first_uri, s->cfg.base);
@@ -176,7 +183,13 @@ int totpi_ad_read(struct ad_txn *t, totp_record **rec, totp_error *err)
     else if (lrc != LDAP_SUCCESS) {
         snprintf(msg, sizeof(msg), "%.200s: searching %.700s", s->first_uri, s->cfg.base);
         rc = totpi_ldap_fail(t->ld, lrc, TOTP_EIO, msg, err);
-    } else if (entries == 0)
+    } else if (entries == 0 && refs != 0)
+        rc = totpi_fail(err, TOTP_EIO, 0, 0,
+                        "%.200s: no entry under %.400s matches %.200s, but the search returned "
+                        "%d continuation reference(s), not followed (a user there is not known "
+                        "to be absent)",
+                        s->first_uri, s->cfg.base, filter, refs);
+    else if (entries == 0)
         rc = totpi_fail(err, TOTP_ENOENT, 0, 0, "%.200s: no entry under %.500s matches %.200s",
                         s->first_uri, s->cfg.base, filter);
     free(filter);

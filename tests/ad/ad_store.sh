@@ -474,6 +474,15 @@ for b in "OU=Nowhere,$base" "DC=elsewhere,DC=test"; do
     is "$(login base dave "")" "Authentication service cannot retrieve authentication info" \
         "ldap_base $b: unavailable, even with nullok for an unenrolled user"
 done
+# From the domain's root, AD answers a search with continuation references to the configuration
+# and DNS partitions unless asked for the domain's scope (measured): the store sends the
+# domain-scope control, so an absent user is "no entry, no reference", and a reference that
+# still comes back (a part of the tree this DC does not hold) is an error.
+refs() { A ldapsearch "$@" -b "$base" '(sAMAccountName=nobody-here)' dn 2>/dev/null | grep -c '^ref:'; }
+is "$(refs)" 3 "Samba: three references from the domain's root without the control"
+is "$(refs -e 1.2.840.113556.1.4.1339)" 0 "none with the domain-scope control"
+is "$(login nullok nobody-here "")" "login accepted" \
+    "an absent user at the domain's root: no reference came back, not enrolled (nullok)"
 grep -v ad_key_file "$work/admin.conf" >"$work/nokey.conf"
 chmod 0600 "$work/nokey.conf"
 "$totpctl" --conf "$work/nokey.conf" status -u alice >/dev/null 2>"$work/err"
