@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -89,8 +90,7 @@ static enum uri_kind uri_kind(const char *uri)
 
 #define URI_SEPARATORS " \t,"
 
-/* The next URI of the list at *p (malloc'ed, NULL at the end, *p moved past it). */
-static char *next_uri(const char **p)
+char *totpi_ldap_next_uri(const char **p)
 {
     *p += strspn(*p, URI_SEPARATORS);
     size_t n = strcspn(*p, URI_SEPARATORS);
@@ -106,7 +106,7 @@ int totpi_ldap_check_config(const totp_ldap_store_config *cfg, totp_error *err)
     int count = 0, tls = 0, rc = TOTP_OK;
     const char *p = cfg->uri != NULL ? cfg->uri : "";
     char *u;
-    while (rc == TOTP_OK && (u = next_uri(&p)) != NULL) {
+    while (rc == TOTP_OK && (u = totpi_ldap_next_uri(&p)) != NULL) {
         enum uri_kind kind = uri_kind(u);
         count++;
         if (kind == URI_BAD)
@@ -135,10 +135,45 @@ int totpi_ldap_check_config(const totp_ldap_store_config *cfg, totp_error *err)
  * A server that accepts a connection and never answers must cost at most ldap_timeout, but
  * libldap (2.5, GnuTLS) leaves the socket non-blocking after a connect with a timeout and then
  * retries the TLS handshake of an ldaps:// connection in a loop that never ends, spinning. So
- * every connection gets one more layer under TLS: before reading, wait at most the timeout for
- * bytes; none is an error (ETIMEDOUT), which ends the handshake, and libldap reports a connect
- * error. After the handshake libldap reads only what its own wait said was there.
+ * every connection gets one more layer under TLS: before reading, wait for bytes, and none is an
+ * error (ETIMEDOUT), which ends the handshake, and libldap reports a connect error. Until the
+ * bind has answered, the wait ends at one absolute deadline for the whole attempt (connect, TLS
+ * handshake, StartTLS, bind), so a server that drips a byte now and then cannot hold a login
+ * beyond ldap_timeout before the next URI is tried; after it, each read waits at most the
+ * timeout (libldap reads only what its own wait said was there).
  */
+struct deadline {
+    int ms;              /* the longest wait for one read */
+    struct timespec end; /* the end of the connection attempt (CLOCK_MONOTONIC) */
+    int armed;           /* until the bind has answered */
+};
+
+#define DEADLINE_DISARM 0x7d01 /* a private sockbuf control: the attempt is over */
+
+/* The end of the attempt under way on this thread: connect_one sets it before libldap
+ * connects, which it does inside the first operation, on this thread. */
+static _Thread_local struct timespec attempt_end;
+
+static struct timespec after_ms(int64_t ms)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    t.tv_sec += (time_t)(ms / 1000);
+    t.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    return t;
+}
+
+static int64_t ms_until(const struct timespec *end)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)(end->tv_sec - now.tv_sec) * 1000 + (end->tv_nsec - now.tv_nsec) / 1000000;
+}
+
 static int deadline_setup(Sockbuf_IO_Desc *d, void *arg)
 {
     d->sbiod_pvt = arg;
@@ -147,19 +182,35 @@ static int deadline_setup(Sockbuf_IO_Desc *d, void *arg)
 
 static int deadline_remove(Sockbuf_IO_Desc *d)
 {
-    (void)d;
+    free(d->sbiod_pvt);
+    d->sbiod_pvt = NULL;
     return 0;
 }
 
 static int deadline_ctrl(Sockbuf_IO_Desc *d, int opt, void *arg)
 {
-    return LBER_SBIOD_CTRL_NEXT(d, opt, arg);
+    struct deadline *dl = d->sbiod_pvt;
+    if (opt != DEADLINE_DISARM)
+        return LBER_SBIOD_CTRL_NEXT(d, opt, arg);
+    dl->armed = 0;
+    return 1;
+}
+
+/* How long the next read or write may wait: 0 once the attempt's deadline has passed. */
+static int wait_ms(const struct deadline *dl)
+{
+    int64_t left = dl->armed ? ms_until(&dl->end) : dl->ms;
+    return left <= 0 ? 0 : left < dl->ms ? (int)left : dl->ms;
 }
 
 static ber_slen_t deadline_read(Sockbuf_IO_Desc *d, void *buf, ber_len_t len)
 {
     ber_socket_t fd = -1;
-    int ms = (int)(intptr_t)d->sbiod_pvt;
+    int ms = wait_ms(d->sbiod_pvt);
+    if (ms == 0) {
+        errno = ETIMEDOUT;
+        return -1;
+    }
     if (LBER_SBIOD_CTRL_NEXT(d, LBER_SB_OPT_DATA_READY, NULL) <= 0 &&
         ber_sockbuf_ctrl(d->sbiod_sb, LBER_SB_OPT_GET_FD, &fd) == 1 && fd >= 0) {
         struct pollfd p = {fd, POLLIN, 0};
@@ -176,6 +227,10 @@ static ber_slen_t deadline_read(Sockbuf_IO_Desc *d, void *buf, ber_len_t len)
 
 static ber_slen_t deadline_write(Sockbuf_IO_Desc *d, void *buf, ber_len_t len)
 {
+    if (wait_ms(d->sbiod_pvt) == 0) {
+        errno = ETIMEDOUT;
+        return -1;
+    }
     return LBER_SBIOD_WRITE_NEXT(d, buf, len);
 }
 
@@ -189,7 +244,7 @@ static Sockbuf_IO deadline_io = {deadline_setup, deadline_remove, deadline_ctrl,
                                  deadline_read,  deadline_write,  deadline_close};
 
 /* Called by libldap once a connection is made, before TLS: the layer, at the level TLS will
- * take above it. */
+ * take above it, with the attempt's deadline. */
 static int deadline_add(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv, struct sockaddr *addr,
                         struct ldap_conncb *ctx)
 {
@@ -197,16 +252,22 @@ static int deadline_add(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv, struct sockaddr
     (void)addr;
     (void)ctx;
     struct timeval *tv = NULL;
-    int ms = 5000;
+    struct deadline *dl = calloc(1, sizeof(*dl));
+    if (dl == NULL)
+        return -1;
+    dl->ms = 5000;
     if (ldap_get_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &tv) == LDAP_OPT_SUCCESS && tv != NULL)
-        ms = (int)(tv->tv_sec * 1000 + tv->tv_usec / 1000);
+        dl->ms = (int)(tv->tv_sec * 1000 + tv->tv_usec / 1000);
     ldap_memfree(tv);
-    if (ms <= 0)
-        ms = 5000;
-    return ber_sockbuf_add_io(sb, &deadline_io, LBER_SBIOD_LEVEL_TRANSPORT, (void *)(intptr_t)ms) ==
-                   0
-               ? 0
-               : -1;
+    if (dl->ms <= 0)
+        dl->ms = 5000;
+    dl->armed = 1;
+    dl->end = attempt_end.tv_sec != 0 ? attempt_end : after_ms(dl->ms);
+    if (ber_sockbuf_add_io(sb, &deadline_io, LBER_SBIOD_LEVEL_TRANSPORT, dl) != 0) {
+        free(dl);
+        return -1;
+    }
+    return 0;
 }
 
 static void deadline_del(LDAP *ld, Sockbuf *sb, struct ldap_conncb *ctx)
@@ -250,6 +311,8 @@ static int connect_one(const totp_ldap_store_config *cfg, const char *uri, struc
         return totpi_fail(err, TOTP_EIO, 0, 0, "%.500s: cannot set the connection options (TLS)",
                           uri);
     }
+    /* The attempt's deadline starts now: libldap connects inside the first operation. */
+    attempt_end = after_ms((int64_t)cfg->timeout * 1000);
     if (kind == URI_LDAP && cfg->starttls) {
         rc = ldap_start_tls_s(ld, NULL, NULL);
         if (rc != LDAP_SUCCESS) {
@@ -268,6 +331,14 @@ static int connect_one(const totp_ldap_store_config *cfg, const char *uri, struc
         rc = totpi_ldap_fail(ld, rc, TOTP_EIO, what, err);
         ldap_unbind_ext_s(ld, NULL, NULL);
         return rc;
+    }
+    /* Connected: from now on each read waits at most the timeout (a login holds the connection
+     * while the user types the code). */
+    Sockbuf *sb = NULL;
+    if (ldap_get_option(ld, LDAP_OPT_SOCKBUF, &sb) != LDAP_OPT_SUCCESS || sb == NULL ||
+        ber_sockbuf_ctrl(sb, DEADLINE_DISARM, NULL) != 1) {
+        ldap_unbind_ext_s(ld, NULL, NULL);
+        return totpi_fail(err, TOTP_EIO, 0, 0, "%.500s: cannot end the connection deadline", uri);
     }
     *out = ld;
     return TOTP_OK;
@@ -289,7 +360,7 @@ int totpi_ldap_connect(const totp_ldap_store_config *cfg, LDAP **out, totp_error
     int tried = 0;
     totp_error first;
     memset(&first, 0, sizeof(first));
-    for (const char *p = cfg->uri; (uri = next_uri(&p)) != NULL; tried++) {
+    for (const char *p = cfg->uri; (uri = totpi_ldap_next_uri(&p)) != NULL; tried++) {
         rc = connect_one(cfg, uri, &cred, out, err);
         free(uri);
         if (rc == TOTP_OK || rc == TOTP_ENOMEM)

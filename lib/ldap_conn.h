@@ -14,6 +14,11 @@
  * TOTP_EINVAL with a one-line reason otherwise. */
 int totpi_ldap_check_config(const totp_ldap_store_config *config, totp_error *err);
 
+/* The next URI of the list at *p, separated by spaces, tabs or commas, as the connection
+ * tries them (malloc'ed; NULL at the end or without memory, *p moved past it). Everything that
+ * checks the URIs walks them with this, so a check sees exactly what is connected to. */
+char *totpi_ldap_next_uri(const char **p);
+
 /* Connect to the URIs of config->uri in turn, each within config->timeout (seconds, > 0), until
  * one answers: TLS always verified (a context of the connection's own; ldap.conf's TLS_REQCERT
  * does not apply), StartTLS on ldap:// if asked, bind (simple with the password file, which a

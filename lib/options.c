@@ -430,5 +430,16 @@ int totp_options_store(const totp_options *opt, totp_store **out, totp_error *er
                           kind);
     if (opt->ad_store)
         return totpi_store_ad_new(&opt->ldap, opt->ad_key_file, out, err);
-    return totp_store_ldap_new(&opt->ldap, out, err);
+    int rc = totp_store_ldap_new(&opt->ldap, out, err);
+    /* Anonymous readers usually see no token at all: every enrolled user would look
+     * unenrolled, and nullok would let them in. (After the store's own checks, which name
+     * what is more basically wrong, such as clear text.) */
+    if (rc == TOTP_OK && opt->nullok && opt->ldap.bind_dn == NULL) {
+        totp_store_free(*out);
+        *out = NULL;
+        rc = totpi_fail(err, TOTP_EINVAL, 0, 0,
+                        "nullok with store=ldap needs ldap_bind_dn (an anonymous bind may not "
+                        "see the tokens, and an enrolled user would pass as unenrolled)");
+    }
+    return rc;
 }

@@ -16,8 +16,9 @@
 #include "internal.h"
 #include "store_ad.h"
 
-#define DEFAULT_FILTER "(sAMAccountName=%s)" /* %s: the name without DOMAIN\\ or @realm */
-#define CAS_TRIES      64                    /* failure-state updates retried after losing a race */
+#define DEFAULT_FILTER   "(sAMAccountName=%s)"     /* %s: the name without DOMAIN\\ or @realm */
+#define DOMAIN_SCOPE_OID "1.2.840.113556.1.4.1339" /* LDAP_SERVER_DOMAIN_SCOPE_OID */
+#define CAS_TRIES        64 /* failure-state updates retried after losing a race */
 
 static const struct totp_store_ops ad_ops;
 
@@ -157,15 +158,21 @@ int totpi_ad_read(struct ad_txn *t, totp_record **rec, totp_error *err)
     free(t->fail_count);
     t->blob.bv_val = t->last = t->fail_count = NULL;
     t->blob.bv_len = 0;
-    t->enrolled = t->has_class = 0;
+    t->enrolled = t->has_class = t->hidden = 0;
     int rc = totpi_ldap_filter(s->cfg.filter, t->user, &filter, err);
     if (rc != TOTP_OK)
         return rc;
     /* Absence is only "the base is there and no entry matches": a missing base, a referral
-     * (a search outside this domain), an unanswered or partial search are failures. */
-    int lrc = ldap_search_ext_s(t->ld, s->cfg.base, LDAP_SCOPE_SUBTREE, filter, attrs, 0, NULL,
+     * (a search outside this domain), a continuation reference (a part of the tree this DC
+     * does not hold, such as another domain's), an unanswered or partial search are failures.
+     * The domain-scope control keeps the search in this domain: without it AD answers every
+     * search from the domain's root with references to the configuration and DNS partitions
+     * (measured on Samba), which would make every absent user an error. */
+    LDAPControl scope = {DOMAIN_SCOPE_OID, {0, NULL}, 0}, *ctrls[] = {&scope, NULL};
+    int lrc = ldap_search_ext_s(t->ld, s->cfg.base, LDAP_SCOPE_SUBTREE, filter, attrs, 0, ctrls,
                                 NULL, &tv, 2, &res);
     int entries = lrc == LDAP_SUCCESS ? ldap_count_entries(t->ld, res) : -1;
+    int refs = lrc == LDAP_SUCCESS ? ldap_count_references(t->ld, res) : 0;
     if (lrc == LDAP_NO_SUCH_OBJECT)
         rc = totpi_fail(err, TOTP_EIO, 0, 0, "%.200s: ldap_base %.600s does not exist",
                         s->first_uri, s->cfg.base);
@@ -176,7 +183,13 @@ int totpi_ad_read(struct ad_txn *t, totp_record **rec, totp_error *err)
     else if (lrc != LDAP_SUCCESS) {
         snprintf(msg, sizeof(msg), "%.200s: searching %.700s", s->first_uri, s->cfg.base);
         rc = totpi_ldap_fail(t->ld, lrc, TOTP_EIO, msg, err);
-    } else if (entries == 0)
+    } else if (entries == 0 && refs != 0)
+        rc = totpi_fail(err, TOTP_EIO, 0, 0,
+                        "%.200s: no entry under %.400s matches %.200s, but the search returned "
+                        "%d continuation reference(s), not followed (a user there is not known "
+                        "to be absent)",
+                        s->first_uri, s->cfg.base, filter, refs);
+    else if (entries == 0)
         rc = totpi_fail(err, TOTP_ENOENT, 0, 0, "%.200s: no entry under %.500s matches %.200s",
                         s->first_uri, s->cfg.base, filter);
     free(filter);
@@ -220,6 +233,18 @@ int totpi_ad_read(struct ad_txn *t, totp_record **rec, totp_error *err)
         }
     }
     ldap_value_free_len(blob);
+    /* AD leaves a confidential attribute out of an answer to anyone without the control-access
+     * right (and an RODC or a Global Catalog does not hold it): the class or any other pamTotp*
+     * attribute without a visible secret is an enrolled user this bind cannot judge. */
+    const char *traces[] = {AD_ALGORITHM, AD_DIGITS,     AD_PERIOD,
+                            AD_LAST_STEP, AD_FAIL_COUNT, AD_FAIL_TIME};
+    for (size_t i = 0; rc == TOTP_OK && !t->enrolled && i < sizeof(traces) / sizeof(traces[0]);
+         i++) {
+        struct berval **v = ldap_get_values_len(t->ld, e, traces[i]);
+        t->hidden |= v != NULL && v[0] != NULL;
+        ldap_value_free_len(v);
+    }
+    t->hidden |= rc == TOTP_OK && !t->enrolled && t->has_class;
 
     if (rc == TOTP_OK) {
         rc = get_number(t, e, AD_LAST_STEP, 0, INT64_MAX - 1, &n, &t->last, err);
@@ -260,9 +285,17 @@ static int ad_begin(totp_store *store, const char *user, int flags, totp_txn **t
     if (rc == TOTP_OK)
         rc = totpi_ldap_connect(&s->cfg, &t->ld, err);
     if (rc == TOTP_OK)
+        rc = totpi_ad_domain_check(t, err);
+    if (rc == TOTP_OK)
         rc = totpi_ad_read(t, t->create || t->unread ? NULL : rec, err);
     if (rc == TOTP_OK && t->create && t->enrolled)
         rc = totpi_fail(err, TOTP_EEXIST, 0, 0, "%s: already has %s", t->location, AD_SECRET);
+    else if (rc == TOTP_OK && !t->create && t->hidden)
+        rc = totpi_fail(err, TOTP_EIO, 0, 0,
+                        "%s: has " AD_CLASS " data but no %s readable by the bind identity (it "
+                        "needs the control-access right on %s; an RODC or a Global Catalog does "
+                        "not hold it)",
+                        t->location, AD_SECRET, AD_SECRET);
     else if (rc == TOTP_OK && !t->create && !t->enrolled)
         rc = totpi_fail(err, TOTP_ENOENT, 0, 0, "%s: no %s (not enrolled)", t->location, AD_SECRET);
     if (rc != TOTP_OK) {
@@ -445,14 +478,16 @@ static const struct totp_store_ops ad_ops = {
     ad_begin, ad_commit, totpi_ad_remove, ad_abort, ad_location, totpi_ad_list, ad_store_free,
 };
 
-/* Every URI must be encrypted: AD refuses simple binds in clear, and so do we. */
-static const char *clear_text_uri(const totp_ldap_store_config *c)
+/* Every URI must be encrypted: AD refuses simple binds in clear, and so do we. The first
+ * clear-text URI (malloc'ed), walked as the connection walks them; NULL if none. */
+static char *clear_text_uri(const totp_ldap_store_config *c)
 {
-    size_t len = 0;
-    for (const char *u = totpi_next_token(c->uri, &len); u != NULL;
-         u = totpi_next_token(u + len, &len)) {
+    const char *p = c->uri;
+    char *u;
+    while ((u = totpi_ldap_next_uri(&p)) != NULL) {
         if (!c->starttls && totpi_has_prefix_ci(u, "ldap://"))
             return u;
+        free(u);
     }
     return NULL;
 }
@@ -473,12 +508,19 @@ int totpi_store_ad_new(const totp_ldap_store_config *config, const char *key_fil
         return totpi_fail(err, TOTP_EINVAL, 0, 0,
                           "store=ad needs ldap_bind_dn and ldap_bind_pw_file (AD answers no "
                           "anonymous searches)");
-    const char *clear = clear_text_uri(config);
-    if (clear != NULL)
+    if (config->insecure_cleartext)
         return totpi_fail(err, TOTP_EINVAL, 0, 0,
-                          "ldap_uri %.*s: store=ad needs ldaps:// or ldap_starttls (the bind "
-                          "password must not cross the network in clear)",
-                          (int)strcspn(clear, " \t"), clear);
+                          "ldap_insecure_cleartext cannot be used with store=ad (AD answers a "
+                          "simple bind only over TLS; use ldaps:// or ldap_starttls)");
+    char *clear = clear_text_uri(config);
+    if (clear != NULL) {
+        totpi_fail(err, TOTP_EINVAL, 0, 0,
+                   "ldap_uri %.300s: store=ad needs ldaps:// or ldap_starttls (the bind "
+                   "password must not cross the network in clear)",
+                   clear);
+        free(clear);
+        return TOTP_EINVAL;
+    }
     const char *filter = config->filter != NULL ? config->filter : DEFAULT_FILTER;
     if (!totpi_ldap_filter_ok(filter))
         return totpi_fail(err, TOTP_EINVAL, 0, 0,

@@ -34,6 +34,7 @@ struct ad_txn {
     uint8_t guid[TOTPI_SEAL_GUID];
     int has_class;             /* the entry has objectClass pamTotpUser */
     int enrolled;              /* the entry has a secret */
+    int hidden;                /* pamTotp* data but no secret: the bind identity cannot see it */
     int create;                /* begun with TOTP_TXN_CREATE */
     int unread;                /* begun with TOTP_TXN_UNREAD */
     int reseal;                /* begun with TOTP_TXN_RESEAL */
@@ -47,6 +48,12 @@ struct ad_txn {
     struct totpi_sigpipe sigpipe;
     char location[1024];
 };
+
+/* Whether a DOMAIN\ or @realm part of the user's name is the directory's own domain (the DNS
+ * name of ldap_base's DC= components, or the domain's NetBIOS name, read from its crossRef):
+ * TOTP_OK, or TOTP_EUSER for another domain's name, never folded onto this domain's account.
+ * (store_ad_domain.c) */
+int totpi_ad_domain_check(struct ad_txn *t, totp_error *err);
 
 /* Read the user's entry again: the secret blob, the watermark, the failure state. */
 int totpi_ad_read(struct ad_txn *t, totp_record **rec, totp_error *err);

@@ -508,10 +508,52 @@ for b in "OU=Nowhere,$base" "DC=elsewhere,DC=test"; do
     is "$(login base dave "")" "Authentication service cannot retrieve authentication info" \
         "ldap_base $b: unavailable, even with nullok for an unenrolled user"
 done
+# From the domain's root, AD answers a search with continuation references to the configuration
+# and DNS partitions unless asked for the domain's scope (measured): the store sends the
+# domain-scope control, so an absent user is "no entry, no reference", and a reference that
+# still comes back (a part of the tree this DC does not hold) is an error.
+refs() { A ldapsearch "$@" -b "$base" '(sAMAccountName=nobody-here)' dn 2>/dev/null | grep -c '^ref:'; }
+is "$(refs)" 3 "Samba: three references from the domain's root without the control"
+is "$(refs -e 1.2.840.113556.1.4.1339)" 0 "none with the domain-scope control"
+is "$(login nullok nobody-here "")" "login accepted" \
+    "an absent user at the domain's root: no reference came back, not enrolled (nullok)"
 grep -v ad_key_file "$work/admin.conf" >"$work/nokey.conf"
 chmod 0600 "$work/nokey.conf"
 "$totpctl" --conf "$work/nokey.conf" status -u alice >/dev/null 2>"$work/err"
 has "$(cat "$work/err")" "store=ad needs ad_key_file" "ad_key_file is required"
+
+# An identity without the control-access right sees alice's class and parameters, but AD leaves
+# the confidential secret out: an enrolled user it cannot judge, never "not enrolled".
+write_conf "$work/plain.conf" "frank@ad.test" "$work/frank.pw"
+(umask 077 && printf 'Pw-frank-0k!\n' >"$work/frank.pw")
+printf '%s\n' "auth required $module conf=$work/plain.conf nullok" "auth required pam_permit.so" \
+    >"$work/services/plain"
+is "$(login plain alice "")" "Authentication service cannot retrieve authentication info" \
+    "a secret the bind identity cannot see: unavailable, even with nullok"
+"$totpctl" --conf "$work/plain.conf" status -u alice >/dev/null 2>"$work/err"
+has "$(cat "$work/err")" "no pamTotpSecret readable by the bind identity" "and says why"
+is "$(login plain dave "")" "login accepted" "dave (no pamTotp data) is still unenrolled"
+
+# ---- names of other domains ----------------------------------------------------------------
+section "names of other domains"
+# %s strips DOMAIN\ and @realm; a name of another domain must not be judged against (or count
+# against) this domain's account of the same name.
+fresh bob
+c=$(code_at_step "$bob_secret" "$fs")
+fails=$(attr bob pamTotpFailureCount)
+is "$(login login 'EVIL\bob' "$c")" "Authentication failure" "EVIL\\bob is not ADTEST's bob"
+is "$(login login 'bob@other.realm' "$c")" "Authentication failure" "nor is bob@other.realm"
+is "$(login nullok 'bob@other.realm' "")" "Authentication failure" "an unknown user, even with nullok"
+is "$(login login 'bob@other.realm' 000000)" "Authentication failure" "a wrong code for it"
+is "$(attr bob pamTotpFailureCount)" "$fails" "counts against nobody"
+is "$(attr bob pamTotpLastStep)" $((fs - 2)) "and moves no watermark"
+T status -u 'EVIL\bob' >/dev/null 2>"$work/err"
+has "$(cat "$work/err")" "is not a name in this directory's domain (ad.test, ADTEST)" \
+    "and says why"
+is "$(login login 'ADTEST\bob' "$c")" "login accepted" "the domain's NetBIOS name is its own"
+fresh bob
+is "$(login login 'bob@AD.TEST' "$(code_at_step "$bob_secret" "$fs")")" "login accepted" \
+    "and so is its DNS name"
 
 # ---- remove --------------------------------------------------------------------------------
 section "remove"

@@ -24,8 +24,10 @@ done
 work=$(mktemp -d /tmp/ldap-secure-test.XXXXXX)
 slapd_pid=
 hung_pid=
+drip_pid=
 cleanup() {
     [ -n "$hung_pid" ] && kill "$hung_pid" 2>/dev/null
+    [ -n "$drip_pid" ] && kill "$drip_pid" 2>/dev/null
     if [ -n "$slapd_pid" ]; then
         kill "$slapd_pid" 2>/dev/null
         for _ in $(seq 100); do kill -0 "$slapd_pid" 2>/dev/null || break; sleep 0.05; done
@@ -254,6 +256,13 @@ is "$(login nullok alice 000000)" "Authentication failure" "an entry found is st
 "$totpctl" --conf "$work/good.conf" status -u nobody >/dev/null 2>"$work/err"
 has "$(cat "$work/err")" "not followed" "the referral is named as the reason"
 A ldapdelete -M "ou=remote,$suffix" || bad "removing the referral"
+# nullok with an anonymous bind: anonymous readers may see no token, so enrolled users would
+# pass as unenrolled; refused as a configuration error.
+printf '%s\n' "store = ldap" "ldap_uri = $ldapi" "ldap_base = $suffix" >"$work/anon.conf"
+printf '%s\n' "auth required $module conf=$work/anon.conf nullok" "auth required pam_permit.so" \
+    >"$work/services/anon-nullok"
+is "$(login anon-nullok alice "")" "Error in service module" "nullok with an anonymous bind"
+is "$(login anon-nullok bob "")" "Error in service module" "not even for a user without a token"
 
 # ---- 4. DNs compared as DNs: remove never deletes a user's entry, nor one that is no token --
 params=$(attr "$atoken" oathTOTPParams)
@@ -325,6 +334,43 @@ done
 service hung hung
 is "$(login hung alice "$(peek)")" "$unavailable" "only the hung server: unavailable"
 
+# A server that answers the TLS handshake with a record header for 16 KB and then a byte every
+# second (40 at most): each read gets a byte within ldap_timeout, so only a deadline for the
+# whole attempt (connect, handshake, bind) moves on to the next server in time.
+python3 -c '
+import socket, threading, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 0))
+s.listen(64)
+print(s.getsockname()[1], flush=True)
+def drip(c):
+    try:
+        c.sendall(bytes([0x16, 0x03, 0x03, 0x40, 0x00]))
+        for _ in range(40):
+            time.sleep(1)
+            c.sendall(b"\x00")
+    except OSError:
+        pass
+    c.close()
+while True:
+    threading.Thread(target=drip, args=(s.accept()[0],), daemon=True).start()
+' >"$work/drip.port" &
+drip_pid=$!
+for _ in $(seq 200); do [ -s "$work/drip.port" ] && break; sleep 0.05; done
+drip=$(cat "$work/drip.port")
+conf drip "ldap_uri = ldaps://127.0.0.1:$drip $ldaps" "ldap_ca_file = $work/ca.pem"
+service drip drip
+fresh
+t0=$(date +%s%N)
+is "$(login drip alice "$code")" "login accepted" "a server dripping its handshake first, then a good one"
+ms=$((($(date +%s%N) - t0) / 1000000))
+# ldap_timeout is 2 s; without the deadline this took about 40 s.
+[ "$ms" -lt 8000 ] && ok || bad "the dripping server held the login $ms ms (ldap_timeout = 2)"
+kill "$drip_pid" 2>/dev/null
+wait "$drip_pid" 2>/dev/null
+drip_pid=
+
 # ---- 7. the guessing bound's state on the token, shared by two hosts -----------------------
 out=$(T enroll -u carol --no-confirm --json --window 3 2>"$work/err")
 is "$?" 0 "enroll carol: $(cat "$work/err")"
@@ -332,10 +378,13 @@ carol=$(printf '%s' "$out" | jq -r .secret)
 ctoken=cn=totp,uid=carol,ou=people,$suffix
 # The count first, with the throttle off on both hosts (logins that see the third failure would
 # rightly be throttled and not counted); the bound itself at the end, with the default throttle.
-conf host-a "ldap_uri = $ldaps" "ldap_ca_file = $work/ca.pem" "throttle = off"
-conf host-b "ldap_uri = $plain" "ldap_starttls" "ldap_ca_file = $work/ca.pem" "throttle = off"
-conf bound-a "ldap_uri = $ldaps" "ldap_ca_file = $work/ca.pem"
-conf bound-b "ldap_uri = $plain" "ldap_starttls" "ldap_ca_file = $work/ca.pem"
+# ldap_timeout = 10: 20 logins at once share slapd and a loaded machine, and ldap_timeout bounds
+# each whole connection attempt (TLS handshake and bind included).
+conf host-a "ldap_uri = $ldaps" "ldap_ca_file = $work/ca.pem" "throttle = off" "ldap_timeout = 10"
+conf host-b "ldap_uri = $plain" "ldap_starttls" "ldap_ca_file = $work/ca.pem" "throttle = off" \
+    "ldap_timeout = 10"
+conf bound-a "ldap_uri = $ldaps" "ldap_ca_file = $work/ca.pem" "ldap_timeout = 10"
+conf bound-b "ldap_uri = $plain" "ldap_starttls" "ldap_ca_file = $work/ca.pem" "ldap_timeout = 10"
 service host-a host-a
 service host-b host-b
 service bound-a bound-a

@@ -682,8 +682,9 @@ START_TEST(site_conf_and_rate_limit_floor)
 END_TEST
 
 /* store=ldap with nothing listening: denied with PAM_AUTHINFO_UNAVAIL and one error line naming
- * the directory, even with nullok and pam_permit after it; a combination the directory cannot
- * keep is a configuration error. (tests/ldap/ldap_store.sh runs the store against slapd.) */
+ * the directory, even with pam_permit after it (nullok needs a bind DN: ldap_secure.sh tests a
+ * directory that fails with nullok); a combination the directory cannot keep is a configuration
+ * error. (tests/ldap/ldap_store.sh runs the store against slapd.) */
 START_TEST(ldap_directory_down_is_authinfo_unavail)
 {
     struct talk t;
@@ -693,7 +694,7 @@ START_TEST(ldap_directory_down_is_authinfo_unavail)
     const char *cleartext = service("auth required @MODULE@ nullok store=ldap "
                                     "ldap_uri=ldap://127.0.0.1:1 ldap_base=dc=example,dc=com\n"
                                     "auth required pam_permit.so\n");
-    service("auth required @MODULE@ nullok store=ldap ldap_uri=ldap://127.0.0.1:1 "
+    service("auth required @MODULE@ store=ldap ldap_uri=ldap://127.0.0.1:1 "
             "ldap_insecure_cleartext ldap_base=dc=example,dc=com ldap_timeout=1\n"
             "auth required pam_permit.so\n");
     code_now(code);

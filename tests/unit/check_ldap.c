@@ -171,6 +171,9 @@ static const struct {
      "ldap_ca_file /ca.pem: no URI uses TLS"},
     {{"ldap_uri=ldap://x", "ldap_base=dc=x", "ldap_insecure_cleartext", "ldap_ca_file=/ca.pem"},
      "ldap_ca_file /ca.pem: no URI uses TLS"},
+    /* An anonymous bind may see no token: nullok would let enrolled users in. */
+    {{"ldap_uri=ldaps://x", "ldap_base=dc=x", "nullok", NULL},
+     "nullok with store=ldap needs ldap_bind_dn"},
     {{"ldap_uri=ldaps://a http://b", "ldap_base=dc=x", NULL},
      "ldap_uri http://b: not an ldap://, ldaps:// or ldapi:// URI"},
 };
@@ -219,7 +222,7 @@ END_TEST
 
 #define AD_BASE "store=ad", "ldap_base=DC=ad,DC=test"
 static const struct {
-    const char *args[6], *message;
+    const char *args[7], *message;
 } ad_refused[] = {
     {{AD_BASE, "ldap_uri=ldaps://dc1", "ldap_bind_dn=pam@ad.test", "ldap_bind_pw_file=/pw", NULL},
      "store=ad needs ad_key_file"},
@@ -227,6 +230,17 @@ static const struct {
     {{AD_BASE, "ldap_uri=ldaps://dc1 ldap://dc2", "ldap_bind_dn=pam@ad.test",
       "ldap_bind_pw_file=/pw", "ad_key_file=/k"},
      "ldap_uri ldap://dc2: store=ad needs ldaps:// or ldap_starttls"},
+    /* Split as the connection splits: a comma is a separator too. */
+    {{AD_BASE, "ldap_uri=ldaps://dc1,ldap://dc2", "ldap_bind_dn=pam@ad.test",
+      "ldap_bind_pw_file=/pw", "ad_key_file=/k"},
+     "ldap_uri ldap://dc2: store=ad needs ldaps:// or ldap_starttls"},
+    {{AD_BASE, "ldap_uri=ldaps://dc1\tldap://dc2", "ldap_bind_dn=pam@ad.test",
+      "ldap_bind_pw_file=/pw", "ad_key_file=/k"},
+     "ldap_uri ldap://dc2: store=ad needs ldaps:// or ldap_starttls"},
+    /* AD needs TLS anyway: the loud option has no place there, even with TLS URIs. */
+    {{AD_BASE, "ldap_uri=ldaps://dc1", "ldap_bind_dn=pam@ad.test", "ldap_bind_pw_file=/pw",
+      "ad_key_file=/k", "ldap_insecure_cleartext"},
+     "ldap_insecure_cleartext cannot be used with store=ad"},
     {{AD_BASE, "ldap_uri=LDAP://dc1", "ldap_bind_dn=pam@ad.test", "ldap_bind_pw_file=/pw",
       "ad_key_file=/k"},
      "ldap_uri LDAP://dc1: store=ad needs ldaps://"},
@@ -241,7 +255,7 @@ START_TEST(store_ad_refuses_bad_configurations)
     totp_error err;
     totp_store *store = (totp_store *)&opt; /* must be reset to NULL */
     totp_options_init(&opt);
-    for (int i = 0; i < 6 && ad_refused[_i].args[i] != NULL; i++)
+    for (int i = 0; i < 7 && ad_refused[_i].args[i] != NULL; i++)
         ck_assert_int_eq(opt_set(&opt, ad_refused[_i].args[i], &err), TOTP_OK);
     ck_assert_int_eq(opt.ad_store, 1);
     ck_assert_int_eq(opt.ldap_store, 1); /* a directory: totpctl and the policy treat it so */
