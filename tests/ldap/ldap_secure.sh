@@ -103,36 +103,8 @@ ldaps=ldaps://127.0.0.1:$p1
 plain=ldap://127.0.0.1:$p2
 A() { "$@" -x -H "$ldapi" -D "$admin_dn" -w admin-secret; } # as the administrator, over ldapi
 
-A ldapadd >/dev/null <<EOF || { echo "FAIL: loading the directory"; exit 1; }
-dn: $suffix
-objectClass: dcObject
-objectClass: organization
-o: Example
-dc: example
-
-dn: ou=people,$suffix
-objectClass: organizationalUnit
-ou: people
-
-dn: ou=services,$suffix
-objectClass: organizationalUnit
-ou: services
-
-dn: $pam_dn
-objectClass: applicationProcess
-objectClass: simpleSecurityObject
-cn: pam_totp
-userPassword: pam-secret
-EOF
-for u in alice bob selfie carol; do
-    A ldapadd >/dev/null <<EOF
-dn: uid=$u,ou=people,$suffix
-objectClass: inetOrgPerson
-uid: $u
-cn: $u
-sn: $u
-EOF
-done
+. "$srcdir/tests/ldap/directory.sh"
+load_directory alice bob selfie carol || { echo "FAIL: loading the directory"; exit 1; }
 
 # ---- site files: hosts reach the directory over TLS, the administrator over ldapi ----------
 umask 077

@@ -82,37 +82,8 @@ start_slapd() {
 start_slapd
 A() { "$@" -x -H "$uri" -D "$admin_dn" -w admin-secret; } # as the administrator
 
-A ldapadd >/dev/null <<EOF
-dn: $suffix
-objectClass: dcObject
-objectClass: organization
-o: Example
-dc: example
-
-dn: ou=people,$suffix
-objectClass: organizationalUnit
-ou: people
-
-dn: ou=services,$suffix
-objectClass: organizationalUnit
-ou: services
-
-dn: $pam_dn
-objectClass: applicationProcess
-objectClass: simpleSecurityObject
-cn: pam_totp
-userPassword: pam-secret
-EOF
-for u in alice bob carol dave erin frank gina '*'; do
-    A ldapadd >/dev/null <<EOF
-dn: uid=$(printf '%s' "$u" | sed 's/\*/star/'),ou=people,$suffix
-objectClass: inetOrgPerson
-uid: $(printf '%s' "$u" | sed 's/\*/star/')
-cn: $u
-sn: $u
-userPassword: $u-password
-EOF
-done || { echo "FAIL: loading the directory"; exit 1; }
+. "$srcdir/tests/ldap/directory.sh"
+load_directory alice bob carol dave erin frank gina '*' || { echo "FAIL: loading the directory"; exit 1; }
 
 # ---- configurations: the hosts' (PAM binds as the service account) and the admin's ---------
 umask 077
