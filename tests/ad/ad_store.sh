@@ -157,6 +157,7 @@ printf '%s\n' "auth required $module conf=$work/pam.conf nullok" "auth required 
 echo "auth required pam_deny.so" >"$work/services/other"
 export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
 . "$srcdir/tests/tools/pamwrap-login.sh"
+pamwrap_exclusive
 login() { pamwrap_login "$work/services" "$@"; } # login SERVICE USER ANSWER: prints the result
 T() { "$totpctl" --conf "$work/admin.conf" "$@"; }
 udn() { echo "CN=$1,CN=Users,$base"; }

@@ -4,6 +4,10 @@
 # through the real PAM module (pam_wrapper), JSON checked with jq and QR images decoded with
 # zbarimg. As root, the fake users are uid 65534 and the root-only paths run too.
 set -u
+# Share the pam_wrapper lock (tests/tools/pamwrap-login.sh): no directory test's burst of 40
+# logins starts while this test's pam_wrapper processes run.
+{ : >>/tmp/pam_totp-pam_wrapper.lock && chmod 0666 /tmp/pam_totp-pam_wrapper.lock; } 2>/dev/null
+exec 8</tmp/pam_totp-pam_wrapper.lock 2>/dev/null && flock -w 300 -s 8
 top=${top_builddir:-.}
 srcdir=${srcdir:-.}
 totpctl=$PWD/$top/totpctl/totpctl

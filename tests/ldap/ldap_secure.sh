@@ -129,6 +129,7 @@ echo "auth required pam_deny.so" >"$work/services/other"
 export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
 export LDAPCONF=$work/weak-ldap.conf # every client below (libldap reads it) has the weak one
 . "$srcdir/tests/tools/pamwrap-login.sh"
+pamwrap_exclusive
 login() { pamwrap_login "$work/services" "$@"; } # login SERVICE USER ANSWER: prints the result
 T() { "$totpctl" --conf "$work/admin.conf" "$@"; }
 attr() { # attr DN ATTRIBUTE: its value, as the administrator

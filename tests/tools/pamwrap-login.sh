@@ -7,6 +7,16 @@
 # /tmp/pam.X, X one character: of 40 logins started at once some collide, and those exit before
 # PAM is even started. Such a login never reached the module, so starting it again is the same
 # as starting it a moment later; nothing else is retried.
+# pamwrap_exclusive: for the rest of the calling script, no other test's pam_wrapper process
+# runs (those share /tmp/pam_totp-pam_wrapper.lock; tests/unit/testutil.c, totpctl.sh), so the
+# 40 logins a directory test starts at once can collide only with each other, and those that
+# do are restarted below. Best effort: without the lock file, nothing is held.
+pamwrap_exclusive() {
+    local lock=/tmp/pam_totp-pam_wrapper.lock
+    { : >>"$lock" && chmod 0666 "$lock"; } 2>/dev/null
+    exec 9<"$lock" 2>/dev/null && flock -w 300 -x 9
+}
+
 # Returns pam-login's exit status: 0 only for PAM_SUCCESS, 1 for any other PAM result (and for a
 # harness that never started), more than 128 if it died of a signal.
 pamwrap_login() {

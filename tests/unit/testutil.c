@@ -10,10 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "testutil.h"
+
+#define PAMWRAP_LOCK "/tmp/pam_totp-pam_wrapper.lock"
 
 #define NSS_WRAPPER_LIB "libnss_wrapper.so"
 #define RFC_SEED_B32    "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ" /* "12345678901234567890" */
@@ -99,6 +102,17 @@ void tu_setup_users(char **argv)
         snprintf(path, sizeof(path), "%s/services", root);
         must(mkdir(path, 0755) == 0, "cannot create", path);
         setenv("PAM_WRAPPER_SERVICE_DIR", path, 1);
+        /* pam_wrapper copies them into /tmp/pam.X, X one character; a process that collides
+         * with another can take or remove the other's copy. The directory tests, which start
+         * 40 logins at once, hold this lock exclusively (tests/tools/pamwrap-login.sh): this
+         * program shares it for its life, so it never starts among them. Best effort. */
+        int lock = open(PAMWRAP_LOCK, O_RDONLY | O_CREAT | O_CLOEXEC, 0666);
+        if (lock >= 0) {
+            (void)fchmod(lock, 0666);
+            /* Bounded, so that a stray holder can delay this program but never hang it. */
+            for (int i = 0; i < 3000 && flock(lock, LOCK_SH | LOCK_NB) != 0; i++)
+                usleep(100000);
+        }
     }
 
     const char *preload = getenv("LD_PRELOAD");
