@@ -169,8 +169,6 @@ int totp_authenticate(totp_store *store, const char *user, const char *code, int
                      rc == TOTP_ECODE || rc == TOTP_ERATELIMIT;
     if (!is_verdict) /* the record could not be judged: say which and why */
         totpi_fail(err, rc, 0, 0, "%s: %s", totp_txn_location(txn), totp_strerror(rc));
-    if ((flags & TOTP_INPUT_PROBE) && rc != TOTP_OK)
-        res->changed = 0; /* a probe that did not match leaves no trace */
     if (res->changed) {
         int crc = totp_txn_commit(txn, rec, err);
         if (crc != TOTP_OK) {

@@ -361,10 +361,6 @@ typedef struct totp_result {
  * 8 characters are tried as a scratch code, then the last DIGITS as a code; spaces are part of
  * the password, not ignored. It counts as one attempt. */
 #define TOTP_INPUT_SUFFIX 1
-/* Input flag for totp_authenticate: only a match counts. If the input does not match (or the
- * record is rate limited), the record is left exactly as it was: no failure, no rate-limit
- * slot, no counter moved (try_first_pass, whose password may merely end in digits). */
-#define TOTP_INPUT_PROBE 2
 
 /*
  * Decide on `code` at `now` (Unix seconds, from the caller's clock) and update `rec` in memory:
