@@ -255,3 +255,13 @@ long totpi_text_chars(const char *text, size_t len)
     }
     return chars;
 }
+
+int totp_clock_hint(const totp_result *res, char *buf, size_t size)
+{
+    if (res == NULL || !res->clock_hint || buf == NULL || size == 0)
+        return 0;
+    /* Only steps behind are hinted (a step ahead's code becomes valid later; see skew.c). */
+    snprintf(buf, size, "wrong code (matches a code %lld s behind: check the clocks)",
+             (long long)(res->off_by < 0 ? -res->off_by : res->off_by));
+    return 1;
+}

@@ -357,6 +357,11 @@ typedef struct totp_result {
     int throttle_started;   /* this failure began the delays (log it once) */
 } totp_result;
 
+/* The log reason for a wrong code that is another step's code: "wrong code (matches a code N s
+ * behind: check the clocks)" in `buf`, and 1; 0 (buf untouched) when `res` has no such hint.
+ * Never the code. */
+int totp_clock_hint(const totp_result *res, char *buf, size_t size);
+
 /* Input flag: the code is at the end of the input, after a password (forward_pass). The last
  * 8 characters are tried as a scratch code, then the last DIGITS as a code; spaces are part of
  * the password, not ignored. It counts as one attempt. */

@@ -107,13 +107,8 @@ static int decide(struct login *l, int rc, const totp_result *res, const totp_er
         snprintf(buf, sizeof(buf), "too many attempts; codes judged again in %u s",
                  res->throttle_wait);
         log_decision(l->pamh, &l->log, LOG_NOTICE, "denied", buf, record);
-    } else if (rc == TOTP_EMISMATCH && res != NULL && res->clock_hint) {
-        /* Clock trouble, not a wrong code: say how far off, never the code. */
-        char why[96];
-        snprintf(why, sizeof(why), "wrong code (matches a code %lld s %s: check the clocks)",
-                 (long long)(res->off_by < 0 ? -res->off_by : res->off_by),
-                 res->off_by < 0 ? "behind" : "ahead");
-        log_decision(l->pamh, &l->log, LOG_NOTICE, "denied", why, record);
+    } else if (rc == TOTP_EMISMATCH && totp_clock_hint(res, buf, sizeof(buf))) {
+        log_decision(l->pamh, &l->log, LOG_NOTICE, "denied", buf, record); /* clock trouble */
     } else if (rc == TOTP_EUNTRUSTED && err != NULL && err->message[0] != '\0') {
         log_decision(l->pamh, &l->log, LOG_NOTICE, "denied", err->message, NULL); /* names it */
     } else if (denied_reason(rc) != NULL) {

@@ -28,11 +28,10 @@ static const char *verdict_text(int rc, const totp_result *res)
 /* The verdict, with the clock hint when a wrong code is another step's code (never the code). */
 static const char *verdict_line(int rc, const totp_result *res, char *buf, size_t size)
 {
-    if (rc != TOTP_EMISMATCH || !res->clock_hint)
+    char hint[96];
+    if (rc != TOTP_EMISMATCH || !totp_clock_hint(res, hint, sizeof(hint)))
         return verdict_text(rc, res);
-    snprintf(buf, size, "rejected: wrong code (matches a code %lld s %s: check the clocks)",
-             (long long)(res->off_by < 0 ? -res->off_by : res->off_by),
-             res->off_by < 0 ? "behind" : "ahead");
+    snprintf(buf, size, "rejected: %s", hint);
     return buf;
 }
 
