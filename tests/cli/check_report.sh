@@ -56,6 +56,12 @@ line_is "$out" "$work/pam.d/sshd:20: warning: nullok: a user without a record pa
 line_is "$out" "$work/pam.d/sshd:20: warning: the auth stack of sshd lets some users in without a code when pam_succeed_if.so ($work/pam.d/sshd:19) succeeds" "roll-out exemption"
 stock
 
+# A PAM directory whose files include others that are not there: each include loads one more
+# file, and a file already judged must not move under the check (it crashed: SIGSEGV).
+rm -rf "$work/bare.d" && mkdir "$work/bare.d" && cp "$examples"/pam.d/* "$work/bare.d/"
+expect 1 "examples without the common-* files they include" "$totpctl" check --conf "$work/site.conf" --pam-dir "$work/bare.d" --sshd-config "$sshd_ok"
+line_is "$out" "$work/bare.d/sshd:22: warning: includes $work/bare.d/common-account, which cannot be opened" "a missing include is named"
+
 # ---- usage and unreadable input ------------------------------------------------------------
 expect 2 "unknown option" "$totpctl" check --bogus
 expect 2 "check takes no -u" "$totpctl" check -u root
