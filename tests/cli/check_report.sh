@@ -257,6 +257,15 @@ else
     expect 0 "report --missing, everyone enrolled" R report --missing
     expect 3 "report as a user" setpriv --reuid=65534 --regid=65534 --clear-groups "$totpctl" --conf "$work/report.conf" report
     has "$err" "run it as root" "report as a user says why"
+    # A system account whose home Debian never creates (irc's /run/ircd): its row says error,
+    # and the report still succeeds; a person's unreadable record fails it.
+    echo "irc:x:39:39:ircd:$work/no-such-home:/usr/sbin/nologin" >>"$work/passwd"
+    expect 0 "a system account's missing home fails nothing" R report
+    line_is "$out" "irc              system    error" "its row says error"
+    [ -z "$err" ] && ok || bad "nothing on stderr for it: $err"
+    echo "dave:x:1004:1004:Dave:$work/no-such-home:/bin/sh" >>"$work/passwd"
+    expect 3 "a person's missing home is an error" R report
+    has "$err" "no-such-home" "the error names the home"
 fi
 
 echo "check_report.sh: $passed passed, $failed failed"
