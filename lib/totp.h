@@ -507,6 +507,13 @@ int totp_store_hides_system_record(totp_store *store, const char *user, char *pa
  */
 int totp_store_remove_all(totp_store *store, const char *user, char ***removed, totp_error *err);
 
+/* Enrollment at login (pam_totp enroll_at_login): an administrator's allowance for `user` to
+ * enroll until `until` (Unix seconds; 0 revokes it). A store that keeps none: TOTP_EINVAL. */
+int totp_store_allow_enroll(totp_store *store, const char *user, int64_t until, totp_error *err);
+/* The allowance's expiry in `*until`, expired or not; TOTP_ENOENT if there is none. */
+int totp_store_enroll_allowance(totp_store *store, const char *user, int64_t *until,
+                                totp_error *err);
+
 /* Where the record of a transaction lives (for logs and totpctl). */
 const char *totp_txn_location(const totp_txn *txn);
 
