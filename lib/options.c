@@ -412,6 +412,10 @@ int totp_options_load(totp_options *opt, int argc, const char **argv, totp_error
                           "enroll_at_login needs the system store (or store=ldap or ad): it cannot "
                           "be used with %s",
                           opt->store.secret_path != NULL ? "secret=" : "system_dir=\"\"");
+    /* forward_pass's one question carries the password on: an enrollment has no place in it. */
+    if ((opt->enroll_at_login || opt->enroll_replace_with_scratch) && opt->forward_pass)
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "%s cannot be used with forward_pass",
+                          opt->enroll_at_login ? "enroll_at_login" : "enroll_replace_with_scratch");
     if (opt->ldap_store) {
         /* The directory keeps no skew samples (so do not search 3001 steps for nothing), and a
          * failed HOTP code must not move a counter that every host and slapo-otp share: anyone
