@@ -33,6 +33,9 @@ enum {
     OPT_AT = 1 << 17,
     OPT_URI = 1 << 18,
     OPT_DRY_RUN = 1 << 19,
+    OPT_FOR = 1 << 20,
+    OPT_UNTIL = 1 << 21,
+    OPT_REVOKE = 1 << 22,
 };
 
 struct cli {
@@ -41,6 +44,7 @@ struct cli {
     const char *arg; /* verify's CODE, import's FILE */
     unsigned seen;   /* OPT_* given */
     const char *user_arg, *file, *conf, *issuer, *label, *rate_limit, *qr_png, *qr_svg;
+    const char *for_arg, *until_arg; /* allow-enroll --for, --until */
     int json, force, no_confirm, qr_mode, uri, dry_run;
     totp_params params; /* --algorithm --digits --period */
     unsigned window, scratch_count;
@@ -87,6 +91,11 @@ int cmd_reset_failures(struct cli *c);
 int cmd_remove(struct cli *c);
 int cmd_import(struct cli *c);
 int cmd_reseal(struct cli *c);
+int cmd_allow_enroll(struct cli *c);
+
+/* The user's enrollment allowance as one line of text (or JSON) for status; nothing if the
+ * store keeps none or there is none. */
+void allow_status(struct cli *c, struct json *j);
 
 /* import --uri: otpauth URIs from a file or standard input (import_uri.c). */
 int import_uris(struct cli *c);
