@@ -165,7 +165,9 @@ int enroll_at_login(const struct enroll_login *l)
     if (rc != TOTP_OK)
         return refuse(l, rc, NULL, &err, NULL);
     if (grant == TOTP_ENROLL_NO) {
-        if (l->opt->debug)
+        if (err.sys_errno == TOTP_EINVAL)
+            log_note(l->pamh, LOG_WARNING, "enrollment at login not offered: ", err.message);
+        else if (l->opt->debug)
             log_note(l->pamh, LOG_DEBUG, "debug: enrollment at login not offered: ", err.message);
         return ENROLL_NOT_OFFERED;
     }

@@ -294,6 +294,17 @@ START_TEST(not_allowed_is_denied_or_ignored_with_nullok)
 }
 END_TEST
 
+START_TEST(missing_group_is_not_offered_and_warned)
+{
+    struct talk t = {0};
+    service("enroll_at_login enroll_group=no-such-group nullok");
+    ck_assert_int_eq(login("alice", &t), PAM_PERM_DENIED); /* ignored, as without enrollment */
+    ck_assert_int_eq(t.asked, 0);
+    assert_log_has("<4> pam_totp(");
+    assert_log_has("enroll_group=no-such-group: no such group");
+}
+END_TEST
+
 START_TEST(off_by_default)
 {
     struct talk t = {0};
@@ -452,6 +463,7 @@ static Suite *enroll_suite(void)
     tcase_add_test(tc, allowance_enrolls_once_and_is_spent);
     tcase_add_test(tc, expired_allowance_is_not_offered);
     tcase_add_test(tc, not_allowed_is_denied_or_ignored_with_nullok);
+    tcase_add_test(tc, missing_group_is_not_offered_and_warned);
     tcase_add_test(tc, off_by_default);
     suite_add_tcase(s, tc);
     tc = tcase_create("never");
