@@ -3,8 +3,11 @@
 # throwaway users and groups, a sshd of the test's own on loopback with the shipped drop-in, a
 # PAM service of its own for sshd and for sudo, and one cleanup that removes all of it.
 #
-#   e2e_init NAME         root and tools checked (SKIP/FAIL), paths set, the sandbox made, the
-#                         cleanup trapped; NAME goes into every global name (with the PID)
+#   e2e_init NAME "$@"    root and tools checked (SKIP/FAIL), the script run again in a mount
+#                         namespace of its own whose /dev/log is the test's (tests/tools/devlog.sh:
+#                         what the module in sshd and sudo logs lands in $syslog; empty when
+#                         that cannot be), paths set, the sandbox made, the cleanup trapped;
+#                         NAME goes into every global name (with the PID)
 #   e2e_user USER [PW]    a user with a home in the sandbox and USER's public key (user_key)
 #   e2e_group GROUP       a group, removed on exit
 #   install_pam FILE SERVICE  the shipped PAM file, pointed at this build and $conf
@@ -18,12 +21,18 @@ e2e_init() {
         echo "SKIP: real sshd and sudo logins need root (CI runs this as root)"
         exit 77
     fi
-    local tool
+    local name=$1 tool
+    shift
+    srcdir=${srcdir:-.}
+    syslog=
+    if [ -f "$srcdir/tests/tools/devlog.sh" ]; then
+        . "$srcdir/tests/tools/devlog.sh"
+        devlog_enter "$@" || echo "note: no mount namespaces here: the syslog lines are not checked"
+    fi
     for tool in sshd ssh ssh-keygen sudo visudo useradd userdel groupadd groupdel usermod gpasswd chpasswd runuser pamtester; do
         command -v "$tool" >/dev/null || { echo "FAIL: $tool not found (README's test command installs openssh-server)"; exit 1; }
     done
     top=${top_builddir:-.}
-    srcdir=${srcdir:-.}
     examples=$srcdir/examples
     totpctl=$PWD/$top/totpctl/totpctl
     module=${PAM_TOTP_MODULE:-$PWD/$top/pam_totp/.libs/pam_totp.so}
@@ -32,17 +41,19 @@ e2e_init() {
         echo "SKIP: sanitizer build (sshd and sudo cannot host an ASan module; the plain build runs this)"
         exit 77
     fi
-    sandbox=$(mktemp -d "/tmp/pam_totp-$1.XXXXXX")
+    sandbox=$(mktemp -d "/tmp/pam_totp-$name.XXXXXX")
     chmod 0755 "$sandbox"
-    ssh_service=pam_totp_$1_sshd_$$
-    sudo_service=pam_totp_$1_sudo_$$
-    sudoers=/etc/sudoers.d/pam_totp_$1_$$
+    ssh_service=pam_totp_${name}_sshd_$$
+    sudo_service=pam_totp_${name}_sudo_$$
+    sudoers=/etc/sudoers.d/pam_totp_${name}_$$
     e2e_users=
     e2e_groups=
+    sshd_job=
     made_privsep=
     passed=0
     failed=0
     trap e2e_cleanup EXIT
+    type devlog_start >/dev/null 2>&1 && devlog_start "$sandbox/devlog" && syslog=$sandbox/devlog/syslog
     [ -d /run/sshd ] || { mkdir -m 0755 /run/sshd && made_privsep=1; }
     ssh-keygen -q -t ed25519 -N "" -f "$sandbox/user_key"
     mkdir -m 0755 "$sandbox/keys" # sshd reads authorized keys as the user
@@ -63,6 +74,7 @@ e2e_cleanup() {
         rm -rf "/run/sudo/ts/$u"
     done
     for g in $e2e_groups; do getent group "$g" >/dev/null && groupdel "$g" 2>/dev/null; done
+    type devlog_cleanup >/dev/null 2>&1 && devlog_cleanup # /dev as it was, before the sandbox goes
     rm -rf "$sandbox"
     [ -n "$made_privsep" ] && rmdir /run/sshd 2>/dev/null
     return 0
@@ -117,17 +129,19 @@ start_sshd() { # start_sshd NAME [AUTHENTICATION_METHODS_OVERRIDE [SED_ON_DROP_I
         write_sshd_config "$1" "${2:-}" "${3:-}"
         "$sandbox/$ssh_service" -t -f "$cfg" || { echo "FAIL: sshd -t refuses stock sshd_config + drop-in"; exit 1; }
         "$sandbox/$ssh_service" -D -f "$cfg" -E "$sandbox/sshd_$1.log" &
+        sshd_job=$!
         for _ in $(seq 50); do
             grep -q "Server listening" "$sandbox/sshd_$1.log" 2>/dev/null && return 0
             grep -q "Bind to port" "$sandbox/sshd_$1.log" 2>/dev/null && break
             sleep 0.1 # waiting for a daemon to come up, not for a time step
         done
-        kill %% 2>/dev/null
-        wait %% 2>/dev/null
+        kill "$sshd_job" 2>/dev/null
+        wait "$sshd_job" 2>/dev/null
     done
     echo "FAIL: sshd did not start"; cat "$sandbox/sshd_$1.log"; exit 1
 }
-stop_sshd() { kill "$(cat "$sandbox/sshd_$1.pid")" 2>/dev/null; wait 2>/dev/null; rm -f "$sandbox/sshd_$1.pid"; }
+# Waits for that sshd only: the syslog listener is a child of the script too.
+stop_sshd() { kill "$(cat "$sandbox/sshd_$1.pid")" 2>/dev/null; wait "$sshd_job" 2>/dev/null; rm -f "$sandbox/sshd_$1.pid"; }
 
 # ---- sudo --------------------------------------------------------------------------------------
 e2e_sudoers() { # e2e_sudoers USER [MORE_DEFAULTS]: USER may run anything through $sudo_service

@@ -9,7 +9,7 @@
 set -u
 srcdir=${srcdir:-.}
 . "$srcdir/tests/e2e/e2e_lib.sh"
-e2e_init enroll
+e2e_init enroll "$@"
 for tool in zbarimg python3; do
     command -v "$tool" >/dev/null || { echo "FAIL: $tool not found (README's test command installs it)"; exit 1; }
 done
@@ -127,5 +127,28 @@ offered && bad "sudo: enrollment offered outside the group" || ok
 sudo_pty "$enrolled" --code "$(later_code "$old_secret")"; check "sudo: a user with a record elevates with its code" 0 $?
 offered && bad "sudo: enrollment offered to a user with a record" || ok
 check "sudo: the existing record is never replaced" "$old_secret" "$(stored_secret "$enrolled")"
+
+# ---- the syslog lines (the module in sshd and in sudo, through the test's /dev/log) ------------
+if [ -n "$syslog" ]; then
+    devlog_stop # every line sent so far is in $syslog
+    audit_lines() { grep "action=enroll " "$syslog" | grep " user=$1 " || true; }
+    for who in "$by_group:$ssh_service" "$by_allowance:$ssh_service" "$at_sudo:$sudo_service"; do
+        u=${who%%:*}
+        line=$(audit_lines "$u")
+        check "audit: one enrollment line for $u" 1 "$(printf '%s' "$line" | grep -c .)"
+        for key in "result=ok" "how=login" "store=file" "actor=$u" "service=${who#*:}" "record=$sandbox/system/$u"; do
+            case " $line " in *" $key "*) ok ;; *) bad "audit: $u's line lacks $key: $line" ;; esac
+        done
+        grep " user=$u " "$syslog" | grep -q 'reason="enrolled at login"' && ok || bad "no 'enrolled at login' decision line for $u"
+    done
+    for u in "$outsider" "$enrolled"; do check "audit: no enrollment line for $u" "" "$(audit_lines "$u")"; done
+    # What the user had to see on the screen never reaches the log.
+    for f in "$sandbox"/login*/secret "$sandbox"/login*/scratch; do
+        while read -r s; do [ -n "$s" ] && grep -qF "$s" "$syslog" && bad "a secret or scratch code is in the syslog ($f)"; done <"$f"
+    done
+    ok
+else
+    echo "note: no /dev/log of the test's own (tests/tools/devlog.sh): the audit lines are not checked"
+fi
 
 e2e_finish "enroll at login"
