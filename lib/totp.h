@@ -590,6 +590,28 @@ void totp_options_clear(totp_options *opt);
  * TOTP_EINVAL with `err` naming the problem. */
 int totp_options_store(const totp_options *opt, totp_store **out, totp_error *err);
 
+/* ---- Configuration check (totpctl check) ----------------------------------------------- */
+
+/* Told about each setting line of a site file: its number, the option's name, and why the
+ * module would refuse it (NULL if it applies). */
+typedef void (*totp_conf_line_fn)(void *ctx, unsigned line, const char *name, const char *problem);
+
+/*
+ * Read the site file `path` exactly as totp_options_load() does and apply each line it accepts
+ * to `opt`, but go on past a refused line, so that every bad line is found: `fn` hears of each
+ * setting line. A file the module would refuse as a whole (missing: TOTP_ENOENT; a symbolic
+ * link, not a regular file, not root's, writable by others, a NUL byte, readable by others
+ * while it names ldap_bind_pw_file: TOTP_EPERM or TOTP_EINVAL) is an error with `err` saying
+ * why; once read, its lines have all been reported even when the file is then refused.
+ */
+int totp_conf_check(const char *path, totp_options *opt, totp_conf_line_fn fn, void *ctx,
+                    totp_error *err);
+
+/* Whether the module can use the file `path` given to `option` (ldap_bind_pw_file or
+ * ad_key_file): a regular file of root's (or ours) that group and others cannot read, with a
+ * password on its first line, or keys that parse. TOTP_OK, or `err` says why not. */
+int totp_secret_file_check(const char *option, const char *path, totp_error *err);
+
 /* ---- Output files ------------------------------------------------------------------------ */
 
 /* Write `len` bytes to `path` (replacing a regular file there, never following a symlink),

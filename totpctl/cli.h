@@ -3,6 +3,7 @@
 #ifndef TOTPCTL_CLI_H
 #define TOTPCTL_CLI_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -33,6 +34,9 @@ enum {
     OPT_AT = 1 << 17,
     OPT_URI = 1 << 18,
     OPT_DRY_RUN = 1 << 19,
+    OPT_PAM_DIR = 1 << 20,
+    OPT_SSHD_CONFIG = 1 << 21,
+    OPT_MISSING = 1 << 22,
 };
 
 struct cli {
@@ -41,7 +45,8 @@ struct cli {
     const char *arg; /* verify's CODE, import's FILE */
     unsigned seen;   /* OPT_* given */
     const char *user_arg, *file, *conf, *issuer, *label, *rate_limit, *qr_png, *qr_svg;
-    int json, force, no_confirm, qr_mode, uri, dry_run;
+    const char *pam_dir, *sshd_config; /* check */
+    int json, force, no_confirm, qr_mode, uri, dry_run, missing;
     totp_params params; /* --algorithm --digits --period */
     unsigned window, scratch_count;
     int64_t at;
@@ -87,6 +92,16 @@ int cmd_reset_failures(struct cli *c);
 int cmd_remove(struct cli *c);
 int cmd_import(struct cli *c);
 int cmd_reseal(struct cli *c);
+int cmd_check(struct cli *c);
+
+/* `in` for a terminal: control characters, invalid UTF-8 and Unicode format characters that
+ * reorder or hide text as \xNN or \u{XXXX} (text.c). */
+const char *cli_printable(const char *in, char *out, size_t size);
+
+/* The uids of people's accounts: UID_MIN and UID_MAX of /etc/login.defs, else 1000 and 60000
+ * (logindefs.c). Below, above, and root are system accounts. */
+unsigned long cli_uid_min(void);
+unsigned long cli_uid_max(void);
 
 /* import --uri: otpauth URIs from a file or standard input (import_uri.c). */
 int import_uris(struct cli *c);
