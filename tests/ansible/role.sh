@@ -70,12 +70,14 @@ o = h[-1] & 15
 print("%06d" % ((struct.unpack(">I", h[o:o + 4])[0] & 0x7fffffff) % 1000000))' "$1"
     }
 
-    playbook() { # playbook PHASE: runs the example site.yml; the recap's counts in $recap
+    playbook() { # playbook PHASE [ARGS]: runs the example site.yml; the recap's counts in $recap
+        local phase=$1
+        shift
         in_tree ansible-playbook -i /root/ansible/test-inventory.ini /root/ansible/site.yml \
-            -e pam_totp_phase="$1" >"$work/playbook.log" 2>&1
+            -e pam_totp_phase="$phase" "$@" >"$work/playbook.log" 2>&1
         local rc=$?
         recap=$(sed -n 's/^localhost *: *//p' "$work/playbook.log" | tr -s ' ')
-        [ $rc = 0 ] || { echo "---- ansible-playbook ($1) failed:"; tail -n 40 "$work/playbook.log"; }
+        [ $rc = 0 ] || [ -n "${expect_failure:-}" ] || { echo "---- ansible-playbook ($phase) failed:"; tail -n 40 "$work/playbook.log"; }
         return $rc
     }
     count() { echo "$recap" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
@@ -85,6 +87,9 @@ print("%06d" % ((struct.unpack(">I", h[o:o + 4])[0] & 0x7fffffff) % 1000000))' "
     [ "$(count changed)" -gt 0 ] 2>/dev/null; check "rollout: the first run changed things ($recap)" 0 $?
     grep -q "RUNNING HANDLER \[pam_totp : Reload sshd with the site's command\]" "$work/playbook.log"
     check "rollout: sshd was reloaded by the handler" 0 $?
+    # The configuration check (totpctl check) validated the files and ran at the end.
+    grep -A1 "TASK \[pam_totp : Run the configuration check\]" "$work/playbook.log" | grep -q "^ok: "
+    check "rollout: totpctl check ran and passed" 0 $?
     in_tree dpkg-query -W -f '${Status}\n' libpam-totp totpctl | grep -c "install ok installed" | grep -qx 2
     check "the packages are installed" 0 $?
     check "the site file is root's, 0644" "root:644" "$(stat -c %U:%a "$tree/etc/security/pam_totp.conf")"
@@ -111,6 +116,13 @@ print("%06d" % ((struct.unpack(">I", h[o:o + 4])[0] & 0x7fffffff) % 1000000))' "
     ssh_login publickey,keyboard-interactive "$(code_of "$secret")"; check "enforce: key and the right code log in" 0 $?
     grep -q "Accepted keyboard-interactive/pam for $user" "$tree/var/log/sshd_test.log"
     check "sshd logged the accepted keyboard-interactive login" 0 $?
+
+    # ---- a site file the module would refuse is not written ----------------------------------
+    before=$(sha256sum <"$tree/etc/security/pam_totp.conf")
+    expect_failure=1 playbook enforce -e '{"pam_totp_site_options": {"no_such_option": 1}}'
+    check "a bad site option: ansible-playbook fails" 2 $?
+    grep -q "failed to validate" "$work/playbook.log"; check "a bad site option: totpctl check refused the candidate" 0 $?
+    check "a bad site option: the site file is unchanged" "$before" "$(sha256sum <"$tree/etc/security/pam_totp.conf")"
     echo "ansible: $passed passed, $failed failed"
     [ "$failed" = 0 ]
     exit
