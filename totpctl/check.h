@@ -53,6 +53,35 @@ void check_unreadable(struct check *k, const char *fmt, ...) __attribute__((form
 /* Whether `path` was judged already; if not, remember it and return 0. */
 int check_once(struct check *k, const char *path);
 
+/* One module of an auth stack, as check_stack.c judges it. */
+enum { KIND_OTHER, KIND_CONDITION, KIND_PERMIT, KIND_DENY, KIND_TOTP };
+struct stack_entry {
+    const char *file;
+    unsigned line;
+    const char *module;
+    const char *control;
+    int act[3]; /* the action for success, failure, ignore */
+    int kind;
+    int nullok; /* pam_totp with nullok (from its line or its site file) */
+};
+
+#define STACK_MAX 64 /* auth lines judged per service */
+struct auth_stack {
+    struct stack_entry e[STACK_MAX];
+    size_t count;
+    int overflow; /* more lines than STACK_MAX: not judged */
+};
+
+/* The file name of a module path ("pam_unix.so"). */
+const char *check_base_name(const char *path);
+
+/* An auth line's entry: its control's actions and what kind of module it is. */
+void check_stack_entry(struct stack_entry *e, const char *file, unsigned line, const char *control,
+                       const char *module);
+
+/* The findings about one service's auth stack (check_stack.c). */
+void check_stack_judge(struct check *k, const char *service, const struct auth_stack *st);
+
 /* The options a pam_totp line gives: the site file (its own conf=, else k->conf) and then its
  * arguments, each refused one reported at FILE:LINE. `opt` must be cleared by the caller.
  * (check.c) */
