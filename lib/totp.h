@@ -612,6 +612,12 @@ int totp_conf_check(const char *path, totp_options *opt, totp_conf_line_fn fn, v
  * password on its first line, or keys that parse. TOTP_OK, or `err` says why not. */
 int totp_secret_file_check(const char *option, const char *path, totp_error *err);
 
+/* The accounts a directory store (store=ldap or store=ad) holds, enrolled or not: the names in
+ * the entries under ldap_base that ldap_filter matches with any name (AD: user objects that
+ * are not computers), sorted, NULL-terminated; free with totp_store_list_free(). For
+ * totpctl report, where NSS may not enumerate the directory's accounts. */
+int totp_options_list_accounts(const totp_options *opt, char ***users, totp_error *err);
+
 /* ---- Output files ------------------------------------------------------------------------ */
 
 /* Write `len` bytes to `path` (replacing a regular file there, never following a symlink),

@@ -31,7 +31,7 @@ struct pam_file {
 };
 
 struct pam_files {
-    struct pam_file *f;
+    struct pam_file **f; /* each on its own: a pointer to one stays valid as more are loaded */
     size_t count;
 };
 
@@ -138,16 +138,19 @@ static void parse_text(struct pam_file *pf, char *text)
 static struct pam_file *load(struct check *k, struct pam_files *fs, const char *path)
 {
     for (size_t i = 0; i < fs->count; i++) {
-        if (strcmp(fs->f[i].path, path) == 0)
-            return &fs->f[i];
+        if (strcmp(fs->f[i]->path, path) == 0)
+            return fs->f[i];
     }
-    struct pam_file *more = realloc(fs->f, (fs->count + 1) * sizeof(*more));
+    struct pam_file **more = realloc(fs->f, (fs->count + 1) * sizeof(*more));
     if (more == NULL)
         return NULL;
     fs->f = more;
-    struct pam_file *pf = &fs->f[fs->count++];
-    memset(pf, 0, sizeof(*pf));
-    pf->path = strdup(path);
+    struct pam_file *pf = calloc(1, sizeof(*pf));
+    if (pf == NULL || (pf->path = strdup(path)) == NULL) {
+        free(pf);
+        return NULL;
+    }
+    fs->f[fs->count++] = pf;
     FILE *f = fopen(path, "re");
     if (f == NULL) {
         pf->missing = 1;
@@ -168,14 +171,15 @@ static struct pam_file *load(struct check *k, struct pam_files *fs, const char *
 static void free_files(struct pam_files *fs)
 {
     for (size_t i = 0; i < fs->count; i++) {
-        for (size_t j = 0; j < fs->f[i].count; j++) {
-            struct pam_line *l = &fs->f[i].lines[j];
+        for (size_t j = 0; j < fs->f[i]->count; j++) {
+            struct pam_line *l = &fs->f[i]->lines[j];
             for (int a = 0; a < l->argc && l->argv != NULL; a++)
                 free(l->argv[a]);
             free(l->argv), free(l->type), free(l->control), free(l->module);
         }
-        free(fs->f[i].lines);
-        free(fs->f[i].path);
+        free(fs->f[i]->lines);
+        free(fs->f[i]->path);
+        free(fs->f[i]);
     }
     free(fs->f);
 }

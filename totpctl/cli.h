@@ -81,6 +81,21 @@ int cli_system_store_hidden(const struct cli *c);
 /* If so, say it on standard error. */
 void cli_hidden_system_note(const struct cli *c);
 
+/* What status and report show of a record. */
+struct record_facts {
+    char where[4096];
+    totp_params params;
+    int hotp;
+    size_t scratch_left;
+    int64_t last_success, failures, last_failure; /* -1: not known (failures: 0) */
+    totp_throttle_info throttle;                  /* at `now` */
+};
+
+/* Read `user`'s record (lock, read, release) and what status and report show of it at `now`;
+ * `*rec` is the record (free it). TOTP_ENOENT when not enrolled; else `err` says why. */
+int cli_record_facts(struct cli *c, const char *user, int64_t now, totp_record **rec,
+                     struct record_facts *f, totp_error *err);
+
 int cmd_enroll(struct cli *c);
 int cmd_show(struct cli *c);
 int cmd_code(struct cli *c);
@@ -93,6 +108,7 @@ int cmd_remove(struct cli *c);
 int cmd_import(struct cli *c);
 int cmd_reseal(struct cli *c);
 int cmd_check(struct cli *c);
+int cmd_report(struct cli *c);
 
 /* `in` for a terminal: control characters, invalid UTF-8 and Unicode format characters that
  * reorder or hide text as \xNN or \u{XXXX} (text.c). */

@@ -98,6 +98,17 @@ static const struct command {
      "store=ad: seal every enrolled user's secret (or USER's) again under the first key of\n"
      "ad_key_file, opening it with whichever key of the file sealed it (key rotation).\n",
      0},
+    {"report", cmd_report, OPT_CONF | OPT_JSON | OPT_MISSING | OPT_AT, 0,
+     "report [--missing] [--at UNIXTIME] [--json]",
+     "(root) every account: enrolled or not, where, logins, throttle",
+     "As root: every account NSS lists (getpwent) and, with store=ldap or ad, every account the\n"
+     "directory holds; for each, its kind (human: UID_MIN to UID_MAX of /etc/login.defs;\n"
+     "system; directory: not known to NSS) and its record: where, algorithm, last success,\n"
+     "failures, throttled now (or at UNIXTIME) and for how long, scratch codes left.\n"
+     "  --missing    only people (human accounts, directory accounts and root) without a\n"
+     "               record; exit 1 if there is any\n"
+     "Exit 3 if a record could not be read (each named on standard error).\n",
+     0},
     {"check", cmd_check, OPT_CONF | OPT_JSON | OPT_PAM_DIR | OPT_SSHD_CONFIG, 0,
      "check [--conf FILE] [--pam-dir DIR] [--sshd-config FILE] [--json]",
      "the site file, pam.d and sshd settings, before a reload",
@@ -136,6 +147,7 @@ static const struct option long_options[] = {
     {"uri", no_argument, NULL, 'U'},
     {"dry-run", no_argument, NULL, 'n'},
     {"pam-dir", required_argument, NULL, 'd'},
+    {"missing", no_argument, NULL, 'm'},
     {"sshd-config", required_argument, NULL, 'k'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -296,6 +308,9 @@ static int take_option(struct cli *c, int ch, const char *v)
         break;
     case 'k':
         c->sshd_config = v, c->seen |= OPT_SSHD_CONFIG;
+        break;
+    case 'm':
+        c->missing = 1, c->seen |= OPT_MISSING;
         break;
     case 'p':
         c->qr_png = v, c->seen |= OPT_QR_PNG;

@@ -56,6 +56,12 @@ line_is "$out" "$work/pam.d/sshd:20: warning: nullok: a user without a record pa
 line_is "$out" "$work/pam.d/sshd:20: warning: the auth stack of sshd lets some users in without a code when pam_succeed_if.so ($work/pam.d/sshd:19) succeeds" "roll-out exemption"
 stock
 
+# A PAM directory whose files include others that are not there: each include loads one more
+# file, and a file already judged must not move under the check (it crashed: SIGSEGV).
+rm -rf "$work/bare.d" && mkdir "$work/bare.d" && cp "$examples"/pam.d/* "$work/bare.d/"
+expect 1 "examples without the common-* files they include" "$totpctl" check --conf "$work/site.conf" --pam-dir "$work/bare.d" --sshd-config "$sshd_ok"
+line_is "$out" "$work/bare.d/sshd:22: warning: includes $work/bare.d/common-account, which cannot be opened" "a missing include is named"
+
 # ---- usage and unreadable input ------------------------------------------------------------
 expect 2 "unknown option" "$totpctl" check --bogus
 expect 2 "check takes no -u" "$totpctl" check -u root
@@ -210,6 +216,57 @@ printf 'auth required pam_totp.so bo\033gus\n' >"$work/pam.d/log$(printf '\001')
 expect 1 "control characters" C
 line_is "$out" "$work/pam.d/log\\x01in:1: error: pam_totp.so: unknown option \"bo\\x1bgus\"" "escaped"
 rm "$work/pam.d/log$(printf '\001')in"
+
+# ---- report: every account, from NSS (nss_wrapper), with the system store in $work ----------
+if [ "$(id -u)" != 0 ]; then
+    echo "SKIP: totpctl report runs as root only"
+else
+    mkdir -m 0700 "$work/system" && mkdir -p "$work/home/alice" "$work/home/bob"
+    printf '%s\n' "alice:x:1001:1001:Alice:$work/home/alice:/bin/sh" \
+        "bob:x:1002:1002:Bob:$work/home/bob:/bin/sh" "carol:x:1003:1003:Carol:$work/home/carol:/bin/sh" \
+        "root:x:0:0:root:/root:/bin/sh" "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin" >"$work/passwd"
+    echo "users:x:1001:" >"$work/group"
+    printf 'system_dir = %s\n' "$work/system" >"$work/report.conf"
+    R() { NSS_WRAPPER_PASSWD=$work/passwd NSS_WRAPPER_GROUP=$work/group NSS_WRAPPER_DISABLE_DEEPBIND=1 \
+        LD_PRELOAD=libnss_wrapper.so "$totpctl" --conf "$work/report.conf" "$@"; }
+    expect 0 "enroll alice" R -u alice enroll --no-confirm --qr none
+    expect 0 "enroll carol" R -u carol enroll --no-confirm --qr none --algorithm SHA256 --scratch-codes 2
+    printf '" LAST_SUCCESS 1699990000\n" FAILURES 6 1700000000\n' >>"$work/system/alice"
+    expect 0 "report" R report --at 1700000005
+    line_is "$out" "USER             KIND      RECORD  ALG    SUCCESS    FAILS THROTTLED CODES" "header"
+    line_is "$out" "alice            human     system  SHA1   2023-11-1" "alice enrolled"
+    has "$(printf '%s\n' "$out" | grep '^alice')" "     6 115s          5" "alice's failures, throttle, scratch codes"
+    line_is "$out" "bob              human     -" "bob not enrolled"
+    has "$(printf '%s\n' "$out" | grep '^carol')" "system  SHA256" "carol's algorithm"
+    line_is "$out" "daemon           system    -" "a system account"
+    [ "$(printf '%s\n' "$out" | awk '{ if (length($0) > 80) n++ } END { print n + 0 }')" = 0 ] && ok || bad "report wider than 80 columns"
+    expect 0 "report --json" R report --json --at 1700000005
+    printf '%s' "$out" | jq -e '.accounts | length == 5' >/dev/null && ok || bad "--json: every account: $out"
+    printf '%s' "$out" | jq -e '.accounts[] | select(.user == "alice") | .enrolled and .throttled and .throttle_seconds_left == 115 and .failures == 6 and .last_success == 1699990000 and .scratch_codes_left == 5 and .store == "system" and .kind == "human" and .uid == 1001' >/dev/null && ok || bad "--json alice: $out"
+    [ "$(printf '%s' "$out" | jq -r '.accounts[] | select(.user == "alice") | .path')" = "$work/system/alice" ] && ok || bad "--json alice's path: $out"
+    printf '%s' "$out" | jq -e '.accounts[] | select(.user == "bob") | (.enrolled | not) and .kind == "human"' >/dev/null && ok || bad "--json bob: $out"
+    printf '%s' "$out" | jq -e '.accounts[] | select(.user == "daemon") | .kind == "system"' >/dev/null && ok || bad "--json daemon: $out"
+    expect 0 "after the throttle" R report --json --at 1700100000
+    printf '%s' "$out" | jq -e '.accounts[] | select(.user == "alice") | .throttled == false' >/dev/null && ok || bad "--json: no longer throttled: $out"
+    expect 1 "report --missing" R report --missing
+    line_is "$out" "bob              human     -" "--missing lists bob"
+    line_is "$out" "root             system    -" "--missing lists root"
+    hasnt "$out" "alice" "--missing leaves out the enrolled"
+    hasnt "$out" "daemon" "--missing leaves out system accounts"
+    R -u bob enroll --no-confirm --qr none >/dev/null 2>&1 && R enroll --no-confirm --qr none >/dev/null 2>&1
+    expect 0 "report --missing, everyone enrolled" R report --missing
+    expect 3 "report as a user" setpriv --reuid=65534 --regid=65534 --clear-groups "$totpctl" --conf "$work/report.conf" report
+    has "$err" "run it as root" "report as a user says why"
+    # A system account whose home Debian never creates (irc's /run/ircd): its row says error,
+    # and the report still succeeds; a person's unreadable record fails it.
+    echo "irc:x:39:39:ircd:$work/no-such-home:/usr/sbin/nologin" >>"$work/passwd"
+    expect 0 "a system account's missing home fails nothing" R report
+    line_is "$out" "irc              system    error" "its row says error"
+    [ -z "$err" ] && ok || bad "nothing on stderr for it: $err"
+    echo "dave:x:1004:1004:Dave:$work/no-such-home:/bin/sh" >>"$work/passwd"
+    expect 3 "a person's missing home is an error" R report
+    has "$err" "no-such-home" "the error names the home"
+fi
 
 echo "check_report.sh: $passed passed, $failed failed"
 [ "$failed" = 0 ]
