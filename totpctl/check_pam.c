@@ -209,11 +209,8 @@ static int loads_totp(struct check *k, struct pam_files *fs, const char *path, i
     struct pam_file *pf = load(k, fs, path);
     if (pf == NULL || depth > INCLUDE_DEPTH)
         return 0;
-    /* load() reallocates fs->f: hold the file by its index across the recursion. */
-    size_t at = (size_t)(pf - fs->f);
-    for (size_t i = 0; i < fs->f[at].count; i++) {
+    for (size_t i = 0; i < pf->count; i++) {
         char inc[4096];
-        pf = &fs->f[at];
         if (is_totp(&pf->lines[i]))
             return 1;
         if (is_include(&pf->lines[i])) {
@@ -234,10 +231,7 @@ static void expand_auth(struct check *k, struct pam_files *fs, const char *path,
     struct pam_file *pf = load(k, fs, path);
     if (pf == NULL || depth > INCLUDE_DEPTH)
         return;
-    /* load() reallocates fs->f: hold the file by its index across it and the recursion. */
-    size_t at = (size_t)(pf - fs->f);
-    for (size_t i = 0; i < fs->f[at].count; i++) {
-        pf = &fs->f[at];
+    for (size_t i = 0; i < pf->count; i++) {
         const struct pam_line *l = &pf->lines[i];
         int all = strcmp(l->type, "@include") == 0;
         if (!all && is_totp(l) && strcmp(l->type, "auth") != 0)
@@ -251,10 +245,7 @@ static void expand_auth(struct check *k, struct pam_files *fs, const char *path,
             char inc[4096];
             include_path(k, l->module, inc, sizeof(inc));
             struct pam_file *sub = load(k, fs, inc);
-            int missing = sub != NULL && sub->missing;
-            pf = &fs->f[at];
-            l = &pf->lines[i];
-            if (missing)
+            if (sub != NULL && sub->missing)
                 check_report(k, pf->path, l->line, all ? SEV_WARNING : SEV_ERROR,
                              "includes %s, which cannot be opened (PAM fails the stack)", inc);
             else if (strcmp(inc, path) != 0)
