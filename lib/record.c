@@ -524,34 +524,3 @@ int totp_record_last_step(const totp_record *rec, uint64_t *step)
     }
     return found ? TOTP_OK : TOTP_ENOENT;
 }
-
-int totp_record_expected_code(const totp_record *rec, const totp_policy *policy, int64_t now,
-                              char code[TOTP_CODE_BUFSIZE], uint64_t *step)
-{
-    totp_params p;
-    totp_key *key = NULL;
-    uint64_t at;
-    if (policy == NULL)
-        return TOTP_EINVAL;
-    int rc = totp_record_params(rec, &policy->defaults, &p);
-    const char *v;
-    if (rc != TOTP_OK)
-        return rc;
-    if ((v = totp_record_get(rec, "HOTP_COUNTER")) != NULL) {
-        if (!totpi_parse_uint(v, strlen(v), INT64_MAX, &at))
-            return TOTP_EFORMAT;
-    } else {
-        if ((rc = totp_time_step(now, p.period, &at)) != TOTP_OK)
-            return rc;
-        /* TIME_SKEW only as far as the module honours it */
-        int64_t skew = totpi_record_skew(rec, totpi_skew_bound(policy, p.period));
-        at = skew < 0 && (uint64_t)-skew > at ? 0 : at + (uint64_t)skew;
-    }
-    rc = totp_key_new(rec->key, rec->key_len, &p, &key);
-    if (rc == TOTP_OK)
-        rc = totp_hotp(key, at, code);
-    totp_key_free(key);
-    if (rc == TOTP_OK && step != NULL)
-        *step = at;
-    return rc;
-}

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "internal.h"
-#include "store_ad.h"
+#include "store_ad_write.h"
 
 /* What a record puts on the entry, the secret sealed for this entry under the current key. */
 struct ad_values {

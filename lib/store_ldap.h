@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* store_ldap.h: what the LDAP store's two files share: its structures and entry helpers. */
+/* store_ldap.h: what the LDAP store's files share: its structures, reading entries
+ * (store_ldap_entry.c) and the failure state (store_ldap_failures.c). */
 #ifndef TOTP_STORE_LDAP_H
 #define TOTP_STORE_LDAP_H
 
@@ -58,14 +59,17 @@ const char *totpi_ldap_hmac_oid(totp_algorithm alg);
 /* Close the connection, restore SIGPIPE, free. */
 void totpi_ldap_txn_free(struct ldap_txn *t);
 
-/* Enrollment: the parameters entry if missing, the token, then the link from the user. */
-int totpi_ldap_create_token(struct ldap_txn *t, const totp_record *rec, totp_error *err);
+/* Search `base` (scope `scope`) for at most one entry; TOTP_ENOENT if none. Absence is only
+ * "the base exists and nothing matches": a subtree search whose base does not exist, a referral
+ * or continuation reference not followed, and partial results are errors. `what` names the
+ * operation in messages. (store_ldap_entry.c, as the rest down to totpi_ldap_read_token) */
+int totpi_ldap_search_one(struct ldap_txn *t, const char *base, int scope, const char *filter,
+                          char **attrs, LDAPMessage **res, LDAPMessage **entry, const char *what,
+                          totp_error *err);
 
-/* A new secret and parameters on the user's own TOTP token, in one modify. */
-int totpi_ldap_replace_token(struct ldap_txn *t, const totp_record *rec, totp_error *err);
-
-/* The store's remove: unlink the user, then delete the token unless another user links it. */
-int totpi_ldap_remove(totp_txn *txn, totp_error *err);
+/* The user's token (t->token_dn, of t->kind) as a record: secret, parameters, watermark,
+ * failures. */
+int totpi_ldap_read_token(struct ldap_txn *t, totp_record **rec, totp_error *err);
 
 /* The token's oathFailureCount and oathLastFailure (entry `e`) into t and the record's FAILURES
  * ("COUNT UNIXTIME"), which the policy's guessing bound reads. A count or time that cannot be

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "internal.h"
-#include "store_ldap.h"
+#include "store_ldap_write.h"
 
 #define TOKEN_RDN "cn=totp"
 

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* store_ldap_write.h: the LDAP store's writes (store_ldap_write.c), used by its operations in
+ * store_ldap.c. */
+#ifndef TOTP_STORE_LDAP_WRITE_H
+#define TOTP_STORE_LDAP_WRITE_H
+
+#include "store_ldap.h"
+
+/* Enrollment: the parameters entry if missing, the token, then the link from the user. */
+int totpi_ldap_create_token(struct ldap_txn *t, const totp_record *rec, totp_error *err);
+
+/* A new secret and parameters on the user's own TOTP token, in one modify. */
+int totpi_ldap_replace_token(struct ldap_txn *t, const totp_record *rec, totp_error *err);
+
+/* The store's remove: unlink the user, then delete the token unless another user links it. */
+int totpi_ldap_remove(totp_txn *txn, totp_error *err);
+
+#endif /* TOTP_STORE_LDAP_WRITE_H */
