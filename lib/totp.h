@@ -507,6 +507,13 @@ int totp_store_hides_system_record(totp_store *store, const char *user, char *pa
  */
 int totp_store_remove_all(totp_store *store, const char *user, char ***removed, totp_error *err);
 
+/* Enrollment at login (pam_totp enroll_at_login): an administrator's allowance for `user` to
+ * enroll until `until` (Unix seconds; 0 revokes it). A store that keeps none: TOTP_EINVAL. */
+int totp_store_allow_enroll(totp_store *store, const char *user, int64_t until, totp_error *err);
+/* The allowance's expiry in `*until`, expired or not; TOTP_ENOENT if there is none. */
+int totp_store_enroll_allowance(totp_store *store, const char *user, int64_t *until,
+                                totp_error *err);
+
 /* Where the record of a transaction lives (for logs and totpctl). */
 const char *totp_txn_location(const totp_txn *txn);
 
@@ -540,15 +547,18 @@ typedef struct totp_options {
     int forward_pass;
     int nullok;
     int debug;
-    int echo_code;               /* echo_verification_code */
-    int allow_readonly;          /* accepted for compatibility; replay safety still wins */
-    int nodelay;                 /* no pam_fail_delay() request on failure */
-    const char *conf;            /* conf=: the site file read, NULL if none */
-    int ldap_store;              /* store=ldap or store=ad: a directory (else store=file) */
-    totp_ldap_store_config ldap; /* ldap_uri= ldap_base= ldap_filter= ... */
-    char *owned[16];             /* copies the pointers above refer to */
-    int ad_store;                /* store=ad: Active Directory (ldap_store is set too) */
-    const char *ad_key_file;     /* ad_key_file: the fleet keys that seal secrets (store=ad) */
+    int echo_code;                   /* echo_verification_code */
+    int allow_readonly;              /* accepted for compatibility; replay safety still wins */
+    int nodelay;                     /* no pam_fail_delay() request on failure */
+    const char *conf;                /* conf=: the site file read, NULL if none */
+    int ldap_store;                  /* store=ldap or store=ad: a directory (else store=file) */
+    totp_ldap_store_config ldap;     /* ldap_uri= ldap_base= ldap_filter= ... */
+    char *owned[16];                 /* copies the pointers above refer to */
+    int ad_store;                    /* store=ad: Active Directory (ldap_store is set too) */
+    const char *ad_key_file;         /* ad_key_file: the fleet keys that seal secrets (store=ad) */
+    int enroll_at_login;             /* enroll_at_login: a user with no record may enroll... */
+    const char *enroll_group;        /* ...if in enroll_group=GROUP, or holding an allowance */
+    int enroll_replace_with_scratch; /* a scratch-code login may replace the authenticator */
 } totp_options;
 
 #define TOTP_CONF_DEFAULT "/etc/security/pam_totp.conf"
@@ -595,5 +605,7 @@ void totp_wipe_string(char *s);
 #ifdef __cplusplus
 }
 #endif
+
+#include "totp_enroll.h" /* making a new record: enrollment at login, QR codes as text */
 
 #endif /* TOTP_H */

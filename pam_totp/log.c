@@ -61,3 +61,17 @@ void log_note(pam_handle_t *pamh, int priority, const char *prefix, const char *
     char line[1025];
     pam_syslog(pamh, priority, "%s%s", prefix, text(message, line, sizeof(line), 0));
 }
+
+void log_audit(pam_handle_t *pamh, const struct log_context *ctx, const char *action,
+               const char *result, const char *store, const char *record, const char *how,
+               const char *actor, long actor_uid)
+{
+    char user[65], who[65], service[65], rhost[129], where[1025];
+    pam_syslog(pamh, LOG_NOTICE,
+               "action=%s result=%s user=%s store=%s record=\"%s\" how=%s actor=%s actor_uid=%ld "
+               "service=%s rhost=%s",
+               action, result, clean(ctx->user, user, sizeof(user)), store,
+               text(record, where, sizeof(where), 1), how, clean(actor, who, sizeof(who)),
+               actor_uid, clean(ctx->service, service, sizeof(service)),
+               clean(ctx->rhost, rhost, sizeof(rhost)));
+}

@@ -25,4 +25,11 @@ void log_decision(pam_handle_t *pamh, const struct log_context *ctx, int priorit
  * directory's DN) without control characters. */
 void log_note(pam_handle_t *pamh, int priority, const char *prefix, const char *message);
 
+/* The audit line of a change to a record (authpriv, LOG_NOTICE): "action=ACTION result=RESULT
+ * user=U store=KIND record="WHERE" how=HOW actor=A actor_uid=N service=S rhost=H". Never a
+ * secret. */
+void log_audit(pam_handle_t *pamh, const struct log_context *ctx, const char *action,
+               const char *result, const char *store, const char *record, const char *how,
+               const char *actor, long actor_uid);
+
 #endif /* PAM_TOTP_LOG_H */
