@@ -11,6 +11,7 @@
 
 #include "account.h"
 #include "internal.h"
+#include "scratch_hash.h"
 #include "store_ldap.h"
 #include "store_ldap_write.h"
 
@@ -23,40 +24,16 @@ static const struct totp_store_ops ldap_ops;
 static int ldap_begin(totp_store *store, const char *user, int flags, totp_txn **txn,
                       totp_record **rec, totp_error *err)
 {
-    struct ldap_store *s = (struct ldap_store *)store;
     char *attrs[] = {"oathTOTPToken", "oathHOTPToken", NULL};
-    char *filter = NULL;
     LDAPMessage *res = NULL, *e = NULL;
-
-    if (!totpi_user_name_ok(user))
-        return totpi_fail(err, TOTP_EUSER, 0, 0, "unusable user name");
-    struct ldap_txn *t = calloc(1, sizeof(*t));
-    if (t == NULL)
-        return totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
+    struct ldap_txn *t = NULL;
+    int rc = totpi_ldap_txn_open((struct ldap_store *)store, user, attrs, &t, &res, &e, err);
+    if (rc != TOTP_OK)
+        return rc;
     t->base.ops = &ldap_ops;
-    t->store = s;
     t->create = (flags & TOTP_TXN_CREATE) != 0;
-    totpi_sigpipe_block(&t->sigpipe);
-    totpi_ldap_set_location(t, s->cfg.base);
-
-    int rc = totpi_ldap_connect(&s->cfg, &t->ld, err);
-    if (rc == TOTP_OK)
-        rc = totpi_ldap_filter(s->cfg.filter, user, &filter, err);
-    if (rc == TOTP_OK)
-        rc = totpi_ldap_search_one(t, s->cfg.base, LDAP_SCOPE_SUBTREE, filter, attrs, &res, &e,
-                                   "searching", err);
-    if (rc == TOTP_ENOENT)
-        totpi_fail(err, TOTP_ENOENT, 0, 0, "%.200s: no entry under %.500s matches %.200s",
-                   s->first_uri, s->cfg.base, filter);
-    free(filter);
-    if (rc == TOTP_OK && (t->user_dn = ldap_get_dn(t->ld, e)) == NULL)
-        rc = totpi_fail(err, TOTP_EIO, 0, 0, "%.200s: an entry without a DN", s->first_uri);
-    char *hotp_dn = NULL;
-    if (rc == TOTP_OK) {
-        totpi_ldap_set_location(t, t->user_dn);
-        t->token_dn = totpi_ldap_get_one(t->ld, e, "oathTOTPToken");
-        hotp_dn = totpi_ldap_get_one(t->ld, e, "oathHOTPToken");
-    }
+    t->token_dn = totpi_ldap_get_one(t->ld, e, "oathTOTPToken");
+    char *hotp_dn = totpi_ldap_get_one(t->ld, e, "oathHOTPToken");
     ldap_msgfree(res);
     /* As slapo-otp: the TOTP token if there is one, else the HOTP token. */
     t->kind = t->token_dn != NULL || hotp_dn == NULL ? &totpi_oath_totp : &totpi_oath_hotp;
@@ -88,12 +65,13 @@ static int ldap_begin(totp_store *store, const char *user, int flags, totp_txn *
     return TOTP_OK;
 }
 
-/* Move the watermark from t->last to `step` in one modify: delete the value we read and add the
- * new one. If anyone (another host, a slapo-otp bind) moved it meanwhile, the delete fails and
- * so does the whole modify. The same modify guards the failure count (see
- * totpi_ldap_failure_guard): a failure counted since this login read the token fails it too,
- * and with `clear` (a success) it clears the failure state. */
-static int move_watermark(struct ldap_txn *t, int64_t step, int clear, totp_error *err)
+/* A success in one modify: the watermark from t->last to `step` (if >= 0; delete the value we
+ * read and add the new one) and the scratch-code hashes a login used deleted (`used`, NULL:
+ * none). If anyone (another host, a slapo-otp bind) moved the watermark or used the same scratch
+ * code meanwhile, a delete fails and so does the whole modify. The same modify guards the
+ * failure count (see totpi_ldap_failure_guard): a failure counted since this login read the
+ * token fails it too, and with `clear` it clears the failure state. */
+static int commit_success(struct ldap_txn *t, int64_t step, char **used, int clear, totp_error *err)
 {
     const char *attr = t->kind->state_attr;
     char value[24];
@@ -101,12 +79,16 @@ static int move_watermark(struct ldap_txn *t, int64_t step, int clear, totp_erro
     char *old_vals[] = {t->last, NULL}, *new_vals[] = {value, NULL};
     LDAPMod del = {LDAP_MOD_DELETE, (char *)attr, {old_vals}};
     LDAPMod add = {LDAP_MOD_ADD, (char *)attr, {new_vals}};
+    LDAPMod scratch = {LDAP_MOD_DELETE, LDAP_SCRATCH_ATTR, {used}};
     struct totpi_ldap_guard guard;
-    LDAPMod *mods[6];
+    LDAPMod *mods[7];
     size_t n = 0;
-    if (t->last != NULL)
+    if (step >= 0 && t->last != NULL)
         mods[n++] = &del;
-    mods[n++] = &add;
+    if (step >= 0)
+        mods[n++] = &add;
+    if (used != NULL)
+        mods[n++] = &scratch;
     totpi_ldap_failure_guard(t, clear, &guard, mods, &n);
     mods[n] = NULL;
     int rc = ldap_modify_ext_s(t->ld, t->token_dn, mods, NULL, NULL);
@@ -121,10 +103,11 @@ static int move_watermark(struct ldap_txn *t, int64_t step, int clear, totp_erro
                               t->location);
         return totpi_fail(err, TOTP_EREPLAY, 0, 0,
                           "%s: %s changed meanwhile (the code was used elsewhere)", t->location,
-                          attr);
+                          step >= 0 ? attr : LDAP_SCRATCH_ATTR);
     }
     char what[1100];
-    snprintf(what, sizeof(what), "%s: updating %s", t->location, attr);
+    snprintf(what, sizeof(what), "%s: updating %s", t->location,
+             step >= 0 ? attr : LDAP_SCRATCH_ATTR);
     return totpi_ldap_fail(t->ld, rc, TOTP_EIO, what, err);
 }
 
@@ -158,6 +141,25 @@ static int new_secret(const struct ldap_txn *t, const totp_record *rec)
     return differs;
 }
 
+/* A login's outcome: a success moves the watermark and deletes the scratch code it used, a
+ * failure is counted. */
+static int commit_login(struct ldap_txn *t, const totp_record *rec, char **used, totp_error *err)
+{
+    /* A TOTP token never used has nothing below its first step; an HOTP token never used was
+     * read as having used counter 0 (see set_state). */
+    int64_t old = t->kind->hotp ? 0 : -1, now = used_last(t, rec);
+    uint64_t v;
+    if (t->last != NULL && totpi_parse_uint(t->last, strlen(t->last), INT64_MAX, &v))
+        old = (int64_t)v;
+    /* The watermark, the scratch codes and the failure count live in the directory; other
+     * bookkeeping is not kept. A success changes the first two and clears the third in one
+     * modify. */
+    if (now > old || used != NULL)
+        return commit_success(t, now > old ? now : -1, used, totpi_ldap_failures_cleared(t, rec),
+                              err);
+    return totpi_ldap_store_failures(t, rec, err);
+}
+
 static int ldap_commit(totp_txn *txn, const totp_record *rec, totp_error *err)
 {
     struct ldap_txn *t = (struct ldap_txn *)txn;
@@ -166,24 +168,17 @@ static int ldap_commit(totp_txn *txn, const totp_record *rec, totp_error *err)
         rc = totpi_ldap_create_token(t, rec, err);
     } else if (new_secret(t, rec)) { /* enroll --force, import --force */
         rc = totpi_ldap_replace_token(t, rec, err);
-    } else if (totp_record_scratch_count(rec) > 0) {
-        rc = totpi_fail(err, TOTP_EINVAL, 0, 0,
-                        "%s: scratch codes cannot be kept in LDAP (OATH-LDAP has no place for "
-                        "them)",
-                        t->location);
     } else {
-        /* A TOTP token never used has nothing below its first step; an HOTP token never used
-         * was read as having used counter 0 (see set_state). */
-        int64_t old = t->kind->hotp ? 0 : -1, now = used_last(t, rec);
-        uint64_t v;
-        if (t->last != NULL && totpi_parse_uint(t->last, strlen(t->last), INT64_MAX, &v))
-            old = (int64_t)v;
-        /* The watermark and the failure count live in the directory; other bookkeeping is
-         * not kept. A success moves the first and clears the second in one modify. */
-        if (now > old)
-            rc = move_watermark(t, now, totpi_ldap_failures_cleared(t, rec), err);
+        struct totpi_scratch_changes sc;
+        totp_error why = {0};
+        rc = totpi_scratch_hash_changes(t->scratch_read, rec, &sc, &why);
+        if (rc != TOTP_OK)
+            rc = totpi_fail(err, rc, 0, 0, "%s: %s", t->location, why.message);
+        else if (sc.replace) /* totpctl scratch */
+            rc = totpi_ldap_put_scratch(t, sc.add, err);
         else
-            rc = totpi_ldap_store_failures(t, rec, err);
+            rc = commit_login(t, rec, sc.del, err);
+        totpi_scratch_changes_free(&sc);
     }
     totpi_ldap_txn_free(t);
     return rc;
@@ -222,9 +217,8 @@ static void ldap_store_free(totp_store *store)
 }
 
 static const struct totp_store_ops ldap_ops = {
-    ldap_begin,      ldap_commit,   totpi_ldap_remove,
-    ldap_abort,      ldap_location, ldap_list,
-    ldap_store_free, NULL,          NULL,
+    ldap_begin, ldap_commit,     totpi_ldap_remove,    ldap_abort,           ldap_location,
+    ldap_list,  ldap_store_free, totpi_ldap_allow_set, totpi_ldap_allow_get,
 };
 
 int totp_store_ldap_new(const totp_ldap_store_config *config, totp_store **out, totp_error *err)

@@ -20,6 +20,13 @@ struct totpi_oath_kind {
 };
 extern const struct totpi_oath_kind totpi_oath_totp, totpi_oath_hotp;
 
+/* Our own schema (examples/ldap/pam_totp.schema): scratch-code hashes on the token entry, the
+ * enrollment allowance on the user entry. */
+#define LDAP_SCRATCH_CLASS "pamTotpScratchCodes"
+#define LDAP_SCRATCH_ATTR  "pamTotpScratchHash"
+#define LDAP_ENROLL_CLASS  "pamTotpEnrollee"
+#define LDAP_ENROLL_ATTR   "pamTotpEnrollUntil"
+
 struct ldap_store {
     struct totp_store base;
     totp_ldap_store_config cfg;
@@ -36,6 +43,8 @@ struct ldap_txn {
     char *last;                         /* the state attribute as read, NULL if absent */
     char *failures;                     /* oathFailureCount as read, NULL if absent */
     int had_last_failure;               /* the token had an oathLastFailure */
+    char *scratch_read;                 /* the token's scratch-code hashes as read */
+    int scratch_class;                  /* the token has LDAP_SCRATCH_CLASS */
     int create;
     int unread;                /* begun with TOTP_TXN_UNREAD: a commit replaces the secret */
     uint8_t key[TOTP_KEY_MAX]; /* the token as read, to tell a new secret from a login */
@@ -66,6 +75,11 @@ void totpi_ldap_txn_free(struct ldap_txn *t);
 int totpi_ldap_search_one(struct ldap_txn *t, const char *base, int scope, const char *filter,
                           char **attrs, LDAPMessage **res, LDAPMessage **entry, const char *what,
                           totp_error *err);
+
+/* A transaction of store `s` for `user`: connected, the user's entry found (one entry under
+ * ldap_base matching ldap_filter; TOTP_ENOENT if none), with `attrs` in `*e` (free `*res`). */
+int totpi_ldap_txn_open(struct ldap_store *s, const char *user, char **attrs, struct ldap_txn **out,
+                        LDAPMessage **res, LDAPMessage **e, totp_error *err);
 
 /* The user's token (t->token_dn, of t->kind) as a record: secret, parameters, watermark,
  * failures. */

@@ -3,11 +3,13 @@
  * turned into records, and the transaction's bookkeeping that reading and writing share. */
 #include "config.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "account.h"
 #include "internal.h"
 #include "store_ldap.h"
 
@@ -51,6 +53,7 @@ void totpi_ldap_txn_free(struct ldap_txn *t)
     free(t->token_dn);
     free(t->last);
     free(t->failures);
+    free(t->scratch_read);
     totpi_sigpipe_restore(&t->sigpipe);
     totp_wipe(t->key, sizeof(t->key));
     free(t);
@@ -215,8 +218,9 @@ static int set_state(struct ldap_txn *t, totp_record *rec, uint64_t last, int wi
 int totpi_ldap_read_token(struct ldap_txn *t, totp_record **rec, totp_error *err)
 {
     const struct totpi_oath_kind *k = t->kind;
-    char *attrs[] = {"oathSecret",       (char *)k->params, (char *)k->state_attr,
-                     "oathFailureCount", "oathLastFailure", NULL};
+    char *attrs[] = {
+        "oathSecret",      (char *)k->params, (char *)k->state_attr, "oathFailureCount",
+        "oathLastFailure", LDAP_SCRATCH_ATTR, "objectClass",         NULL};
     char filter[64];
     LDAPMessage *res, *e;
     totp_params p;
@@ -267,6 +271,14 @@ int totpi_ldap_read_token(struct ldap_txn *t, totp_record **rec, totp_error *err
         totpi_fail(err, rc, 0, 0, "%.700s: %s", t->token_dn, totp_strerror(rc));
     if (rc == TOTP_OK)
         rc = totpi_ldap_read_failures(t, e, *rec, err);
+    if (rc == TOTP_OK)
+        rc = totpi_ldap_scratch_read(t->ld, e, LDAP_SCRATCH_ATTR, t->location, *rec,
+                                     &t->scratch_read, err);
+    struct berval **oc = rc == TOTP_OK ? ldap_get_values_len(t->ld, e, "objectClass") : NULL;
+    for (size_t i = 0; oc != NULL && oc[i] != NULL; i++)
+        t->scratch_class |= oc[i]->bv_len == strlen(LDAP_SCRATCH_CLASS) &&
+                            totpi_strcasecmp(oc[i]->bv_val, LDAP_SCRATCH_CLASS) == 0;
+    ldap_value_free_len(oc);
     if (rc != TOTP_OK && *rec != NULL) {
         totp_record_free(*rec);
         *rec = NULL;
@@ -274,4 +286,41 @@ int totpi_ldap_read_token(struct ldap_txn *t, totp_record **rec, totp_error *err
     free(params_dn);
     ldap_msgfree(res);
     return rc;
+}
+
+int totpi_ldap_txn_open(struct ldap_store *s, const char *user, char **attrs, struct ldap_txn **out,
+                        LDAPMessage **res, LDAPMessage **e, totp_error *err)
+{
+    char *filter = NULL;
+    *res = *e = NULL;
+    if (!totpi_user_name_ok(user))
+        return totpi_fail(err, TOTP_EUSER, 0, 0, "unusable user name");
+    struct ldap_txn *t = calloc(1, sizeof(*t));
+    if (t == NULL)
+        return totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
+    t->store = s;
+    totpi_sigpipe_block(&t->sigpipe);
+    totpi_ldap_set_location(t, s->cfg.base);
+
+    int rc = totpi_ldap_connect(&s->cfg, &t->ld, err);
+    if (rc == TOTP_OK)
+        rc = totpi_ldap_filter(s->cfg.filter, user, &filter, err);
+    if (rc == TOTP_OK)
+        rc = totpi_ldap_search_one(t, s->cfg.base, LDAP_SCOPE_SUBTREE, filter, attrs, res, e,
+                                   "searching", err);
+    if (rc == TOTP_ENOENT)
+        totpi_fail(err, TOTP_ENOENT, 0, 0, "%.200s: no entry under %.500s matches %.200s",
+                   s->first_uri, s->cfg.base, filter);
+    free(filter);
+    if (rc == TOTP_OK && (t->user_dn = ldap_get_dn(t->ld, *e)) == NULL)
+        rc = totpi_fail(err, TOTP_EIO, 0, 0, "%.200s: an entry without a DN", s->first_uri);
+    if (rc != TOTP_OK) {
+        ldap_msgfree(*res);
+        *res = *e = NULL;
+        totpi_ldap_txn_free(t);
+        return rc;
+    }
+    totpi_ldap_set_location(t, t->user_dn);
+    *out = t;
+    return TOTP_OK;
 }
