@@ -14,6 +14,7 @@
 
 #include "account.h"
 #include "internal.h"
+#include "scratch_hash.h"
 #include "store_ad.h"
 #include "store_ad_write.h"
 
@@ -27,29 +28,16 @@ static const struct totp_store_ops ad_ops;
 static int ad_begin(totp_store *store, const char *user, int flags, totp_txn **txn,
                     totp_record **rec, totp_error *err)
 {
-    struct ad_store *s = (struct ad_store *)store;
-    if (!totpi_user_name_ok(user))
-        return totpi_fail(err, TOTP_EUSER, 0, 0, "unusable user name");
-    struct ad_txn *t = calloc(1, sizeof(*t));
-    if (t == NULL)
-        return totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
+    int create = (flags & TOTP_TXN_CREATE) != 0, unread = (flags & TOTP_TXN_UNREAD) != 0;
+    struct ad_txn *t = NULL;
+    int rc =
+        totpi_ad_txn_open((struct ad_store *)store, user, create || unread ? NULL : rec, &t, err);
+    if (rc != TOTP_OK)
+        return rc;
     t->base.ops = &ad_ops;
-    t->store = s;
-    t->create = (flags & TOTP_TXN_CREATE) != 0;
-    t->unread = (flags & TOTP_TXN_UNREAD) != 0;
+    t->create = create;
+    t->unread = unread;
     t->reseal = (flags & TOTP_TXN_RESEAL) != 0;
-    totpi_sigpipe_block(&t->sigpipe);
-    totpi_ad_set_location(t, s->cfg.base);
-
-    int rc = (t->user = strdup(user)) != NULL
-                 ? TOTP_OK
-                 : totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
-    if (rc == TOTP_OK)
-        rc = totpi_ldap_connect(&s->cfg, &t->ld, err);
-    if (rc == TOTP_OK)
-        rc = totpi_ad_domain_check(t, err);
-    if (rc == TOTP_OK)
-        rc = totpi_ad_read(t, t->create || t->unread ? NULL : rec, err);
     if (rc == TOTP_OK && t->create && t->enrolled)
         rc = totpi_fail(err, TOTP_EEXIST, 0, 0, "%s: already has %s", t->location, AD_SECRET);
     else if (rc == TOTP_OK && !t->create && t->hidden)
@@ -110,7 +98,8 @@ static uint64_t record_failures(const totp_record *rec, uint64_t *when)
  * success), so a failure counted since this login read the entry fails it too; with no count
  * read, the add to the single-valued attribute is what fails.
  */
-static int swap(struct ad_txn *t, int64_t step, uint64_t count, uint64_t when, totp_error *err)
+static int swap(struct ad_txn *t, int64_t step, char **used, uint64_t count, uint64_t when,
+                totp_error *err)
 {
     char stepv[24], countv[24], whenv[24];
     snprintf(stepv, sizeof(stepv), "%" PRId64, step);
@@ -125,8 +114,10 @@ static int swap(struct ad_txn *t, int64_t step, uint64_t count, uint64_t when, t
         {LDAP_MOD_DELETE, AD_FAIL_COUNT, {old_count}},
         {LDAP_MOD_ADD, AD_FAIL_COUNT, {new_count}},
         {LDAP_MOD_REPLACE, AD_FAIL_TIME, {count > 0 ? new_when : NULL}},
+        {LDAP_MOD_DELETE, AD_SCRATCH, {used}},
     };
-    LDAPMod *mods[6];
+    LDAPMod *mods[7];
+    int success = step >= 0 || used != NULL;
     size_t n = 0;
     uint64_t had = 0;
     if (t->fail_count != NULL)
@@ -135,10 +126,12 @@ static int swap(struct ad_txn *t, int64_t step, uint64_t count, uint64_t when, t
         mods[n++] = &m[0];
     if (step >= 0)
         mods[n++] = &m[1];
-    if (step >= 0 || count != had || (count > 0 && t->fail_count == NULL)) {
+    if (used != NULL)
+        mods[n++] = &m[5]; /* fails if another host used the same scratch code */
+    if (success || count != had || (count > 0 && t->fail_count == NULL)) {
         if (t->fail_count != NULL)
             mods[n++] = &m[2];
-        if (count > 0 || step >= 0)
+        if (count > 0 || success)
             mods[n++] = &m[3];
         mods[n++] = &m[4];
     }
@@ -154,12 +147,21 @@ static int swap(struct ad_txn *t, int64_t step, uint64_t count, uint64_t when, t
     return totpi_ad_fail(t, lrc, "updating the watermark and failure state", err);
 }
 
+/* Whether the failure count on the entry (read again) is still `had`. */
+static int had_count_equal(const struct ad_txn *t, uint64_t had)
+{
+    uint64_t now = 0;
+    if (t->fail_count != NULL)
+        totpi_parse_uint(t->fail_count, strlen(t->fail_count), UINT32_MAX, &now);
+    return now == had;
+}
+
 /* A login's outcome: the watermark moved and the failures reset, or one more failure. Racing
  * hosts: a moved watermark means the code was used elsewhere (TOTP_EREPLAY); so does, for a
  * success, a failure counted since this login read the entry (a guess judged alongside it: of
  * logins judged together only one can succeed, the one that commits before any failure does).
  * A failure that lost a race is read again and added on top, so none is lost. */
-static int commit_login(struct ad_txn *t, const totp_record *rec, totp_error *err)
+static int commit_login(struct ad_txn *t, const totp_record *rec, char **used, totp_error *err)
 {
     uint64_t v = 0, step = 0, when = 0, had = 0;
     int64_t old = -1, now = totp_record_last_step(rec, &step) == TOTP_OK ? (int64_t)step : -1;
@@ -171,7 +173,7 @@ static int commit_login(struct ad_txn *t, const totp_record *rec, totp_error *er
     int failed = count > had; /* else a success reset them, or nothing changed */
     int moves = now > old;
     for (int i = 0; i < CAS_TRIES; i++) {
-        int rc = swap(t, moves ? now : -1, count, when, err);
+        int rc = swap(t, moves ? now : -1, used, count, when, err);
         if (rc != TOTP_ELOCKED)
             return rc;
         char *was = t->last != NULL ? strdup(t->last) : NULL;
@@ -185,7 +187,11 @@ static int commit_login(struct ad_txn *t, const totp_record *rec, totp_error *er
             return totpi_fail(err, TOTP_EREPLAY, 0, 0,
                               "%s: %s changed meanwhile (the code was used elsewhere)", t->location,
                               AD_LAST_STEP);
-        if (moves)
+        if (used != NULL && !moves && had_count_equal(t, had))
+            return totpi_fail(err, TOTP_EREPLAY, 0, 0,
+                              "%s: %s changed meanwhile (the scratch code was used elsewhere)",
+                              t->location, AD_SCRATCH);
+        if (moves || used != NULL)
             return totpi_fail(err, TOTP_EREPLAY, 0, 0,
                               "%s: a failure was counted in %s since this login read it (a guess "
                               "judged alongside); the code is refused",
@@ -206,10 +212,18 @@ static int ad_commit(totp_txn *txn, const totp_record *rec, totp_error *err)
     int rc;
     if (t->create || t->reseal || new_secret(t, rec))
         rc = totpi_ad_write_secret(t, rec, err);
-    else if (totp_record_scratch_count(rec) > 0)
-        rc = totpi_fail(err, TOTP_EINVAL, 0, 0, "%s: store=ad keeps no scratch codes", t->location);
-    else
-        rc = commit_login(t, rec, err);
+    else {
+        struct totpi_scratch_changes sc;
+        totp_error why = {0};
+        rc = totpi_scratch_hash_changes(t->scratch_read, rec, &sc, &why);
+        if (rc != TOTP_OK)
+            rc = totpi_fail(err, rc, 0, 0, "%s: %s", t->location, why.message);
+        else if (sc.replace) /* totpctl scratch */
+            rc = totpi_ad_put_scratch(t, sc.add, err);
+        else
+            rc = commit_login(t, rec, sc.del, err);
+        totpi_scratch_changes_free(&sc);
+    }
     totpi_ad_txn_free(t);
     return rc;
 }
@@ -237,8 +251,8 @@ static void ad_store_free(totp_store *store)
 }
 
 static const struct totp_store_ops ad_ops = {
-    ad_begin, ad_commit, totpi_ad_remove, ad_abort, ad_location, totpi_ad_list, ad_store_free,
-    NULL,     NULL,
+    ad_begin,      ad_commit,     totpi_ad_remove,    ad_abort,           ad_location,
+    totpi_ad_list, ad_store_free, totpi_ad_allow_set, totpi_ad_allow_get,
 };
 
 /* Every URI must be encrypted: AD refuses simple binds in clear, and so do we. The first

@@ -10,14 +10,17 @@
 #include "store.h"
 
 /* The attributes of the shipped schema (examples/ad/pam_totp-schema.ldif). */
-#define AD_CLASS      "pamTotpUser"
-#define AD_SECRET     "pamTotpSecret"
-#define AD_ALGORITHM  "pamTotpAlgorithm"
-#define AD_DIGITS     "pamTotpDigits"
-#define AD_PERIOD     "pamTotpPeriod"
-#define AD_LAST_STEP  "pamTotpLastStep"
-#define AD_FAIL_COUNT "pamTotpFailureCount"
-#define AD_FAIL_TIME  "pamTotpLastFailure"
+#define AD_CLASS        "pamTotpUser"
+#define AD_SECRET       "pamTotpSecret"
+#define AD_ALGORITHM    "pamTotpAlgorithm"
+#define AD_DIGITS       "pamTotpDigits"
+#define AD_PERIOD       "pamTotpPeriod"
+#define AD_LAST_STEP    "pamTotpLastStep"
+#define AD_FAIL_COUNT   "pamTotpFailureCount"
+#define AD_FAIL_TIME    "pamTotpLastFailure"
+#define AD_SCRATCH      "pamTotpScratchHash" /* multi-valued: one hashed scratch code each */
+#define AD_ENROLL_CLASS "pamTotpEnrollee"    /* the enrollment allowance's auxiliary class */
+#define AD_ENROLL_UNTIL "pamTotpEnrollUntil"
 
 struct ad_store {
     struct totp_store base;
@@ -44,6 +47,9 @@ struct ad_txn {
     uint32_t key_id;           /* the key it was sealed under */
     char *last;                /* pamTotpLastStep as read, NULL if absent */
     char *fail_count;          /* pamTotpFailureCount as read, NULL if absent */
+    char *scratch_read;        /* the scratch-code hashes as read (when a record was made) */
+    char *enroll_until;        /* pamTotpEnrollUntil as read, NULL if absent */
+    int has_enroll_class;      /* the entry has objectClass pamTotpEnrollee */
     uint8_t key[TOTP_KEY_MAX]; /* the secret as opened */
     size_t key_len;
     totp_params params;
@@ -56,6 +62,11 @@ struct ad_txn {
  * TOTP_OK, or TOTP_EUSER for another domain's name, never folded onto this domain's account.
  * (store_ad_domain.c) */
 int totpi_ad_domain_check(struct ad_txn *t, totp_error *err);
+
+/* A transaction for `user`: connected, the domain checked, the entry read (and the record, if
+ * `rec` is not NULL and the user is enrolled). */
+int totpi_ad_txn_open(struct ad_store *s, const char *user, totp_record **rec, struct ad_txn **out,
+                      totp_error *err);
 
 /* Read the user's entry (again): the secret blob, the watermark, the failure state. */
 int totpi_ad_read(struct ad_txn *t, totp_record **rec, totp_error *err);

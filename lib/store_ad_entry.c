@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "account.h"
 #include "internal.h"
 #include "store_ad.h"
 
@@ -25,6 +26,8 @@ void totpi_ad_txn_free(struct ad_txn *t)
     free(t->blob.bv_val);
     free(t->last);
     free(t->fail_count);
+    free(t->scratch_read);
+    free(t->enroll_until);
     totpi_sigpipe_restore(&t->sigpipe);
     totp_wipe(t->key, sizeof(t->key));
     free(t);
@@ -129,6 +132,11 @@ static int make_record(struct ad_txn *t, LDAPMessage *e, totp_record **rec, totp
         if (rc == TOTP_OK && count > 0)
             rc = totp_record_set(*rec, "FAILURES", buf);
     }
+    free(t->scratch_read);
+    t->scratch_read = NULL;
+    if (rc == TOTP_OK)
+        rc =
+            totpi_ldap_scratch_read(t->ld, e, AD_SCRATCH, t->location, *rec, &t->scratch_read, err);
     if (rc != TOTP_OK && *rec != NULL) {
         totp_record_free(*rec);
         *rec = NULL;
@@ -139,8 +147,9 @@ static int make_record(struct ad_txn *t, LDAPMessage *e, totp_record **rec, totp
 int totpi_ad_read(struct ad_txn *t, totp_record **rec, totp_error *err)
 {
     struct ad_store *s = t->store;
-    char *attrs[] = {"objectGUID", "objectClass", AD_SECRET,     AD_ALGORITHM, AD_DIGITS,
-                     AD_PERIOD,    AD_LAST_STEP,  AD_FAIL_COUNT, AD_FAIL_TIME, NULL};
+    char *attrs[] = {"objectGUID", "objectClass", AD_SECRET,       AD_ALGORITHM,
+                     AD_DIGITS,    AD_PERIOD,     AD_LAST_STEP,    AD_FAIL_COUNT,
+                     AD_FAIL_TIME, AD_SCRATCH,    AD_ENROLL_UNTIL, NULL};
     char *filter = NULL, msg[1200];
     LDAPMessage *res = NULL, *e = NULL;
     struct timeval tv = {(time_t)s->cfg.timeout, 0};
@@ -149,9 +158,10 @@ int totpi_ad_read(struct ad_txn *t, totp_record **rec, totp_error *err)
     free(t->blob.bv_val);
     free(t->last);
     free(t->fail_count);
-    t->blob.bv_val = t->last = t->fail_count = NULL;
+    free(t->enroll_until);
+    t->blob.bv_val = t->last = t->fail_count = t->enroll_until = NULL;
     t->blob.bv_len = 0;
-    t->enrolled = t->has_class = t->hidden = 0;
+    t->enrolled = t->has_class = t->hidden = t->has_enroll_class = 0;
     int rc = totpi_ldap_filter(s->cfg.filter, t->user, &filter, err);
     if (rc != TOTP_OK)
         return rc;
@@ -210,9 +220,12 @@ int totpi_ad_read(struct ad_txn *t, totp_record **rec, totp_error *err)
     ldap_value_free_len(guid);
 
     struct berval **oc = rc == TOTP_OK ? ldap_get_values_len(t->ld, e, "objectClass") : NULL;
-    for (size_t i = 0; oc != NULL && oc[i] != NULL; i++)
+    for (size_t i = 0; oc != NULL && oc[i] != NULL; i++) {
         t->has_class |=
             oc[i]->bv_len == strlen(AD_CLASS) && totpi_strcasecmp(oc[i]->bv_val, AD_CLASS) == 0;
+        t->has_enroll_class |= oc[i]->bv_len == strlen(AD_ENROLL_CLASS) &&
+                               totpi_strcasecmp(oc[i]->bv_val, AD_ENROLL_CLASS) == 0;
+    }
     ldap_value_free_len(oc);
 
     struct berval **blob = rc == TOTP_OK ? ldap_get_values_len(t->ld, e, AD_SECRET) : NULL;
@@ -247,8 +260,38 @@ int totpi_ad_read(struct ad_txn *t, totp_record **rec, totp_error *err)
         rc = get_number(t, e, AD_FAIL_COUNT, 0, UINT32_MAX, &n, &t->fail_count, err);
         rc = rc == TOTP_ENOENT ? TOTP_OK : rc;
     }
+    if (rc == TOTP_OK)
+        t->enroll_until = totpi_ldap_get_one(t->ld, e, AD_ENROLL_UNTIL);
     if (rc == TOTP_OK && rec != NULL && t->enrolled)
         rc = make_record(t, e, rec, err);
     ldap_msgfree(res);
     return rc;
+}
+
+int totpi_ad_txn_open(struct ad_store *s, const char *user, totp_record **rec, struct ad_txn **out,
+                      totp_error *err)
+{
+    if (!totpi_user_name_ok(user))
+        return totpi_fail(err, TOTP_EUSER, 0, 0, "unusable user name");
+    struct ad_txn *t = calloc(1, sizeof(*t));
+    if (t == NULL)
+        return totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
+    t->store = s;
+    totpi_sigpipe_block(&t->sigpipe);
+    totpi_ad_set_location(t, s->cfg.base);
+    int rc = (t->user = strdup(user)) != NULL
+                 ? TOTP_OK
+                 : totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
+    if (rc == TOTP_OK)
+        rc = totpi_ldap_connect(&s->cfg, &t->ld, err);
+    if (rc == TOTP_OK)
+        rc = totpi_ad_domain_check(t, err);
+    if (rc == TOTP_OK)
+        rc = totpi_ad_read(t, rec, err);
+    if (rc != TOTP_OK) {
+        totpi_ad_txn_free(t);
+        return rc;
+    }
+    *out = t;
+    return TOTP_OK;
 }

@@ -9,6 +9,15 @@
 /* Enrollment, a new secret over the old one, and re-sealing under the current key. */
 int totpi_ad_write_secret(struct ad_txn *t, const totp_record *rec, totp_error *err);
 
+/* A new set of scratch-code hashes (`values`, NULL-terminated, maybe empty) in place of the
+ * entry's, in one modify. */
+int totpi_ad_put_scratch(struct ad_txn *t, char **values, totp_error *err);
+
+/* The store's allow_set and allow_get: pamTotpEnrollUntil (UNIX time) on the user's entry, with
+ * the auxiliary class pamTotpEnrollee; `until` 0 revokes. (store_ad_allow.c) */
+int totpi_ad_allow_set(totp_store *store, const char *user, int64_t until, totp_error *err);
+int totpi_ad_allow_get(totp_store *store, const char *user, int64_t *until, totp_error *err);
+
 /* Remove the user's TOTP attributes and the auxiliary class; the account stays. */
 int totpi_ad_remove(totp_txn *txn, totp_error *err);
 
