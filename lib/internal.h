@@ -35,6 +35,10 @@ const char *totpi_check_value(const char *key, const char *value);
  * values above U+10FFFF) without control characters (C0, DEL, C1); -1 for anything else. */
 long totpi_text_chars(const char *text, size_t len);
 
+/* The code point of the UTF-8 sequence at `s` in `*cp` and its length in bytes, or 0 if `s`
+ * does not start with a valid one (overlong, surrogate, above U+10FFFF, cut short). */
+size_t totpi_utf8_decode(const unsigned char *s, uint32_t *cp);
+
 /* Whether `len` bytes of `key` make an option name: A-Z first, then A-Z, 0-9 or '_'. */
 int totpi_key_is_well_formed(const char *key, size_t len);
 
@@ -120,6 +124,21 @@ int totpi_conf_read(const char *path, int optional,
 int totpi_conf_parse(char *text, const char *path,
                      int (*apply)(void *ctx, const char *name, const char *value, totp_error *err),
                      void *ctx, totp_error *err);
+
+/* Told about each setting line of a site file: its number, the option's name, and why `apply`
+ * refused it (NULL if it applied). */
+typedef void (*totpi_conf_line_fn)(void *ctx, unsigned line, const char *name, const char *problem);
+
+/* Like totpi_conf_parse(), but a refused line does not stop the walk: `done` hears of each. */
+void totpi_conf_parse_each(char *text,
+                           int (*apply)(void *ctx, const char *name, const char *value,
+                                        totp_error *err),
+                           void *ctx, totpi_conf_line_fn done, void *done_ctx);
+
+/* totp_options_load()'s rule for the site file at `path` with permission bits `mode` once read
+ * into `opt`: one that names ldap_bind_pw_file must not be readable by others. */
+int totpi_options_conf_mode(const totp_options *opt, const char *path, mode_t mode,
+                            totp_error *err);
 
 /* Whether an ldap_filter is usable: one filter in parentheses, with at least one %u. */
 int totpi_ldap_filter_ok(const char *filter);

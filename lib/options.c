@@ -371,6 +371,17 @@ int totpi_options_conf_line(void *ctx, const char *name, const char *value, totp
     return totp_options_set(opt, arg, err);
 }
 
+int totpi_options_conf_mode(const totp_options *opt, const char *path, mode_t mode, totp_error *err)
+{
+    /* A site file that points at the directory's password is root's to read, as the password. */
+    if (opt->ldap.bind_pw_file != NULL && (mode & 004))
+        return totpi_fail(err, TOTP_EPERM, 0, 0,
+                          "%s: names ldap_bind_pw_file, so others must not read it (mode %04o; "
+                          "use 0640 or 0600)",
+                          path, (unsigned)mode);
+    return TOTP_OK;
+}
+
 int totp_options_load(totp_options *opt, int argc, const char **argv, totp_error *err)
 {
     const char *conf = NULL;
@@ -388,12 +399,8 @@ int totp_options_load(totp_options *opt, int argc, const char **argv, totp_error
         totpi_conf_read(path, conf == NULL, totpi_options_conf_line, opt, &was_read, &mode, err);
     if (rc != TOTP_OK)
         return rc;
-    /* A site file that points at the directory's password is root's to read, as the password. */
-    if (was_read && opt->ldap.bind_pw_file != NULL && (mode & 004))
-        return totpi_fail(err, TOTP_EPERM, 0, 0,
-                          "%s: names ldap_bind_pw_file, so others must not read it (mode %04o; "
-                          "use 0640 or 0600)",
-                          path, (unsigned)mode);
+    if (was_read && (rc = totpi_options_conf_mode(opt, path, mode, err)) != TOTP_OK)
+        return rc;
     if (was_read && (opt->conf = own(opt, SLOT_CONF, path)) == NULL)
         return totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
     for (int i = 0; i < argc; i++) {
