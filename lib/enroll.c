@@ -25,7 +25,7 @@ static int in_group(const char *user, const char *group, int *member, totp_error
     if (found == NULL && e != 0 && e != ENOENT && e != ESRCH)
         return totpi_fail(err, TOTP_EIO, e, 0, "enroll_group=%s: cannot look the group up: %s",
                           group, strerror(e));
-    if (found == NULL)
+    if (found == NULL) /* nobody is in it: a warning for the administrator, not a failure */
         return totpi_fail(err, TOTP_EINVAL, 0, 0, "enroll_group=%s: no such group", group);
     gid_t gid = gr.gr_gid;
     int rc = totpi_account_lookup(user, &acct, err);
@@ -47,9 +47,11 @@ int totp_enroll_permitted(totp_store *store, const char *user, const char *group
         *grant = TOTP_ENROLL_NO;
     if (store == NULL || user == NULL || grant == NULL)
         return totpi_fail(err, TOTP_EINVAL, 0, 0, "invalid argument");
+    int missing_group = 0;
     if (group != NULL) {
         int rc = in_group(user, group, &member, err);
-        if (rc != TOTP_OK)
+        missing_group = rc == TOTP_EINVAL;
+        if (rc != TOTP_OK && !missing_group)
             return rc;
         if (member) {
             *grant = TOTP_ENROLL_BY_GROUP;
@@ -68,6 +70,9 @@ int totp_enroll_permitted(totp_store *store, const char *user, const char *group
             *err = local;
         return rc;
     }
+    if (missing_group)
+        return totpi_fail(err, TOTP_OK, TOTP_EINVAL, 0, "enroll_group=%s: no such group%s", group,
+                          rc == TOTP_OK ? ", allowance expired" : ", no allowance");
     return totpi_fail(err, TOTP_OK, 0, 0, "%s%s%s", group != NULL ? "not in enroll_group " : "",
                       group != NULL ? group : "",
                       rc == TOTP_OK ? (group != NULL ? ", allowance expired" : "allowance expired")

@@ -21,7 +21,9 @@ typedef enum {
  * Whether `user` (a canonical account name, with no record) may enroll at `now`: a member of
  * `group` (NULL: no group; primary or supplementary, through NSS getgrouplist), or holding an
  * allowance in `store` that ends after `now`. TOTP_OK with `*grant` set, also to
- * TOTP_ENROLL_NO; an error (an account, group or store that cannot be read) otherwise.
+ * TOTP_ENROLL_NO (err->message says why; err->sys_errno is TOTP_EINVAL when `group` names no
+ * group, which the caller should tell an administrator); an error (an account, group or store
+ * that cannot be read) otherwise.
  */
 int totp_enroll_permitted(totp_store *store, const char *user, const char *group, int64_t now,
                           totp_enroll_grant *grant, totp_error *err);

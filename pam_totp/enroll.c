@@ -38,12 +38,12 @@ static const char *host_name(char *buf, size_t size)
 }
 
 /* The uid of the account that acted (the user logging in), for the audit line. */
-static long account_uid(const char *user)
+static long long account_uid(const char *user)
 {
     struct passwd pw, *found = NULL;
     char buf[4096];
     return getpwnam_r(user, &pw, buf, sizeof(buf), &found) == 0 && found != NULL
-               ? (long)found->pw_uid
+               ? (long long)found->pw_uid
                : -1;
 }
 
@@ -113,8 +113,13 @@ static void show_scratch(const struct enroll_login *l, const totp_enrollment *e)
 
 static void audit(const struct enroll_login *l, const char *action, const char *record)
 {
-    log_audit(l->pamh, l->log, action, "ok", store_kind(l->opt), record, "login", l->user,
-              account_uid(l->user));
+    totp_audit a = {action,        "ok",
+                    l->user,       store_kind(l->opt),
+                    record,        "login",
+                    l->user,       account_uid(l->user),
+                    NULL,          l->log->service,
+                    l->log->rhost, NULL};
+    log_audit(l->log, &a);
 }
 
 /* Create the record where an administrator's would be: the system store, or the directory. */
@@ -138,17 +143,17 @@ static int refuse(const struct enroll_login *l, int rc, const char *why, const t
 {
     char reason[512];
     if (rc == TOTP_EEXIST) {
-        log_decision(l->pamh, l->log, LOG_NOTICE, "denied",
+        log_decision(l->log, LOG_NOTICE, "denied",
                      "enrollment refused: a record appeared meanwhile, and it is never replaced",
                      record);
         return PAM_AUTH_ERR;
     }
     if (why != NULL) {
         snprintf(reason, sizeof(reason), "enrollment not confirmed: %s", why);
-        log_decision(l->pamh, l->log, LOG_NOTICE, "denied", reason, NULL);
+        log_decision(l->log, LOG_NOTICE, "denied", reason, NULL);
         return rc == TOTP_ENOMEM ? PAM_BUF_ERR : PAM_AUTH_ERR;
     }
-    log_decision(l->pamh, l->log, LOG_ERR, "error",
+    log_decision(l->log, LOG_ERR, "error",
                  err != NULL && err->message[0] != '\0' ? err->message : totp_strerror(rc), NULL);
     return rc == TOTP_ENOMEM ? PAM_BUF_ERR : PAM_AUTHINFO_UNAVAIL;
 }
@@ -165,8 +170,12 @@ int enroll_at_login(const struct enroll_login *l)
     if (rc != TOTP_OK)
         return refuse(l, rc, NULL, &err, NULL);
     if (grant == TOTP_ENROLL_NO) {
-        if (l->opt->debug)
-            log_note(l->pamh, LOG_DEBUG, "debug: enrollment at login not offered: ", err.message);
+        if (err.sys_errno == TOTP_EINVAL)
+            log_line(l->log, LOG_WARNING, "warning",
+                     "enrollment at login not offered: ", err.message, NULL);
+        else if (l->opt->debug)
+            log_line(l->log, LOG_DEBUG, "debug", "enrollment at login not offered: ", err.message,
+                     NULL);
         return ENROLL_NOT_OFFERED;
     }
     snprintf(account, sizeof(account), "%s@%s", l->user, host_name(host, sizeof(host)));
@@ -189,10 +198,10 @@ int enroll_at_login(const struct enroll_login *l)
     /* The allowance is spent by the enrollment it allowed. */
     if (grant == TOTP_ENROLL_BY_ALLOWANCE &&
         totp_store_allow_enroll(l->store, l->user, 0, &err) != TOTP_OK)
-        log_note(l->pamh, LOG_WARNING,
-                 "enrolled, but the allowance could not be removed: ", err.message);
+        log_line(l->log, LOG_WARNING, "warning",
+                 "enrolled, but the allowance could not be removed: ", err.message, where);
     audit(l, "enroll", where);
-    log_decision(l->pamh, l->log, LOG_INFO, "accepted", "enrolled at login", where);
+    log_decision(l->log, LOG_INFO, "accepted", "enrolled at login", where);
     accepted_remember(l->pamh, l->user, where);
     show_scratch(l, &e);
     totp_enrollment_clear(&e);
@@ -250,12 +259,13 @@ void enroll_replace(const struct enroll_login *l)
         audit(l, "replace", where);
         show_scratch(l, &e);
     } else if (why != NULL && strcmp(why, "no code given") == 0) {
-        log_note(l->pamh, LOG_INFO, "authenticator kept: ", "no code for a new one");
+        log_decision(l->log, LOG_INFO, "accepted", "authenticator kept: no code for a new one",
+                     NULL);
     } else if (why != NULL) {
-        log_note(l->pamh, LOG_NOTICE, "authenticator not replaced: ", why);
+        log_line(l->log, LOG_NOTICE, "warning", "authenticator not replaced: ", why, NULL);
     } else {
-        log_note(l->pamh, LOG_ERR, "authenticator not replaced: ",
-                 err.message[0] != '\0' ? err.message : totp_strerror(rc));
+        log_line(l->log, LOG_ERR, "error", "authenticator not replaced: ",
+                 err.message[0] != '\0' ? err.message : totp_strerror(rc), NULL);
     }
     totp_enrollment_clear(&e);
 }

@@ -55,16 +55,9 @@ void log_decision(const struct log_context *ctx, int priority, const char *resul
     log_line(ctx, priority, result, reason, NULL, record);
 }
 
-void log_audit(pam_handle_t *pamh, const struct log_context *ctx, const char *action,
-               const char *result, const char *store, const char *record, const char *how,
-               const char *actor, long actor_uid)
+void log_audit(const struct log_context *ctx, const totp_audit *audit)
 {
-    char user[65], who[65], service[65], rhost[129], where[1025];
-    pam_syslog(pamh, LOG_NOTICE,
-               "action=%s result=%s user=%s store=%s record=\"%s\" how=%s actor=%s actor_uid=%ld "
-               "service=%s rhost=%s",
-               action, result, clean(ctx->user, user, sizeof(user)), store,
-               text(record, where, sizeof(where), 1), how, clean(actor, who, sizeof(who)),
-               actor_uid, clean(ctx->service, service, sizeof(service)),
-               clean(ctx->rhost, rhost, sizeof(rhost)));
+    char line[12 * TOTP_LOGFMT_VALUE_MAX];
+    totp_audit_format(audit, line, sizeof(line)); /* a cut value still leaves a line that parses */
+    pam_syslog(ctx->pamh, LOG_NOTICE, "%s", line);
 }

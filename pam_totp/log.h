@@ -5,6 +5,8 @@
 
 #include <security/pam_modules.h>
 
+#include "totp.h"
+
 /* What every line says about the login. */
 struct log_context {
     pam_handle_t *pamh;
@@ -28,11 +30,7 @@ void log_line(const struct log_context *ctx, int priority, const char *result, c
 void log_decision(const struct log_context *ctx, int priority, const char *result,
                   const char *reason, const char *record);
 
-/* The audit line of a change to a record (authpriv, LOG_NOTICE): "action=ACTION result=RESULT
- * user=U store=KIND record="WHERE" how=HOW actor=A actor_uid=N service=S rhost=H". Never a
- * secret. */
-void log_audit(pam_handle_t *pamh, const struct log_context *ctx, const char *action,
-               const char *result, const char *store, const char *record, const char *how,
-               const char *actor, long actor_uid);
+/* The audit line of a change to a record (LOG_NOTICE), by totp_audit_format. Never a secret. */
+void log_audit(const struct log_context *ctx, const totp_audit *audit);
 
 #endif /* PAM_TOTP_LOG_H */

@@ -37,6 +37,9 @@ enum {
     OPT_PAM_DIR = 1 << 20,
     OPT_SSHD_CONFIG = 1 << 21,
     OPT_MISSING = 1 << 22,
+    OPT_FOR = 1 << 23,
+    OPT_UNTIL = 1 << 24,
+    OPT_REVOKE = 1 << 25,
 };
 
 struct cli {
@@ -46,6 +49,7 @@ struct cli {
     unsigned seen;   /* OPT_* given */
     const char *user_arg, *file, *conf, *issuer, *label, *rate_limit, *qr_png, *qr_svg;
     const char *pam_dir, *sshd_config; /* check */
+    const char *for_arg, *until_arg; /* allow-enroll --for, --until */
     int json, force, no_confirm, qr_mode, uri, dry_run, missing;
     totp_params params; /* --algorithm --digits --period */
     unsigned window, scratch_count;
@@ -118,6 +122,12 @@ const char *cli_printable(const char *in, char *out, size_t size);
  * (logindefs.c). Below, above, and root are system accounts. */
 unsigned long cli_uid_min(void);
 unsigned long cli_uid_max(void);
+
+int cmd_allow_enroll(struct cli *c);
+
+/* The user's enrollment allowance as one line of text (or JSON) for status; nothing if the
+ * store keeps none or there is none. */
+void allow_status(struct cli *c, struct json *j);
 
 /* import --uri: otpauth URIs from a file or standard input (import_uri.c). */
 int import_uris(struct cli *c);

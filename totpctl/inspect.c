@@ -198,11 +198,13 @@ int cmd_status(struct cli *c)
             json_string(&j, "user", c->user);
             json_bool(&j, "enrolled", 0);
             json_bool(&j, "system_store_visible", !hidden);
+            allow_status(c, &j);
             json_end(&j);
         } else if (hidden) {
             printf("%s has no record in their home directory\n", c->user);
         } else {
             printf("%s is not enrolled\n", c->user);
+            allow_status(c, NULL);
         }
         cli_hidden_system_note(c);
         return EXIT_REJECTED;

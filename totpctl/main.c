@@ -93,6 +93,16 @@ static const struct command {
      "  --dry-run    with --uri: say which URI goes to which user; write nothing\n"
      "  --force      replace existing system records\n",
      0},
+    {"allow-enroll", cmd_allow_enroll,
+     OPT_USER | OPT_CONF | OPT_JSON | OPT_FOR | OPT_UNTIL | OPT_REVOKE, 0,
+     "allow-enroll --for DURATION | --until TIME | --revoke",
+     "(root) let the user enroll at login (enroll_at_login) for a while",
+     "As root: let the user, who has no record, enroll at login on lines with enroll_at_login,\n"
+     "until the allowance expires or the enrollment uses it up.\n"
+     "  --for DURATION  from now: seconds, or a number with s, m, h, d or w (e.g. 8h, 7d)\n"
+     "  --until TIME    until a Unix time, or a local date and time YYYY-MM-DD[THH:MM]\n"
+     "  --revoke        take the allowance back\n",
+     0},
     {"reseal", cmd_reseal, OPT_USER | OPT_CONF | OPT_JSON, 0, "reseal [-u USER]",
      "store=ad: seal the secrets again under the newest key (rotation)",
      "store=ad: seal every enrolled user's secret (or USER's) again under the first key of\n"
@@ -149,6 +159,9 @@ static const struct option long_options[] = {
     {"pam-dir", required_argument, NULL, 'd'},
     {"missing", no_argument, NULL, 'm'},
     {"sshd-config", required_argument, NULL, 'k'},
+    {"for", required_argument, NULL, 'o'},
+    {"until", required_argument, NULL, 't'},
+    {"revoke", no_argument, NULL, 'r'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -311,6 +324,15 @@ static int take_option(struct cli *c, int ch, const char *v)
         break;
     case 'm':
         c->missing = 1, c->seen |= OPT_MISSING;
+        break;
+    case 'o':
+        c->for_arg = v, c->seen |= OPT_FOR;
+        break;
+    case 't':
+        c->until_arg = v, c->seen |= OPT_UNTIL;
+        break;
+    case 'r':
+        c->seen |= OPT_REVOKE;
         break;
     case 'p':
         c->qr_png = v, c->seen |= OPT_QR_PNG;
