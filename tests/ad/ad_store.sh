@@ -675,7 +675,7 @@ has "$(A ldapsearch -LLL -b "$(udn carol)" -s base sAMAccountName)" "sAMAccountN
 is "$(A ldapsearch -LLL -b "$(udn carol)" -s base objectClass | grep -c pamTotpUser)" 0 \
     "and loses the auxiliary class"
 is "$(login nullok carol "")" "login accepted" "carol is unenrolled (nullok)"
-is "$(T list 2>&1 | tr '\n' ' ')" "alice bob " "list after removal"
+is "$(T list 2>&1 | tr '\n' ' ')" "alice bob rita sam " "list after removal"
 
 # ---- the end: nothing of ours is left running ----------------------------------------------
 section "the end: nothing of ours is left running"
