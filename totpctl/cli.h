@@ -49,7 +49,7 @@ struct cli {
     unsigned seen;   /* OPT_* given */
     const char *user_arg, *file, *conf, *issuer, *label, *rate_limit, *qr_png, *qr_svg;
     const char *pam_dir, *sshd_config; /* check */
-    const char *for_arg, *until_arg; /* allow-enroll --for, --until */
+    const char *for_arg, *until_arg;   /* allow-enroll --for, --until */
     int json, force, no_confirm, qr_mode, uri, dry_run, missing;
     totp_params params; /* --algorithm --digits --period */
     unsigned window, scratch_count;
@@ -122,7 +122,6 @@ const char *cli_printable(const char *in, char *out, size_t size);
  * (logindefs.c). Below, above, and root are system accounts. */
 unsigned long cli_uid_min(void);
 unsigned long cli_uid_max(void);
-
 int cmd_allow_enroll(struct cli *c);
 
 /* The user's enrollment allowance as one line of text (or JSON) for status; nothing if the

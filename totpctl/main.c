@@ -316,15 +316,6 @@ static int take_option(struct cli *c, int ch, const char *v)
     case 'n':
         c->dry_run = 1, c->seen |= OPT_DRY_RUN;
         break;
-    case 'd':
-        c->pam_dir = v, c->seen |= OPT_PAM_DIR;
-        break;
-    case 'k':
-        c->sshd_config = v, c->seen |= OPT_SSHD_CONFIG;
-        break;
-    case 'm':
-        c->missing = 1, c->seen |= OPT_MISSING;
-        break;
     case 'o':
         c->for_arg = v, c->seen |= OPT_FOR;
         break;
@@ -333,6 +324,15 @@ static int take_option(struct cli *c, int ch, const char *v)
         break;
     case 'r':
         c->seen |= OPT_REVOKE;
+        break;
+    case 'd':
+        c->pam_dir = v, c->seen |= OPT_PAM_DIR;
+        break;
+    case 'k':
+        c->sshd_config = v, c->seen |= OPT_SSHD_CONFIG;
+        break;
+    case 'm':
+        c->missing = 1, c->seen |= OPT_MISSING;
         break;
     case 'p':
         c->qr_png = v, c->seen |= OPT_QR_PNG;
