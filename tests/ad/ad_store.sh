@@ -469,7 +469,7 @@ nhash() { A ldapsearch -LLL -o ldif-wrap=no -b "$(udn "$1")" -s base pamTotpScra
 is "$(nhash sam)" 4 "four values on the DC"
 h1=$(attr sam pamTotpScratchHash)
 case "$h1" in '$'*) ;; *) h1=$(printf '%s' "$h1" | base64 -d 2>/dev/null) ;; esac
-is "$(printf '%s' "$h1" | cut -c1-22)" '$pbkdf2-sha256$100000' "PBKDF2 hashes"
+is "$(printf '%s' "$h1" | cut -c1-22)" '$pbkdf2-sha256$100000$' "PBKDF2 hashes"
 is "$(U ldapsearch -LLL -b "$(udn sam)" -s base pamTotpScratchHash | grep -c '^pamTotpScratchHash')" \
     0 "another user cannot read them"
 is "$(T status -u sam --json | jq -r .scratch_codes_left)" 4 "status counts them"
