@@ -68,5 +68,12 @@ for page in "$src/man/pam_totp.8" "$src/man/totpctl.1" "$src/man/totp.5"; do
     [ -z "$warnings" ] && ok || bad "$(basename "$page") renders with warnings: $warnings"
 done
 
+# ---- examples and README: the traps of issue 23 -------------------------------------------
+# The strict sshd file keeps the rollout's exempt line, commented: uncommented, it is that line.
+exempt=$(grep -E '^auth .*pam_succeed_if\.so .*ingroup totp-exempt' "$src/examples/pam.d/sshd-rollout" | tr -s ' \t' ' ')
+strict=$(grep -E '^#auth .*pam_succeed_if\.so .*ingroup totp-exempt' "$src/examples/pam.d/sshd" | sed 's/^#//' | tr -s ' \t' ' ')
+[ -n "$exempt" ] && [ "$exempt" = "$strict" ] && ok ||
+    bad "examples/pam.d/sshd does not keep sshd-rollout's exempt line, commented ('$strict' vs '$exempt')"
+
 echo "docs: $passed passed, $failed failed"
 [ "$failed" = 0 ]
