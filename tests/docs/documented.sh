@@ -75,5 +75,11 @@ strict=$(grep -E '^#auth .*pam_succeed_if\.so .*ingroup totp-exempt' "$src/examp
 [ -n "$exempt" ] && [ "$exempt" = "$strict" ] && ok ||
     bad "examples/pam.d/sshd does not keep sshd-rollout's exempt line, commented ('$strict' vs '$exempt')"
 
+# nullok: a user without a record is neither asked nor judged (pam_totp(8), the module); README
+# must not say that everyone is asked regardless.
+grep -q 'neither asked nor judged' "$src/man/pam_totp.8" && grep -q 'neither asked nor judged' "$src/README.md" &&
+    ! grep -qi 'everyone is asked for a code, enrolled or not' "$src/README.md" && ok ||
+    bad "README and pam_totp(8) disagree on nullok: an unenrolled user is neither asked nor judged"
+
 echo "docs: $passed passed, $failed failed"
 [ "$failed" = 0 ]
