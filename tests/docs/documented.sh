@@ -81,5 +81,17 @@ grep -q 'neither asked nor judged' "$src/man/pam_totp.8" && grep -q 'neither ask
     ! grep -qi 'everyone is asked for a code, enrolled or not' "$src/README.md" && ok ||
     bad "README and pam_totp(8) disagree on nullok: an unenrolled user is neither asked nor judged"
 
+# Commands for the root shell (README's commands are run as root; a bare root shell has no
+# sudo) carry no "sudo ": sudo appears only where it is what is being configured or tested.
+rootcmds=$(grep -nE '(^|[`$;(] *)sudo +(make|totpctl|install|pam-auth-update|apt|apt-get|cp|sshd|systemctl|groupadd|useradd|chmod|chown|dpkg|pamtester|ldap|samba-tool)\b' \
+    "$src/README.md" "$src"/docs/*.md "$src"/man/*.[158] "$src/SECURITY.md" 2>/dev/null)
+[ -z "$rootcmds" ] && ok || bad "root-shell commands written with sudo: $rootcmds"
+# The rollout runs pamtester: README says to install it there, not only in the test command.
+sed -n '/^## Rolling out/,/^## /p' "$src/README.md" | grep -q 'apt-get install.*pamtester' && ok ||
+    bad "README's rollout uses pamtester without saying how to install it"
+# examples/ paths: where the Debian package puts them, too.
+grep -q '/usr/share/doc/libpam-totp/examples' "$src/README.md" && ok ||
+    bad "README does not say where the package installs examples/"
+
 echo "docs: $passed passed, $failed failed"
 [ "$failed" = 0 ]
