@@ -35,6 +35,10 @@ const char *totpi_check_value(const char *key, const char *value);
  * values above U+10FFFF) without control characters (C0, DEL, C1); -1 for anything else. */
 long totpi_text_chars(const char *text, size_t len);
 
+/* The code point of the UTF-8 sequence at `s` in `*cp` and its length in bytes, or 0 if `s`
+ * does not start with a valid one (overlong, surrogate, above U+10FFFF, cut short). */
+size_t totpi_utf8_decode(const unsigned char *s, uint32_t *cp);
+
 /* Whether `len` bytes of `key` make an option name: A-Z first, then A-Z, 0-9 or '_'. */
 int totpi_key_is_well_formed(const char *key, size_t len);
 

@@ -58,9 +58,16 @@ int totp_throttle_state(const totp_record *rec, int64_t now, const totp_policy *
         return TOTP_OK;
     info->last_failure = (int64_t)last;
     info->delay = totp_throttle_delay(&policy->throttle, n, record_window(rec, policy));
-    /* A failure in the future (the clock was set back) is not trusted to hold anyone off: the
-     * next judged failure writes the current time, and the delay counts from that. */
-    if (info->delay > 0 && (int64_t)last <= now && now - (int64_t)last < (int64_t)info->delay)
+    /* A failure in our future was written by a host whose clock is ahead, or before ours was
+     * set back: it holds codes off until it is behind us and its delay has passed, or every
+     * host behind the others would judge codes at once (and answers held since before it was
+     * written would too). Only a failure further ahead than any clock that still works is
+     * disbelieved, so that one broken host cannot lock its users out everywhere. */
+    if ((int64_t)last > now) {
+        info->ahead = (int64_t)last - now;
+        info->untrusted = info->ahead > TOTP_THROTTLE_CLOCK_TOLERANCE;
+    }
+    if (info->delay > 0 && !info->untrusted && now - (int64_t)last < (int64_t)info->delay)
         info->left = (unsigned)((int64_t)last + info->delay - now);
     return TOTP_OK;
 }
@@ -69,7 +76,11 @@ int totpi_throttle_check(const totp_record *rec, int64_t now, const totp_policy 
                          totp_result *res)
 {
     totp_throttle_info info;
-    if (totp_throttle_state(rec, now, policy, &info) != TOTP_OK || info.left == 0)
+    if (totp_throttle_state(rec, now, policy, &info) != TOTP_OK)
+        return TOTP_OK;
+    if (info.untrusted)
+        res->failure_ahead = info.ahead;
+    if (info.left == 0)
         return TOTP_OK;
     res->failures = info.failures;
     res->throttle_wait = info.left;

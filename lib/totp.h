@@ -311,6 +311,14 @@ typedef struct totp_throttle {
         3, 15, 120                                                                                 \
     }
 
+/* How far in the future (seconds) a recorded failure or attempt is still believed: another
+ * host whose clock is ahead of ours by up to this much wrote it, or our clock was set back.
+ * Such a failure holds codes off until it is behind us and its delay has passed, so hosts
+ * whose clocks differ by up to this much share one guessing bound. A failure further ahead
+ * is taken for a broken clock and not believed (a host far ahead would otherwise lock its
+ * users out everywhere until its time came); the module logs it. */
+#define TOTP_THROTTLE_CLOCK_TOLERANCE 900
+
 /* Site-wide settings the policy applies to every record. */
 typedef struct totp_policy {
     totp_params defaults;   /* algorithm/digits/period for records that do not say */
@@ -355,6 +363,9 @@ typedef struct totp_result {
     uint64_t failures;      /* consecutive failures afterwards (FAILURES) */
     unsigned throttle_wait; /* seconds until a code is judged again (0: now) */
     int throttle_started;   /* this failure began the delays (log it once) */
+    int64_t failure_ahead;  /* > 0: the record's last failure was this far in the future and
+                             * beyond TOTP_THROTTLE_CLOCK_TOLERANCE, so not believed: a clock
+                             * is wrong (log it) */
 } totp_result;
 
 /* The log reason for a wrong code that is another step's code: "wrong code (matches a code N s
@@ -385,7 +396,10 @@ typedef struct totp_throttle_info {
     uint64_t failures;    /* consecutive failures (FAILURES), 0 if none */
     int64_t last_failure; /* when the last one was, -1 if unknown */
     unsigned delay;       /* the delay those failures impose, seconds */
-    unsigned left;        /* of which still to wait at `now`: 0 if a code would be judged */
+    unsigned left;        /* still to wait at `now` (counting a failure in the future from when
+                           * it will have happened): 0 if a code would be judged */
+    int64_t ahead;        /* how far the last failure lies in the future of `now` (0: not) */
+    int untrusted;        /* ahead by more than TOTP_THROTTLE_CLOCK_TOLERANCE: not believed */
 } totp_throttle_info;
 
 /* The throttle of `rec` at `now` under `policy`, from FAILURES (for `totpctl status`). */
@@ -583,6 +597,48 @@ int totp_options_store(const totp_options *opt, totp_store **out, totp_error *er
  * root, no link on the path is followed and every directory on it must be root's and not
  * writable by others (root's sticky directories such as /tmp excepted). */
 int totp_output_file(const char *path, const void *data, size_t len, totp_error *err);
+
+/* ---- Log lines --------------------------------------------------------------------------- */
+
+/* The most bytes one value takes in a line (quotes and escapes included); longer ones are cut,
+ * ending in "...". */
+#define TOTP_LOGFMT_VALUE_MAX 600
+
+/*
+ * Append `key=value` (with a space before it unless `*len` is 0) to the NUL-terminated line in
+ * `buf` at `*len`, in strict logfmt: the value bare when it is printable ASCII without space,
+ * '=', '"' or '\\'; otherwise in double quotes, with '"', '\\', control and invisible
+ * characters (totp_char_is_hidden) escaped as JSON escapes them and bytes that are not UTF-8 as
+ * \ufffd. NULL or "" is "-". TOTP_EBUFFER if the value had to be cut (the line still parses).
+ */
+int totp_logfmt_add(char *buf, size_t size, size_t *len, const char *key, const char *value);
+
+/* 1 if the Unicode code point `cp` must never be shown raw (to a terminal or in a log): control
+ * characters, format characters (bidi overrides, zero widths, soft hyphen, ...), separators
+ * other than the ASCII space, fillers that look like nothing (U+115F, U+3164, ...), variation
+ * selectors, surrogates and private use; else 0. */
+int totp_char_is_hidden(uint32_t cp);
+
+/* One change to a record, for the audit line (authpriv, as useradd and passwd log theirs).
+ * Absent fields are logged as "-"; never put a secret, code or scratch code in any. */
+typedef struct totp_audit {
+    const char *action;    /* enroll, replace, remove, scratch, reset-failures, import, ... */
+    const char *result;    /* ok, failed, refused */
+    const char *user;      /* whose record */
+    const char *store;     /* file, ldap, ad */
+    const char *record;    /* where it is */
+    const char *how;       /* login (the module), user (their own), admin (root for another) */
+    const char *actor;     /* who acted: the account name of the real uid */
+    long long actor_uid;   /* its uid, -1 if unknown */
+    const char *sudo_user; /* SUDO_USER when run through sudo */
+    const char *service;   /* the PAM service (the module) */
+    const char *rhost;     /* the remote host (the module) */
+    const char *reason;    /* why it failed, or what else to know */
+} totp_audit;
+
+/* The audit line: action= result= user= store= record= how= actor= actor_uid= sudo_user=
+ * service= rhost= reason=, in that order, each by totp_logfmt_add(). */
+int totp_audit_format(const totp_audit *audit, char *buf, size_t size);
 
 /* ---- Hygiene ----------------------------------------------------------------------------- */
 

@@ -94,8 +94,11 @@ static int rate_limit(totp_record *rec, int64_t now, const totp_policy *policy, 
             free(buf);
             return TOTP_EFORMAT;
         }
-        /* Keep what falls inside the longest interval; drop the future (a clock set back). */
-        if ((int64_t)v > now || (int64_t)v < now - (int64_t)keep_interval)
+        /* Keep what falls inside the longest interval. An attempt in our future (a host whose
+         * clock is ahead, or ours set back) counts as within every interval, as the throttle
+         * counts such a failure, unless it is too far ahead for any working clock. */
+        if ((int64_t)v > now + TOTP_THROTTLE_CLOCK_TOLERANCE ||
+            (int64_t)v < now - (int64_t)keep_interval)
             continue;
         if (n == MAX_ATTEMPTS) { /* more than any limit needs: forget the oldest */
             qsort(ts, n, sizeof(ts[0]), compare_i64);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* log.c: the one syslog line per decision (pam_syslog, LOG_AUTHPRIV), with safe fields. */
+/* log.c: the module's syslog lines (pam_syslog, LOG_AUTHPRIV) in strict logfmt. */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <syslog.h>
 
@@ -9,55 +10,47 @@
 #include <security/pam_modules.h>
 
 #include "log.h"
+#include "totp.h"
+
+/* User names and hosts come from the network: no more of them than a log needs. */
+#define NAME_MAX_BYTES 256
 
 void log_context_init(pam_handle_t *pamh, struct log_context *ctx, const char *user)
 {
     const void *item;
+    ctx->pamh = pamh;
     ctx->user = user;
     ctx->service = pam_get_item(pamh, PAM_SERVICE, &item) == PAM_SUCCESS ? item : NULL;
     ctx->rhost = pam_get_item(pamh, PAM_RHOST, &item) == PAM_SUCCESS ? item : NULL;
 }
 
-/* Printable ASCII other than space and quotes, at most size-1 characters; "-" when empty. */
-static const char *clean(const char *in, char *out, size_t size)
+static const char *cut(const char *in, char out[NAME_MAX_BYTES + 1])
 {
-    size_t n = 0;
-    for (; in != NULL && *in != '\0' && n + 1 < size; in++) {
-        unsigned char c = (unsigned char)*in;
-        out[n++] = c > ' ' && c < 0x7f && c != '"' ? (char)c : '?';
-    }
-    if (n == 0)
-        out[n++] = '-';
-    out[n] = '\0';
+    if (in == NULL)
+        return NULL;
+    snprintf(out, NAME_MAX_BYTES + 1, "%s", in);
     return out;
 }
 
-/* The reason and the record's place are ours or the library's, but may quote a directory's
- * DN or message: no control characters (no forged lines), and inside reason="..." no double
- * quotes (they would confuse a parser of the line). UTF-8 stays. */
-static const char *text(const char *in, char *out, size_t size, int in_quotes)
+void log_line(const struct log_context *ctx, int priority, const char *result, const char *why,
+              const char *detail, const char *record)
 {
-    size_t n = 0;
-    for (; in != NULL && in[n] != '\0' && n + 1 < size; n++) {
-        unsigned char c = (unsigned char)in[n];
-        out[n] = c < 0x20 || c == 0x7f ? '?' : c == '"' && in_quotes ? '\'' : (char)c;
-    }
-    out[n] = '\0';
-    return out;
+    char user[NAME_MAX_BYTES + 1], service[NAME_MAX_BYTES + 1], rhost[NAME_MAX_BYTES + 1];
+    char reason[2 * TOTP_LOGFMT_VALUE_MAX], line[6 * TOTP_LOGFMT_VALUE_MAX];
+    size_t len = 0;
+    snprintf(reason, sizeof(reason), "%s%s", why != NULL ? why : "", detail != NULL ? detail : "");
+    line[0] = '\0';
+    totp_logfmt_add(line, sizeof(line), &len, "result", result);
+    totp_logfmt_add(line, sizeof(line), &len, "user", cut(ctx->user, user));
+    totp_logfmt_add(line, sizeof(line), &len, "service", cut(ctx->service, service));
+    totp_logfmt_add(line, sizeof(line), &len, "rhost", cut(ctx->rhost, rhost));
+    totp_logfmt_add(line, sizeof(line), &len, "reason", reason);
+    totp_logfmt_add(line, sizeof(line), &len, "record", record);
+    pam_syslog(ctx->pamh, priority, "%s", line);
 }
 
-void log_decision(pam_handle_t *pamh, const struct log_context *ctx, int priority,
-                  const char *result, const char *reason, const char *record)
+void log_decision(const struct log_context *ctx, int priority, const char *result,
+                  const char *reason, const char *record)
 {
-    char user[65], service[65], rhost[129], why[385], where[1025];
-    pam_syslog(pamh, priority, "%s user=%s service=%s rhost=%s reason=\"%s\"%s%s", result,
-               clean(ctx->user, user, sizeof(user)), clean(ctx->service, service, sizeof(service)),
-               clean(ctx->rhost, rhost, sizeof(rhost)), text(reason, why, sizeof(why), 1),
-               record != NULL ? " record=" : "", text(record, where, sizeof(where), 0));
-}
-
-void log_note(pam_handle_t *pamh, int priority, const char *prefix, const char *message)
-{
-    char line[1025];
-    pam_syslog(pamh, priority, "%s%s", prefix, text(message, line, sizeof(line), 0));
+    log_line(ctx, priority, result, reason, NULL, record);
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* log.h: one syslog line per decision, with nothing secret in it. */
+/* log.h: the module's syslog lines: strict logfmt, the same keys on every line, nothing secret. */
 #ifndef PAM_TOTP_LOG_H
 #define PAM_TOTP_LOG_H
 
@@ -7,6 +7,7 @@
 
 /* What every line says about the login. */
 struct log_context {
+    pam_handle_t *pamh;
     const char *user;
     const char *service;
     const char *rhost;
@@ -15,14 +16,16 @@ struct log_context {
 void log_context_init(pam_handle_t *pamh, struct log_context *ctx, const char *user);
 
 /*
- * "RESULT user=U service=S rhost=H reason="R" [record=PATH]" at `priority`. User and host
- * come from the network: anything but printable ASCII is replaced, and they are cut short.
+ * "result=RESULT user=U service=S rhost=H reason=R record=PATH" at `priority` (after libpam's
+ * "pam_totp(SERVICE:auth): "), every value by totp_logfmt_add: quoted and escaped where it
+ * has to be, "-" when absent. `reason` is `why` followed by `detail` (either may be NULL);
+ * RESULT is accepted, denied, ignored, throttled, error, warning or debug.
  */
-void log_decision(pam_handle_t *pamh, const struct log_context *ctx, int priority,
-                  const char *result, const char *reason, const char *record);
+void log_line(const struct log_context *ctx, int priority, const char *result, const char *why,
+              const char *detail, const char *record);
 
-/* "PREFIX MESSAGE" at `priority`, MESSAGE (the library's, which may quote a file name or a
- * directory's DN) without control characters. */
-void log_note(pam_handle_t *pamh, int priority, const char *prefix, const char *message);
+/* log_line() with a reason in one piece: the decision on a login. */
+void log_decision(const struct log_context *ctx, int priority, const char *result,
+                  const char *reason, const char *record);
 
 #endif /* PAM_TOTP_LOG_H */

@@ -30,8 +30,8 @@ struct login {
     totp_policy policy;
     totp_store *store;
     struct log_context log;
-    const char *user; /* the account's own name (see totp_user_canonical) */
-    int64_t now;
+    const char *user;  /* the account's own name (see totp_user_canonical) */
+    int64_t now;       /* before the question: grace period; each answer reads it again */
     char record[4096]; /* where the record is, once known */
 };
 
@@ -97,31 +97,37 @@ static const char *denied_reason(int rc)
 /* Log the outcome `rc` and return its PAM code. */
 static int decide(struct login *l, int rc, const totp_result *res, const totp_error *err)
 {
-    char buf[96];
+    char buf[160];
     const char *record = l->record[0] != '\0' ? l->record : NULL;
     if (rc == TOTP_OK) {
-        log_decision(l->pamh, &l->log, LOG_INFO, "accepted", accepted_reason(res, buf, sizeof(buf)),
-                     record);
+        log_decision(&l->log, LOG_INFO, "accepted", accepted_reason(res, buf, sizeof(buf)), record);
     } else if (rc == TOTP_ERATELIMIT && res != NULL && res->throttle_wait > 0) {
         /* Throttled: the code was not looked at. */
         snprintf(buf, sizeof(buf), "too many attempts; codes judged again in %u s",
                  res->throttle_wait);
-        log_decision(l->pamh, &l->log, LOG_NOTICE, "denied", buf, record);
+        log_decision(&l->log, LOG_NOTICE, "denied", buf, record);
     } else if (rc == TOTP_EMISMATCH && totp_clock_hint(res, buf, sizeof(buf))) {
-        log_decision(l->pamh, &l->log, LOG_NOTICE, "denied", buf, record); /* clock trouble */
+        log_decision(&l->log, LOG_NOTICE, "denied", buf, record); /* clock trouble */
     } else if (rc == TOTP_EUNTRUSTED && err != NULL && err->message[0] != '\0') {
-        log_decision(l->pamh, &l->log, LOG_NOTICE, "denied", err->message, NULL); /* names it */
+        log_decision(&l->log, LOG_NOTICE, "denied", err->message, NULL); /* names it */
     } else if (denied_reason(rc) != NULL) {
-        log_decision(l->pamh, &l->log, LOG_NOTICE, "denied", denied_reason(rc), record);
+        log_decision(&l->log, LOG_NOTICE, "denied", denied_reason(rc), record);
     } else {
         const char *why = err != NULL && err->message[0] != '\0' ? err->message : totp_strerror(rc);
-        log_decision(l->pamh, &l->log, LOG_ERR, "error", why, NULL);
+        log_decision(&l->log, LOG_ERR, "error", why, NULL);
+    }
+    if (res != NULL && res->failure_ahead > 0) { /* not believed: a clock is wrong */
+        snprintf(buf, sizeof(buf),
+                 "the last failure was recorded %lld s in the future, more than the %d s the "
+                 "throttle believes: check the clocks",
+                 (long long)res->failure_ahead, TOTP_THROTTLE_CLOCK_TOLERANCE);
+        log_decision(&l->log, LOG_WARNING, "warning", buf, record);
     }
     if ((rc == TOTP_EMISMATCH || rc == TOTP_EREPLAY || rc == TOTP_ECODE) && res != NULL &&
         res->throttle_started) { /* once, as the delays begin */
         snprintf(buf, sizeof(buf), "%llu consecutive failures; no code judged for %u s",
                  (unsigned long long)res->failures, res->throttle_wait);
-        log_decision(l->pamh, &l->log, LOG_WARNING, "throttled", buf, record);
+        log_decision(&l->log, LOG_WARNING, "throttled", buf, record);
     }
     return pam_result(rc);
 }
@@ -173,8 +179,13 @@ static int forward_password(struct login *l, const char *input, size_t code_len)
     return rc;
 }
 
+/* Judge `input` with the time it arrived, never the time it was asked for: a question can be
+ * held open for as long as the caller likes (sudo has no timeout), and answers to several
+ * held questions can come in any order. Judged with the older time, an answer would miss
+ * failures written since (a failure "in its future") and match codes of a step long gone. */
 static int check(struct login *l, const char *input, int flags, totp_result *res, totp_error *err)
 {
+    l->now = (int64_t)time(NULL);
     return totp_authenticate(l->store, l->user, input, flags, l->now, &l->policy, res, l->record,
                              sizeof(l->record), err);
 }
@@ -200,23 +211,22 @@ static int authenticate(struct login *l)
     /* The same record accepted a code earlier in this transaction (pam_totp twice in a stack):
      * that code is spent, so asking again could only end in a replay. */
     if (found == TOTP_OK && earlier && accepted_before(l->pamh, l->user, l->record)) {
-        log_decision(l->pamh, &l->log, LOG_INFO, "accepted",
+        log_decision(&l->log, LOG_INFO, "accepted",
                      "a code accepted earlier in this PAM transaction", l->record);
         return PAM_SUCCESS;
     }
     /* With forward_pass the question also carries the password the next module needs, so a
      * grace period cannot skip it. */
     if (found == TOTP_OK && grace && !l->opt->forward_pass) {
-        log_decision(l->pamh, &l->log, LOG_INFO, "accepted", "grace period for this host",
-                     l->record);
+        log_decision(&l->log, LOG_INFO, "accepted", "grace period for this host", l->record);
         return PAM_SUCCESS;
     }
     if (found == TOTP_ENOENT && l->opt->nullok) {
-        log_decision(l->pamh, &l->log, LOG_INFO, "ignored", "no record (nullok)", NULL);
+        log_decision(&l->log, LOG_INFO, "ignored", "no record (nullok)", NULL);
         return PAM_IGNORE;
     }
     if (l->opt->debug && found != TOTP_OK)
-        log_note(l->pamh, LOG_DEBUG, "debug: record lookup: ", lookerr.message);
+        log_line(&l->log, LOG_DEBUG, "debug", "record lookup: ", lookerr.message, NULL);
 
     /* Everyone is asked, enrolled or not, so that the prompt tells nothing. */
     char *input = NULL;
@@ -229,7 +239,7 @@ static int authenticate(struct login *l)
     if (input == NULL && l->opt->pass_mode != TOTP_PASS_USE_FIRST)
         input = ask(l, &flags);
     if (input == NULL) {
-        log_decision(l->pamh, &l->log, LOG_NOTICE, "denied", "no code given", NULL);
+        log_decision(&l->log, LOG_NOTICE, "denied", "no code given", NULL);
         return PAM_AUTH_ERR;
     }
     if (found != TOTP_OK) {
@@ -246,7 +256,7 @@ static int authenticate(struct login *l)
         from_first = 0;
         input = ask(l, &flags);
         if (input == NULL) {
-            log_decision(l->pamh, &l->log, LOG_NOTICE, "denied", "no code given", NULL);
+            log_decision(&l->log, LOG_NOTICE, "denied", "no code given", NULL);
             return PAM_AUTH_ERR;
         }
         memset(&res, 0, sizeof(res));
@@ -266,7 +276,7 @@ static int authenticate(struct login *l)
 /* debug: one line for each place the store looked at, and what it found there. */
 static void debug_trace(void *ctx, const char *message)
 {
-    log_note(ctx, LOG_DEBUG, "debug: looked for a record: ", message);
+    log_line(ctx, LOG_DEBUG, "debug", "looked for a record: ", message, NULL);
 }
 
 /* secret= names the record; a system record the administrator made for the user is then not
@@ -275,8 +285,9 @@ static void warn_hidden_system_record(struct login *l)
 {
     char path[4096];
     if (totp_store_hides_system_record(l->store, l->user, path, sizeof(path)))
-        log_note(l->pamh, LOG_WARNING,
-                 "secret= is set, so this line does not consult the system store's record ", path);
+        log_line(&l->log, LOG_WARNING, "warning",
+                 "secret= is set, so this line does not consult the system store's record", NULL,
+                 path);
 }
 
 PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
@@ -291,8 +302,13 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
     l.pamh = pamh;
     l.opt = &opt;
     totp_options_init(&opt);
+    /* The user, if libpam already has one: the options are read before anyone is asked. */
+    const void *known = NULL;
+    log_context_init(pamh, &l.log,
+                     pam_get_item(pamh, PAM_USER, &known) == PAM_SUCCESS ? known : NULL);
     if (totp_options_load(&opt, argc, argv, &err) != TOTP_OK) {
-        log_note(pamh, LOG_ERR, "configuration error, refusing every login: ", err.message);
+        log_line(&l.log, LOG_ERR, "error",
+                 "configuration error, refusing every login: ", err.message, NULL);
         totp_options_clear(&opt);
         return PAM_SERVICE_ERR;
     }
@@ -301,7 +317,7 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
     int rc = pam_get_user(pamh, &user, NULL);
     log_context_init(pamh, &l.log, rc == PAM_SUCCESS ? user : NULL);
     if (rc != PAM_SUCCESS || user == NULL || user[0] == '\0') {
-        log_decision(pamh, &l.log, LOG_ERR, "error", "no user name", NULL);
+        log_decision(&l.log, LOG_ERR, "error", "no user name", NULL);
         totp_options_clear(&opt);
         return PAM_AUTH_ERR;
     }
@@ -310,7 +326,7 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
     char *canonical = NULL;
     rc = totp_user_canonical(user, &canonical, &err);
     if (rc != TOTP_OK && rc != TOTP_EUSER) {
-        log_decision(pamh, &l.log, LOG_ERR, "error", err.message, NULL);
+        log_decision(&l.log, LOG_ERR, "error", err.message, NULL);
         totp_options_clear(&opt);
         return rc == TOTP_ENOMEM ? PAM_BUF_ERR : PAM_AUTHINFO_UNAVAIL;
     }
@@ -321,15 +337,15 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
     l.now = (int64_t)time(NULL);
     if (opt.debug) {
         opt.store.trace = debug_trace;
-        opt.store.trace_ctx = pamh;
+        opt.store.trace_ctx = &l.log;
     }
     rc = totp_options_store(&opt, &l.store, &err);
     if (rc != TOTP_OK) {
-        log_decision(pamh, &l.log, LOG_ERR, "error", err.message, NULL);
+        log_decision(&l.log, LOG_ERR, "error", err.message, NULL);
         rc = rc == TOTP_ENOMEM ? PAM_BUF_ERR : PAM_SERVICE_ERR;
     } else {
         if (opt.debug && opt.conf != NULL)
-            log_note(pamh, LOG_DEBUG, "debug: site configuration from ", opt.conf);
+            log_line(&l.log, LOG_DEBUG, "debug", "site configuration from ", opt.conf, NULL);
         warn_hidden_system_record(&l);
         rc = authenticate(&l);
     }

@@ -17,6 +17,7 @@
 
 #include <security/pam_appl.h>
 
+#include "pam_env.h"
 #include "syslog_capture.h"
 #include "testutil.h"
 #include "totp.h"
@@ -221,7 +222,7 @@ START_TEST(right_code_accepted)
     ck_assert_int_eq(t.styles[0], PAM_PROMPT_ECHO_OFF);
     char want[4500];
     snprintf(want, sizeof(want),
-             "<6> pam_totp(%s:auth): accepted user=alice service=%s rhost=- reason=\"code\" "
+             "<6> pam_totp(%s:auth): result=accepted user=alice service=%s rhost=- reason=code "
              "record=%s",
              service_name, service_name, record_path);
     ck_assert_str_eq(last_log(), want);
@@ -238,7 +239,7 @@ START_TEST(replay_refused)
     ck_assert_int_eq(login("alice", code, &t), PAM_SUCCESS);
     ck_assert_int_eq(login("alice", code, &t), PAM_AUTH_ERR);
     ck_assert_ptr_nonnull(strstr(last_log(), "<5> pam_totp("));
-    ck_assert_ptr_nonnull(strstr(last_log(), ":auth): denied user=alice"));
+    ck_assert_ptr_nonnull(strstr(last_log(), ":auth): result=denied user=alice"));
     ck_assert_ptr_nonnull(strstr(last_log(), "reason=\"code already used\""));
     assert_log_clean(code);
 }
@@ -268,14 +269,14 @@ START_TEST(clock_trouble_is_logged_as_such)
     service("auth required @MODULE@\n");
     tu_code_at((int64_t)time(NULL) - 1200, 6, code);
     ck_assert_int_eq(login("alice", code, &t), PAM_AUTH_ERR);
-    ck_assert_ptr_nonnull(strstr(last_log(), ":auth): denied user=alice"));
+    ck_assert_ptr_nonnull(strstr(last_log(), ":auth): result=denied user=alice"));
     ck_assert_ptr_nonnull(strstr(last_log(), "reason=\"wrong code (matches a code "));
     ck_assert_ptr_nonnull(strstr(last_log(), " s behind: check the clocks)\""));
     assert_log_clean(code);
     /* 20 minutes ahead: a plain wrong code, for that code becomes valid then. */
     tu_code_at((int64_t)time(NULL) + 1200, 6, code);
     ck_assert_int_eq(login("alice", code, &t), PAM_AUTH_ERR);
-    ck_assert_ptr_nonnull(strstr(last_log(), ":auth): denied user=alice"));
+    ck_assert_ptr_nonnull(strstr(last_log(), ":auth): result=denied user=alice"));
     ck_assert_ptr_null(strstr(last_log(), "check the clocks"));
     assert_log_clean(code);
 }
@@ -318,7 +319,7 @@ START_TEST(no_record_without_nullok_is_asked_and_denied)
     service("auth required @MODULE@\n");
     ck_assert_int_eq(login("bob", "123456", &t), PAM_AUTH_ERR);
     ck_assert_int_eq(t.asked, 1); /* asked like anyone else */
-    ck_assert_ptr_nonnull(strstr(last_log(), "denied user=bob"));
+    ck_assert_ptr_nonnull(strstr(last_log(), "result=denied user=bob"));
     ck_assert_ptr_nonnull(strstr(last_log(), "reason=\"no record\""));
 }
 END_TEST
@@ -333,7 +334,7 @@ START_TEST(no_record_with_nullok_is_ignored)
     /* The module ignores; a stack in which nobody decides is refused by libpam itself. */
     ck_assert_int_eq(login("bob", "123456", &t), PAM_PERM_DENIED);
     ck_assert_int_eq(t.asked, 0);
-    ck_assert_ptr_nonnull(strstr(last_log(), "ignored user=bob"));
+    ck_assert_ptr_nonnull(strstr(last_log(), "result=ignored user=bob"));
     /* In a stack, PAM_IGNORE leaves the decision to the other modules. */
     use(permit);
     ck_assert_int_eq(login("bob", "123456", &t), PAM_SUCCESS);
@@ -350,11 +351,11 @@ START_TEST(no_record_in_a_writable_home_is_no_ignore)
     service("auth required @MODULE@ nullok\nauth required pam_permit.so\n");
     ck_assert_int_eq(chmod(tu_home("bob"), 0777), 0);
     ck_assert_int_eq(login("bob", "123456", &t), PAM_AUTHINFO_UNAVAIL);
-    ck_assert_ptr_nonnull(strstr(last_log(), "error user=bob"));
+    ck_assert_ptr_nonnull(strstr(last_log(), "result=error user=bob"));
     ck_assert_ptr_nonnull(strstr(last_log(), "directory writable by group or others"));
     ck_assert_int_eq(chmod(tu_home("bob"), 0755), 0);
     ck_assert_int_eq(login("bob", "123456", &t), PAM_SUCCESS);
-    ck_assert_ptr_nonnull(strstr(last_log(), "ignored user=bob"));
+    ck_assert_ptr_nonnull(strstr(last_log(), "result=ignored user=bob"));
 }
 END_TEST
 
@@ -364,7 +365,7 @@ START_TEST(unknown_user_is_asked_and_denied_even_with_nullok)
     service("auth required @MODULE@ nullok\nauth required pam_permit.so\n");
     ck_assert_int_eq(login("mallory", "123456", &t), PAM_AUTH_ERR);
     ck_assert_int_eq(t.asked, 1);
-    ck_assert_ptr_nonnull(strstr(logbuf, "denied user=mallory"));
+    ck_assert_ptr_nonnull(strstr(logbuf, "result=denied user=mallory"));
     ck_assert_ptr_nonnull(strstr(logbuf, "reason=\"unknown user\""));
 }
 END_TEST
@@ -378,8 +379,9 @@ START_TEST(unknown_option_fails_closed)
     service("auth required @MODULE@ frobnicate\nauth required pam_permit.so\n");
     ck_assert_int_eq(login("alice", "123456", &t), PAM_SERVICE_ERR);
     ck_assert_int_eq(t.asked, 0);
-    assert_log_has(":auth): configuration error, refusing every login: unknown option "
-                   "\"frobnicate\"");
+    assert_log_has(":auth): result=error user=alice service=");
+    assert_log_has("reason=\"configuration error, refusing every login: unknown option "
+                   "\\\"frobnicate\\\"\" record=-");
     use(window);
     ck_assert_int_eq(login("alice", "123456", &t), PAM_SERVICE_ERR);
     assert_log_has("window=1000: must be 1 to 100");
@@ -406,7 +408,7 @@ START_TEST(bad_record_is_authinfo_unavail_never_ignore)
         loglen = 0;
         /* The stack fails even though pam_permit follows: the error is not PAM_IGNORE. */
         ck_assert_int_eq(login("alice", code, &t), PAM_AUTHINFO_UNAVAIL);
-        assert_log_has(":auth): error user=alice");
+        assert_log_has(":auth): result=error user=alice");
         assert_log_has(cases[i].reason);
         assert_log_clean(code);
     }
@@ -701,7 +703,7 @@ START_TEST(ldap_directory_down_is_authinfo_unavail)
     ck_assert_int_eq(login("alice", code, &t), PAM_AUTHINFO_UNAVAIL);
     ck_assert_str_eq(t.asked > 0 ? "asked" : "not asked", "asked");
     const char *line = last_log();
-    ck_assert_msg(strstr(line, "error user=alice") != NULL, "%s", line);
+    ck_assert_msg(strstr(line, "result=error user=alice") != NULL, "%s", line);
     ck_assert_msg(strstr(line, "ldap://127.0.0.1:1: bind as anonymous: Can't contact "
                                "LDAP server") != NULL,
                   "%s", line);
@@ -732,7 +734,7 @@ START_TEST(log_lines_carry_no_control_characters)
     snprintf(line, sizeof(line), "auth required @MODULE@ conf=%s\n", conf);
     service(line);
     ck_assert_int_eq(login("alice", "123456", &t), PAM_SERVICE_ERR);
-    assert_log_has("window=1??[2J: must be 1 to 100");
+    assert_log_has("window=1\\u0001\\u001b[2J: must be 1 to 100");
     ck_assert_msg(strchr(logbuf, '\001') == NULL && strchr(logbuf, '\033') == NULL, "%s", logbuf);
 }
 END_TEST
@@ -773,7 +775,7 @@ START_TEST(system_only_refuses_records_the_user_can_write)
     service("auth requisite pam_permit.so\nauth required @MODULE@ system_only nullok\n");
     code_now(code);
     ck_assert_int_eq(login("alice", code, &t), PAM_AUTH_ERR);
-    ck_assert_ptr_nonnull(strstr(last_log(), "denied user=alice"));
+    ck_assert_ptr_nonnull(strstr(last_log(), "result=denied user=alice"));
     char named[4400];
     snprintf(named, sizeof(named),
              "reason=\"%s: the user can write this record, and this line trusts only the system "
@@ -820,7 +822,7 @@ START_TEST(canonical_account_name_finds_the_system_record)
     tu_code_at((int64_t)time(NULL) + 30 * 86400, 6, wrong);
     ck_assert_int_eq(login("ALICE", wrong, &t), PAM_AUTH_ERR);
     ck_assert_int_eq(t.asked, 1);
-    ck_assert_ptr_nonnull(strstr(last_log(), "denied user=alice"));
+    ck_assert_ptr_nonnull(strstr(last_log(), "result=denied user=alice"));
     code_now(code);
     ck_assert_int_eq(login("ALICE", code, &t), PAM_SUCCESS);
     char want[4400];
@@ -840,9 +842,9 @@ START_TEST(secret_hiding_a_system_record_is_logged)
     ck_assert_int_eq(login("alice", code, &t), PAM_SUCCESS);
     char want[4500];
     snprintf(want, sizeof(want),
-             "<4> pam_totp(%s:auth): secret= is set, so this line does not consult the system "
-             "store's record %s",
-             service_name, system_record);
+             "<4> pam_totp(%s:auth): result=warning user=alice service=%s rhost=- reason=\"secret= "
+             "is set, so this line does not consult the system store's record\" record=%s",
+             service_name, service_name, system_record);
     assert_log_has(want);
 }
 END_TEST
@@ -856,13 +858,14 @@ START_TEST(debug_logs_every_place_looked_at)
     service("auth required @MODULE@ debug\n");
     ck_assert_int_eq(login("bob", "123456", &t), PAM_AUTH_ERR);
     snprintf(want, sizeof(want),
-             "<7> pam_totp(%s:auth): debug: looked for a record: %s/bob: absent", service_name,
-             tu_system_dir());
+             "<7> pam_totp(%s:auth): result=debug user=bob service=%s rhost=- reason=\"looked for "
+             "a record: %s/bob: absent\" record=-",
+             service_name, service_name, tu_system_dir());
     assert_log_has(want);
-    snprintf(want, sizeof(want), "debug: looked for a record: %s/.config/totp/secret: absent",
+    snprintf(want, sizeof(want), "reason=\"looked for a record: %s/.config/totp/secret: absent\"",
              tu_home("bob"));
     assert_log_has(want);
-    snprintf(want, sizeof(want), "debug: looked for a record: %s/.google_authenticator: absent",
+    snprintf(want, sizeof(want), "reason=\"looked for a record: %s/.google_authenticator: absent\"",
              tu_home("bob"));
     assert_log_has(want);
     /* A place that cannot be used says why. */
@@ -871,7 +874,7 @@ START_TEST(debug_logs_every_place_looked_at)
     loglen = 0;
     ck_assert_int_eq(login("bob", "123456", &t), PAM_AUTHINFO_UNAVAIL);
     snprintf(want, sizeof(want),
-             "debug: looked for a record: %s: mode 0644 is more permissive than 0600", config);
+             "reason=\"looked for a record: %s: mode 0644 is more permissive than 0600\"", config);
     assert_log_has(want);
     /* Without debug, no such lines. */
     use(quiet);
@@ -952,7 +955,7 @@ static void retry_asks_again(const char *lines, const char *first, const char *s
         setenv("PAM_AUTHTOK", first, 1);
     ck_assert_int_eq(pam_authenticate(ph, 0), PAM_AUTH_ERR); /* the password failed */
     ck_assert_int_eq(t.asked, 1);
-    ck_assert_ptr_nonnull(strstr(logbuf, "accepted user=alice"));
+    ck_assert_ptr_nonnull(strstr(logbuf, "result=accepted user=alice"));
     if (second != NULL)
         setenv("PAM_AUTHTOK", second, 1);
     else
@@ -1020,26 +1023,7 @@ END_TEST
 
 static void setup_pam_env(char **argv)
 {
-    if (getenv("NSS_WRAPPER_PASSWD") != NULL)
-        return;
-    /* Without pam_wrapper, these logins would run against the machine's own PAM setup. */
-    void *probe = dlopen("libpam_wrapper.so", RTLD_NOW);
-    if (probe == NULL) {
-        fprintf(stderr, "check_pam: libpam_wrapper.so not found: install libpam-wrapper\n");
-        exit(99);
-    }
-    dlclose(probe);
-    char preload[4096];
-    const char *old = getenv("LD_PRELOAD");
-    snprintf(preload, sizeof(preload), "libpam_wrapper.so%s%s", old ? ":" : "", old ? old : "");
-    setenv("LD_PRELOAD", preload, 1);
-    setenv("PAM_WRAPPER", "1", 1);
-    setenv("PAM_WRAPPER_USE_SYSLOG", "1", 1);
-    /* Sanitizers refuse RTLD_DEEPBIND; pam_wrapper 1.1.4 reads this switch under uid_wrapper's
-     * name, later versions under its own: set both. */
-    setenv("PAM_WRAPPER_DISABLE_DEEPBIND", "1", 1);
-    setenv("UID_WRAPPER_DISABLE_DEEPBIND", "1", 1);
-    tu_setup_users(argv); /* re-executes with nss_wrapper too; sets TOTP_TEST_ROOT */
+    pam_env_setup(argv, "check_pam");
 }
 
 static Suite *pam_suite(void)

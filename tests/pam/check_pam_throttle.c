@@ -13,6 +13,7 @@
 
 #include <security/pam_appl.h>
 
+#include "pam_env.h"
 #include "syslog_capture.h"
 #include "testutil.h"
 #include "totp.h"
@@ -109,13 +110,14 @@ START_TEST(throttle_is_maxtries_and_logged_once)
     /* Delays far longer than any test run, so a loaded machine cannot let a code through. */
     const char *svc = service("throttle=3,3600,3600");
     char want[256];
-    snprintf(want, sizeof(want),
-             "throttled user=alice service=%s rhost=- reason=\"3 consecutive failures; no code "
-             "judged for 3600 s\"",
-             svc);
+    snprintf(
+        want, sizeof(want),
+        "result=throttled user=alice service=%s rhost=- reason=\"3 consecutive failures; no code "
+        "judged for 3600 s\"",
+        svc);
     for (int i = 0; i < 3; i++) {
         ck_assert_int_eq(login(svc, "000000"), PAM_AUTH_ERR);
-        ck_assert_int_eq(log_count("throttled user="), i == 2);
+        ck_assert_int_eq(log_count("result=throttled user="), i == 2);
     }
     ck_assert_int_eq(log_count("<4> pam_totp(throttle"), 1); /* LOG_WARNING */
     ck_assert_int_eq(log_count(want), 1);
@@ -125,7 +127,7 @@ START_TEST(throttle_is_maxtries_and_logged_once)
     code_now(code);
     ck_assert_int_eq(login(svc, code), PAM_MAXTRIES);
     ck_assert_ptr_nonnull(strstr(last_log(), "<5> pam_totp("));
-    ck_assert_ptr_nonnull(strstr(last_log(), ":auth): denied user=alice"));
+    ck_assert_ptr_nonnull(strstr(last_log(), ":auth): result=denied user=alice"));
     ck_assert_ptr_nonnull(strstr(last_log(), "reason=\"too many attempts; codes judged again in "));
     ck_assert_int_eq(login(svc, "71234590"), PAM_MAXTRIES);
     char *after = tu_read(record_path);
@@ -134,7 +136,7 @@ START_TEST(throttle_is_maxtries_and_logged_once)
     free(before);
     free(after);
     /* The start was logged once, not per refusal; no code reached the log. */
-    ck_assert_int_eq(log_count("throttled user="), 1);
+    ck_assert_int_eq(log_count("result=throttled user="), 1);
     ck_assert_ptr_null(strstr(logbuf, code));
     ck_assert_ptr_null(strstr(logbuf, "71234590"));
 }
@@ -177,24 +179,7 @@ END_TEST
 
 static void setup_pam_env(char **argv)
 {
-    if (getenv("NSS_WRAPPER_PASSWD") != NULL)
-        return;
-    void *probe = dlopen("libpam_wrapper.so", RTLD_NOW);
-    if (probe == NULL) {
-        fprintf(stderr, "check_pam_throttle: libpam_wrapper.so not found: install "
-                        "libpam-wrapper\n");
-        exit(99);
-    }
-    dlclose(probe);
-    char preload[4096];
-    const char *old = getenv("LD_PRELOAD");
-    snprintf(preload, sizeof(preload), "libpam_wrapper.so%s%s", old ? ":" : "", old ? old : "");
-    setenv("LD_PRELOAD", preload, 1);
-    setenv("PAM_WRAPPER", "1", 1);
-    setenv("PAM_WRAPPER_USE_SYSLOG", "1", 1);
-    setenv("PAM_WRAPPER_DISABLE_DEEPBIND", "1", 1); /* sanitizers refuse RTLD_DEEPBIND */
-    setenv("UID_WRAPPER_DISABLE_DEEPBIND", "1", 1);
-    tu_setup_users(argv);
+    pam_env_setup(argv, "check_pam_throttle");
 }
 
 static Suite *throttle_suite(void)

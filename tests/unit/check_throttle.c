@@ -189,6 +189,75 @@ START_TEST(future_failure_does_not_lock_out)
 }
 END_TEST
 
+START_TEST(future_failure_within_the_tolerance_holds_codes_off)
+{
+    /* Another host's clock is 100 s ahead (or ours was set back): its third failure holds
+     * codes off here until it is behind us and its 15 s have passed. */
+    totp_record *rec = parse("\" TOTP_AUTH\n\" FAILURES 3 1111111211\n");
+    totp_result res;
+    ck_assert_int_eq(right_code(rec, T0, &res), TOTP_ERATELIMIT);
+    ck_assert_uint_eq(res.throttle_wait, 115);
+    ck_assert_int_eq(right_code(rec, T0 + 114, &res), TOTP_ERATELIMIT);
+    ck_assert_uint_eq(res.throttle_wait, 1);
+    ck_assert_int_eq(res.failure_ahead, 0);
+    ck_assert_int_eq(right_code(rec, T0 + 115, &res), TOTP_OK);
+    totp_record_free(rec);
+    /* Fewer failures than the free ones: no delay, whenever they were. */
+    rec = parse("\" TOTP_AUTH\n\" FAILURES 2 1111111211\n");
+    ck_assert_int_eq(right_code(rec, T0, &res), TOTP_OK);
+    totp_record_free(rec);
+}
+END_TEST
+
+START_TEST(future_failure_beyond_the_tolerance_is_not_believed)
+{
+    char extra[128];
+    totp_result res;
+    totp_throttle_info info;
+    const totp_policy policy = TOTP_POLICY_DEFAULT;
+    /* Exactly the tolerance ahead: believed. */
+    snprintf(extra, sizeof(extra), "\" TOTP_AUTH\n\" FAILURES 3 %lld\n",
+             (long long)T0 + TOTP_THROTTLE_CLOCK_TOLERANCE);
+    totp_record *rec = parse(extra);
+    ck_assert_int_eq(totp_throttle_state(rec, T0, &policy, &info), TOTP_OK);
+    ck_assert_int_eq(info.ahead, TOTP_THROTTLE_CLOCK_TOLERANCE);
+    ck_assert_int_eq(info.untrusted, 0);
+    ck_assert_uint_eq(info.left, TOTP_THROTTLE_CLOCK_TOLERANCE + 15);
+    ck_assert_int_eq(right_code(rec, T0, &res), TOTP_ERATELIMIT);
+    totp_record_free(rec);
+    /* One second more: a broken clock wrote it; judged, and the result says so. */
+    snprintf(extra, sizeof(extra), "\" TOTP_AUTH\n\" FAILURES 3 %lld\n",
+             (long long)T0 + TOTP_THROTTLE_CLOCK_TOLERANCE + 1);
+    rec = parse(extra);
+    ck_assert_int_eq(totp_throttle_state(rec, T0, &policy, &info), TOTP_OK);
+    ck_assert_int_eq(info.untrusted, 1);
+    ck_assert_uint_eq(info.left, 0);
+    ck_assert_int_eq(right_code(rec, T0, &res), TOTP_OK);
+    ck_assert_int_eq(res.failure_ahead, TOTP_THROTTLE_CLOCK_TOLERANCE + 1);
+    totp_record_free(rec);
+}
+END_TEST
+
+START_TEST(future_attempts_count_against_rate_limits)
+{
+    totp_policy policy = TOTP_POLICY_DEFAULT;
+    policy.throttle.max_delay = 0;
+    policy.rate_attempts = 2;
+    policy.rate_interval = 3600;
+    totp_result res;
+    char code[TOTP_CODE_BUFSIZE];
+    tu_code_at(T0, 6, code);
+    /* Two attempts another host made with its clock 100 and 200 s ahead. */
+    totp_record *rec = parse("\" TOTP_AUTH\n\" ATTEMPTS 1111111211 1111111311\n");
+    ck_assert_int_eq(totp_policy_check(rec, code, 0, T0, &policy, &res), TOTP_ERATELIMIT);
+    totp_record_free(rec);
+    /* Beyond the tolerance they are dropped. */
+    rec = parse("\" TOTP_AUTH\n\" ATTEMPTS 1111121211 1111121311\n");
+    ck_assert_int_eq(totp_policy_check(rec, code, 0, T0, &policy, &res), TOTP_OK);
+    totp_record_free(rec);
+}
+END_TEST
+
 START_TEST(throttle_can_be_tuned_and_turned_off)
 {
     totp_policy policy = TOTP_POLICY_DEFAULT;
@@ -308,6 +377,9 @@ static Suite *throttle_suite(void)
     tcase_add_test(tc, scratch_codes_count);
     tcase_add_test(tc, hotp_counter_untouched_while_throttled);
     tcase_add_test(tc, future_failure_does_not_lock_out);
+    tcase_add_test(tc, future_failure_within_the_tolerance_holds_codes_off);
+    tcase_add_test(tc, future_failure_beyond_the_tolerance_is_not_believed);
+    tcase_add_test(tc, future_attempts_count_against_rate_limits);
     tcase_add_test(tc, throttle_can_be_tuned_and_turned_off);
     tcase_add_test(tc, a_day_of_guessing);
     suite_add_tcase(s, tc);
