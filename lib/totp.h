@@ -563,6 +563,8 @@ typedef struct totp_options {
     char *owned[16];             /* copies the pointers above refer to */
     int ad_store;                /* store=ad: Active Directory (ldap_store is set too) */
     const char *ad_key_file;     /* ad_key_file: the fleet keys that seal secrets (store=ad) */
+    const char *issuer;          /* issuer=: the issuer totpctl gives new enrollments; logins
+                                  * ignore it */
 } totp_options;
 
 #define TOTP_CONF_DEFAULT "/etc/security/pam_totp.conf"
