@@ -93,5 +93,12 @@ sed -n '/^## Rolling out/,/^## /p' "$src/README.md" | grep -q 'apt-get install.*
 grep -q '/usr/share/doc/libpam-totp/examples' "$src/README.md" && ok ||
     bad "README does not say where the package installs examples/"
 
+# Root's enrollment over a user's own record is refused until --force: README quotes the refusal
+# totpctl prints and gives the command.
+refusal='--force keeps that record and enrolls'
+grep -q -- "$refusal" "$src/totpctl/enroll.c" && tr '\n' ' ' <"$src/README.md" | tr -s ' ' | grep -q -- "$refusal alice" &&
+    grep -q 'totpctl -u alice enroll --force' "$src/README.md" && ok ||
+    bad "README does not say that root's enrollment after the user's own needs --force, with the command"
+
 echo "docs: $passed passed, $failed failed"
 [ "$failed" = 0 ]
