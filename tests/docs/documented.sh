@@ -100,5 +100,15 @@ grep -q -- "$refusal" "$src/totpctl/enroll.c" && tr '\n' ' ' <"$src/README.md" |
     grep -q 'totpctl -u alice enroll --force' "$src/README.md" && ok ||
     bad "README does not say that root's enrollment after the user's own needs --force, with the command"
 
+# README's rollback: sshd's PAM file before the drop-in, the module out of every PAM file before
+# the package goes (removing it leaves those stacks refusing everyone).
+rollback=$(sed -n '/^## Rolling back/,/^## /p' "$src/README.md")
+first() { echo "$rollback" | grep -nF -- "$1" | head -n 1 | cut -d: -f1; }
+pamd=$(first '/etc/pam.d/sshd') dropin=$(first 'rm /etc/ssh/sshd_config.d/pam_totp.conf')
+check=$(first 'grep -l pam_totp /etc/pam.d/*') remove=$(first 'apt-get remove libpam-totp')
+[ -n "$pamd" ] && [ -n "$dropin" ] && [ "$pamd" -lt "$dropin" ] && [ -n "$check" ] && [ -n "$remove" ] &&
+    [ "$check" -lt "$remove" ] && echo "$rollback" | grep -qF '/etc/pam.d/sudo' && ok ||
+    bad "README has no Rolling back section in the safe order (pam.d, drop-in, reload, sudo, then the package)"
+
 echo "docs: $passed passed, $failed failed"
 [ "$failed" = 0 ]
