@@ -116,6 +116,21 @@ int totpi_conf_parse(char *text, const char *path,
                      int (*apply)(void *ctx, const char *name, const char *value, totp_error *err),
                      void *ctx, totp_error *err);
 
+/* Told about each setting line of a site file: its number, the option's name, and why `apply`
+ * refused it (NULL if it applied). */
+typedef void (*totpi_conf_line_fn)(void *ctx, unsigned line, const char *name, const char *problem);
+
+/* Like totpi_conf_parse(), but a refused line does not stop the walk: `done` hears of each. */
+void totpi_conf_parse_each(char *text,
+                           int (*apply)(void *ctx, const char *name, const char *value,
+                                        totp_error *err),
+                           void *ctx, totpi_conf_line_fn done, void *done_ctx);
+
+/* totp_options_load()'s rule for the site file at `path` with permission bits `mode` once read
+ * into `opt`: one that names ldap_bind_pw_file must not be readable by others. */
+int totpi_options_conf_mode(const totp_options *opt, const char *path, mode_t mode,
+                            totp_error *err);
+
 /* Whether an ldap_filter is usable: one filter in parentheses, with at least one %u. */
 int totpi_ldap_filter_ok(const char *filter);
 

@@ -19,6 +19,10 @@ int totpi_ldap_check_config(const totp_ldap_store_config *config, totp_error *er
  * checks the URIs walks them with this, so a check sees exactly what is connected to. */
 char *totpi_ldap_next_uri(const char **p);
 
+/* The bind password: the first line of `path`, a file that only root (or we) may read
+ * (malloc'ed, `*len` bytes; wipe it). */
+int totpi_ldap_read_password(const char *path, char **pw, size_t *len, totp_error *err);
+
 /* Connect to the URIs of config->uri in turn, each within config->timeout (seconds, > 0), until
  * one answers: TLS always verified (a context of the connection's own; ldap.conf's TLS_REQCERT
  * does not apply), StartTLS on ldap:// if asked, bind (simple with the password file, which a
