@@ -45,9 +45,18 @@ int totpi_key_is_well_formed(const char *key, size_t len);
 /* The record's key with parameters the caller has already read from it. */
 int totpi_record_key_with(const totp_record *rec, const totp_params *params, totp_key **key);
 
-/* If `code` (8 digits) is one of the record's scratch codes, remove it and return 1. All codes
- * are compared in constant time. */
+/* If `code` (8 digits) is one of the record's plain scratch codes, remove it and return 1. All
+ * codes are compared in constant time. (Hashed ones: totpi_scratch_hash_take.) */
 int totpi_record_take_scratch(totp_record *rec, const char *code);
+
+/* The record's plain scratch codes (8 digits and a NUL each), at most `max` of them copied into
+ * `codes` (NULL: only counted); returns how many the record has. */
+size_t totpi_record_scratch_codes(const totp_record *rec, char (*codes)[9], size_t max);
+
+/* The option that carries a directory's scratch codes as hashes ("$pbkdf2-sha256$..." values
+ * separated by spaces; see scratch_hash.h). Present, even empty, on every record a directory
+ * store reads; a file store's records carry plain codes instead. */
+#define TOTPI_SCRATCH_HASH_KEY "SCRATCH_HASH"
 
 /* Steps accepted before: every step at or below `floor` (if `has_floor`), and the `n` listed. */
 typedef struct totpi_used {

@@ -52,6 +52,7 @@ enum {
     SLOT_LDAP_CA_FILE,
     SLOT_AD_KEY_FILE,
     SLOT_ENROLL_GROUP,
+    SLOT_ISSUER,
 };
 
 static int number(const char *v, uint64_t min, uint64_t max, uint64_t *out)
@@ -239,6 +240,11 @@ static int set_valued(totp_options *opt, const char *name, const char *v, const 
         opt->ad_store = strcmp(v, "ad") == 0;
         opt->ldap_store = strcmp(v, "ldap") == 0 || opt->ad_store;
         return 1;
+    }
+    if (strcmp(name, "issuer") == 0) { /* totpctl's; valid as a record's ISSUER would be */
+        *why = "1 to 128 characters of text without ':'";
+        return totp_record_check("ISSUER", v) == NULL &&
+               (opt->issuer = own(opt, SLOT_ISSUER, v)) != NULL;
     }
     if (strcmp(name, "ad_key_file") == 0) {
         *why = "an absolute path";

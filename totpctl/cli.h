@@ -75,9 +75,15 @@ struct json;
 /* Open the JSON object every command prints, with "user" and "path". */
 void cli_json_begin(struct json *j, const struct cli *c, const char *path);
 
-/* Issuer and account names for URIs of records that do not carry their own. */
-const char *cli_default_issuer(void);
-const char *cli_default_account(const struct cli *c);
+/* Issuer and account names for records that do not carry their own: the site file's issuer
+ * (else the host name), and USER@HOST, with " (system)" for a record in the system store, so
+ * that an app holding both a home and a system entry for one host tells them apart. */
+const char *cli_default_issuer(const struct cli *c);
+const char *cli_default_account(const struct cli *c, int system);
+
+/* Where the file store keeps the user's system record (none with --file, secret= or a
+ * directory store): 1 with the path in `path`, else 0. */
+int cli_system_path(const struct cli *c, char *path, size_t size);
 
 /* A user (not root) of the file store, where a system store exists that they cannot look into:
  * an administrator's record there, if any, would be used before theirs. */

@@ -34,8 +34,10 @@ int cmd_show(struct cli *c)
     int rc = read_record(c, &rec, where, sizeof(where));
     if (rc != EXIT_OK)
         return rc;
-    if (totp_record_uri(rec, &c->opt.policy.defaults, cli_default_issuer(), cli_default_account(c),
-                        &uri) != TOTP_OK ||
+    char system[4400];
+    int in_system = cli_system_path(c, system, sizeof(system)) && strcmp(where, system) == 0;
+    if (totp_record_uri(rec, &c->opt.policy.defaults, cli_default_issuer(c),
+                        cli_default_account(c, in_system), &uri) != TOTP_OK ||
         totp_record_secret(rec, key, &len) != TOTP_OK ||
         totp_base32_encode(key, len, secret, sizeof(secret), 0) != TOTP_OK)
         rc = cli_fail(EXIT_ERROR, "%s: cannot build the otpauth URI", where);

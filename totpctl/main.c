@@ -35,8 +35,10 @@ static const struct command {
      "Create a new secret and scratch codes, show the otpauth URI and its QR code, and activate\n"
      "the record once a code from the app verifies. As root: the system store; as a user:\n"
      "~/.config/totp/secret.\n"
-     "  --issuer NAME          issuer shown by the app (default: this host's name)\n"
-     "  --label NAME           account shown by the app (default: USER@HOST)\n"
+     "  --issuer NAME          issuer shown by the app (default: the site file's issuer,\n"
+     "                         else this host's name)\n"
+     "  --label NAME           account shown by the app (default: USER@HOST; as root, in\n"
+     "                         the system store: USER@HOST (system))\n"
      "  --algorithm ALG        SHA1 (default), SHA256 or SHA512\n"
      "  --digits N             6 (default), 7 or 8\n"
      "  --period SECONDS       1 to 300 (default 30)\n"
@@ -213,7 +215,7 @@ void cli_json_begin(struct json *j, const struct cli *c, const char *path)
     json_string(j, "path", path);
 }
 
-const char *cli_default_issuer(void)
+static const char *host_name(void)
 {
     static char host[256];
     if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0')
@@ -222,11 +224,25 @@ const char *cli_default_issuer(void)
     return host;
 }
 
-const char *cli_default_account(const struct cli *c)
+const char *cli_default_issuer(const struct cli *c)
+{
+    return c->opt.issuer != NULL ? c->opt.issuer : host_name();
+}
+
+const char *cli_default_account(const struct cli *c, int system)
 {
     static char account[600];
-    snprintf(account, sizeof(account), "%s@%s", c->user, cli_default_issuer());
+    snprintf(account, sizeof(account), "%s@%s%s", c->user, host_name(), system ? " (system)" : "");
     return account;
+}
+
+int cli_system_path(const struct cli *c, char *path, size_t size)
+{
+    const char *dir = c->opt.store.system_dir != NULL ? c->opt.store.system_dir : "/var/lib/totp";
+    if (c->opt.ldap_store || c->file != NULL || c->opt.store.secret_path != NULL || dir[0] == '\0')
+        return 0;
+    snprintf(path, size, "%s/%s", dir, c->user);
+    return 1;
 }
 
 int cli_system_store_hidden(const struct cli *c)

@@ -52,8 +52,10 @@ expect 0 "the sudo example is clean too" C
 [ -z "$out" ] && ok || bad "sudo example: output: $out"
 stock sshd-rollout
 expect 0 "the roll-out example: warnings only" C
-line_is "$out" "$work/pam.d/sshd:20: warning: nullok: a user without a record passes" "roll-out nullok warning"
-line_is "$out" "$work/pam.d/sshd:20: warning: the auth stack of sshd lets some users in without a code when pam_succeed_if.so ($work/pam.d/sshd:19) succeeds" "roll-out exemption"
+totp_at=$(grep -n '^auth.*pam_totp.so' "$work/pam.d/sshd" | cut -d: -f1)
+exempt_at=$(grep -n '^auth.*pam_succeed_if.so' "$work/pam.d/sshd" | cut -d: -f1)
+line_is "$out" "$work/pam.d/sshd:$totp_at: warning: nullok: a user without a record passes" "roll-out nullok warning"
+line_is "$out" "$work/pam.d/sshd:$totp_at: warning: the auth stack of sshd lets some users in without a code when pam_succeed_if.so ($work/pam.d/sshd:$exempt_at) succeeds" "roll-out exemption"
 stock
 
 # A PAM directory whose files include others that are not there: each include loads one more
