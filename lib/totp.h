@@ -573,7 +573,7 @@ typedef struct totp_options {
     int enroll_at_login;             /* enroll_at_login: a user with no record may enroll... */
     const char *enroll_group;        /* ...if in enroll_group=GROUP, or holding an allowance */
     int enroll_replace_with_scratch; /* a scratch-code login may replace the authenticator */
-    const char *issuer;              /* issuer=: totpctl's for new records; logins ignore it */
+    const char *issuer;              /* issuer=: new records' (totpctl, enroll_at_login) */
 } totp_options;
 
 #define TOTP_CONF_DEFAULT "/etc/security/pam_totp.conf"

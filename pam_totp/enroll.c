@@ -29,14 +29,6 @@ static const char *store_kind(const totp_options *opt)
     return opt->ad_store ? "ad" : opt->ldap_store ? "ldap" : "file";
 }
 
-static const char *host_name(char *buf, size_t size)
-{
-    if (gethostname(buf, size - 1) != 0 || buf[0] == '\0')
-        snprintf(buf, size, "localhost");
-    buf[size - 1] = '\0';
-    return buf;
-}
-
 /* The uid of the account that acted (the user logging in), for the audit line. */
 static long long account_uid(const char *user)
 {
@@ -68,6 +60,14 @@ static int build_prompt(const totp_enrollment *e, const char *intro, const char 
                  e->secret, fits ? qr : "", question);
     totp_wipe_string(qr);
     return *prompt != NULL ? TOTP_OK : TOTP_ENOMEM;
+}
+
+/* A new secret, named in the app as totpctl names the store's enrollments. */
+static int new_enrollment(const struct enroll_login *l, totp_enrollment *e)
+{
+    totp_enroll_names names;
+    totp_enroll_names_default(l->opt->issuer, l->user, !l->opt->ldap_store, &names);
+    return totp_enrollment_new(&l->policy->defaults, names.issuer, names.account, SCRATCH_CODES, e);
 }
 
 /* Ask for a code from the app once and judge it when the answer arrives. */
@@ -163,7 +163,7 @@ int enroll_at_login(const struct enroll_login *l)
     totp_enroll_grant grant = TOTP_ENROLL_NO;
     totp_error err = {0};
     totp_enrollment e;
-    char host[256], account[600], where[4096] = "";
+    char where[4096] = "";
     const char *why = NULL;
 
     int rc = totp_enroll_permitted(l->store, l->user, l->opt->enroll_group, l->now, &grant, &err);
@@ -178,8 +178,7 @@ int enroll_at_login(const struct enroll_login *l)
                      NULL);
         return ENROLL_NOT_OFFERED;
     }
-    snprintf(account, sizeof(account), "%s@%s", l->user, host_name(host, sizeof(host)));
-    rc = totp_enrollment_new(&l->policy->defaults, host, account, SCRATCH_CODES, &e);
+    rc = new_enrollment(l, &e);
     if (rc != TOTP_OK)
         return refuse(l, rc, NULL, &err, NULL);
     rc = confirm(l, &e,
@@ -244,10 +243,9 @@ void enroll_replace(const struct enroll_login *l)
 {
     totp_error err = {0};
     totp_enrollment e;
-    char host[256], account[600], where[4096] = "";
+    char where[4096] = "";
     const char *why = NULL;
-    snprintf(account, sizeof(account), "%s@%s", l->user, host_name(host, sizeof(host)));
-    int rc = totp_enrollment_new(&l->policy->defaults, host, account, SCRATCH_CODES, &e);
+    int rc = new_enrollment(l, &e);
     if (rc == TOTP_OK)
         rc = confirm(l, &e,
                      "You logged in with a scratch code. If you lost your authenticator, set up "

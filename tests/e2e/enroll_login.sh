@@ -67,6 +67,10 @@ enrolled_ok() { # enrolled_ok WHAT USER
     esac
     grep -qF "otpauth URI: $uri" "$dir/qr_prompt.txt" && ok || bad "$1: the QR code is not the URI the prompt shows"
     check "$1: the record holds the QR code's secret" "$(cat "$dir/secret")" "$(stored_secret "$2")"
+    # Named in the app as totpctl names a system record: the same issuer and label.
+    shown=$("$totpctl" --conf "$conf" -u "$2" show --json --qr none 2>/dev/null | sed -n 's/.*"uri":"\([^"?]*\)?.*/\1/p')
+    check "$1: the app's names are totpctl's" "${shown:-none}" "${uri%%\?*}"
+    case $uri in *"%20%28system%29?"*) ok ;; *) bad "$1: the label does not say (system): $uri" ;; esac
     check "$1: five scratch codes shown" 5 "$(wc -l <"$dir/scratch" 2>/dev/null)"
     check "$1: the record is root's, 0600" root:root:600 "$(stat -c %U:%G:%a "$sandbox/system/$2" 2>&1)"
 }

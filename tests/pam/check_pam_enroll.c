@@ -316,6 +316,35 @@ START_TEST(off_by_default)
 }
 END_TEST
 
+START_TEST(names_in_the_app_are_totpctls)
+{
+    struct talk t;
+    char conf[4300], line[4400], host[256] = "";
+    totp_enroll_names names;
+    /* The site file's issuer, and the system store's label, as totpctl writes them. */
+    snprintf(conf, sizeof(conf), "%s/issuer.conf", tu_root());
+    FILE *f = fopen(conf, "w"); /* the site file is ours (tu_write makes the users' files) */
+    ck_assert_ptr_nonnull(f);
+    fputs("issuer = Example Corp\n", f);
+    fclose(f);
+    snprintf(line, sizeof(line), "enroll_at_login enroll_group=totpgrp conf=%s", conf);
+    service(line);
+    enroll_alice(&t);
+    ck_assert_ptr_nonnull(strstr(t.prompts[0], "otpauth://totp/Example%20Corp:alice%40"));
+    ck_assert_ptr_nonnull(strstr(t.prompts[0], "%20%28system%29?secret="));
+    ck_assert_ptr_nonnull(strstr(t.prompts[0], "&issuer=Example%20Corp"));
+    talk_free(&t);
+    totp_enroll_names_default("Example Corp", "alice", 1, &names);
+    ck_assert_int_eq(gethostname(host, sizeof(host) - 1), 0);
+    snprintf(line, sizeof(line), "alice@%s (system)", host);
+    ck_assert_str_eq(names.account, line);
+    char *text = tu_read(system_record);
+    snprintf(line, sizeof(line), "\n\" ISSUER Example Corp\n\" ACCOUNT %s\n", names.account);
+    ck_assert_msg(strstr(text, line) != NULL, "record lacks %s:\n%s", line, text);
+    free(text);
+}
+END_TEST
+
 /* ---- what is never done ------------------------------------------------------------------- */
 
 START_TEST(wrong_or_missing_confirmation_writes_nothing)
@@ -449,6 +478,7 @@ static Suite *enroll_suite(void)
     tcase_add_test(tc, not_allowed_is_denied_or_ignored_with_nullok);
     tcase_add_test(tc, missing_group_is_not_offered_and_warned);
     tcase_add_test(tc, off_by_default);
+    tcase_add_test(tc, names_in_the_app_are_totpctls);
     suite_add_tcase(s, tc);
     tc = tcase_create("never");
     tcase_add_checked_fixture(tc, setup, NULL);
