@@ -67,6 +67,10 @@ typedef struct totpi_used {
 } totpi_used;
 
 /* How far learning and TIME_SKEW may reach under `policy`, in steps of `period` seconds. */
+/* Every step `from` used is used in `rec` too (TOTP_USED, DISALLOW_REUSE): the higher floor,
+ * then the steps of both above it, `from`'s last (the last accepted). */
+int totpi_used_merge(totp_record *rec, const totp_record *from);
+
 uint64_t totpi_skew_bound(const totp_policy *policy, unsigned period);
 /* TIME_SKEW, clamped to `bound`: a skew learned before there was one (GA's reaches 12.5 hours)
  * counts only as far as the bound. */

@@ -62,12 +62,15 @@ static int build_prompt(const totp_enrollment *e, const char *intro, const char 
     return *prompt != NULL ? TOTP_OK : TOTP_ENOMEM;
 }
 
-/* A new secret, named in the app as totpctl names the store's enrollments. */
-static int new_enrollment(const struct enroll_login *l, totp_enrollment *e)
+/* A new secret, named in the app as totpctl names the store's enrollments, or as `rec` (the
+ * record it replaces, if any) is named. */
+static int new_enrollment(const struct enroll_login *l, const totp_record *rec, totp_enrollment *e)
 {
     totp_enroll_names names;
     totp_enroll_names_default(l->opt->issuer, l->user, !l->opt->ldap_store, &names);
-    return totp_enrollment_new(&l->policy->defaults, names.issuer, names.account, SCRATCH_CODES, e);
+    const char *issuer = totp_record_get(rec, "ISSUER"), *account = totp_record_get(rec, "ACCOUNT");
+    return totp_enrollment_new(&l->policy->defaults, issuer != NULL ? issuer : names.issuer,
+                               account != NULL ? account : names.account, SCRATCH_CODES, e);
 }
 
 /* Ask for a code from the app once and judge it when the answer arrives. */
@@ -178,7 +181,7 @@ int enroll_at_login(const struct enroll_login *l)
                      NULL);
         return ENROLL_NOT_OFFERED;
     }
-    rc = new_enrollment(l, &e);
+    rc = new_enrollment(l, NULL, &e);
     if (rc != TOTP_OK)
         return refuse(l, rc, NULL, &err, NULL);
     rc = confirm(l, &e,
@@ -207,20 +210,8 @@ int enroll_at_login(const struct enroll_login *l)
     return PAM_SUCCESS;
 }
 
-/* The new record keeps the old one's site-chosen settings; the rest (secret, scratch codes,
- * watermark of the confirmed code) is the new authenticator's. */
-static int carry_over(const totp_record *old, totp_record *rec)
-{
-    static const char *const keys[] = {"WINDOW_SIZE", "RATE_LIMIT"};
-    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-        const char *v = totp_record_get(old, keys[i]);
-        if (v != NULL && totp_record_set(rec, keys[i], v) != TOTP_OK)
-            return TOTP_EFORMAT;
-    }
-    return TOTP_OK;
-}
-
-/* Replace the record under its lock: one compare-and-swap commit in the same store. */
+/* Replace the secret under the record's lock, keeping every other key: one compare-and-swap
+ * commit in the same store. */
 static int replace(const struct enroll_login *l, const totp_enrollment *e, char *where, size_t size,
                    totp_error *err)
 {
@@ -229,9 +220,9 @@ static int replace(const struct enroll_login *l, const totp_enrollment *e, char 
     int rc = totp_store_begin(l->store, l->user, 0, &txn, &old, err);
     if (rc == TOTP_OK) {
         snprintf(where, size, "%s", totp_txn_location(txn));
-        rc = carry_over(old, e->rec);
+        rc = totp_record_replace_secret(old, e->rec);
         if (rc == TOTP_OK)
-            rc = totp_txn_commit(txn, e->rec, err);
+            rc = totp_txn_commit(txn, old, err);
         else
             totp_txn_abort(txn);
     }
@@ -245,7 +236,14 @@ void enroll_replace(const struct enroll_login *l)
     totp_enrollment e;
     char where[4096] = "";
     const char *why = NULL;
-    int rc = new_enrollment(l, &e);
+    /* The app's entry keeps the record's names (the prompt comes before the record's lock). */
+    totp_txn *txn = NULL;
+    totp_record *old = NULL;
+    if (totp_store_begin(l->store, l->user, 0, &txn, &old, &err) == TOTP_OK)
+        totp_txn_abort(txn);
+    int rc = new_enrollment(l, old, &e);
+    totp_record_free(old);
+    memset(&err, 0, sizeof(err));
     if (rc == TOTP_OK)
         rc = confirm(l, &e,
                      "You logged in with a scratch code. If you lost your authenticator, set up "

@@ -418,6 +418,18 @@ START_TEST(scratch_code_login_replaces_the_authenticator)
     memcpy(scratch, strstr(t.prompts[1], "\n  ") + 3, 8);
     scratch[8] = '\0';
     talk_free(&t);
+    /* Keys the replacement must keep: the site's, names, and one nobody knows. */
+    totp_record *rec = NULL;
+    char *text = tu_read(system_record), *out = NULL;
+    ck_assert_int_eq(totp_record_parse(text, strlen(text), &rec, NULL), TOTP_OK);
+    free(text);
+    ck_assert_int_eq(totp_record_set(rec, "ISSUER", "x"), TOTP_OK);
+    ck_assert_int_eq(totp_record_set(rec, "FOO", "bar"), TOTP_OK);
+    ck_assert_int_eq(totp_record_set(rec, "WINDOW_SIZE", "5"), TOTP_OK);
+    ck_assert_int_eq(totp_record_serialize(rec, &out, NULL), TOTP_OK);
+    totp_record_free(rec);
+    tu_write(system_record, out, 0600);
+    totp_wipe_string(out);
     loglen = 0;
     logbuf[0] = '\0';
     /* A scratch code, then the new app's code: the record now holds the new secret. */
@@ -427,9 +439,16 @@ START_TEST(scratch_code_login_replaces_the_authenticator)
     t.kinds[2] = ENTER;
     ck_assert_int_eq(login("alice", &t), PAM_SUCCESS);
     ck_assert_int_eq(t.asked, 3);
-    ck_assert_ptr_nonnull(strstr(t.prompts[1], "otpauth URI: "));
+    ck_assert_ptr_nonnull(strstr(t.prompts[1], "otpauth URI: otpauth://totp/x:alice%40"));
     ck_assert_str_ne(t.secret, old_secret);
     assert_log_has("action=replace result=ok user=alice store=file");
+    text = tu_read(system_record);
+    ck_assert_msg(strncmp(text, t.secret, strlen(t.secret)) == 0, "not the new secret:\n%s", text);
+    ck_assert_msg(strstr(text, "\n\" ISSUER x\n") != NULL &&
+                      strstr(text, "\n\" FOO bar\n") != NULL &&
+                      strstr(text, "\n\" WINDOW_SIZE 5\n") != NULL && strstr(text, scratch) == NULL,
+                  "a key was lost, or an old scratch code kept:\n%s", text);
+    free(text);
     char new_secret[sizeof(t.secret)];
     snprintf(new_secret, sizeof(new_secret), "%s", t.secret);
     talk_free(&t);
