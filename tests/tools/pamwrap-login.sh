@@ -17,6 +17,8 @@ pamwrap_exclusive() {
     exec 9<"$lock" 2>/dev/null && flock -w 300 -x 9
 }
 
+# With $pamwrap_log set, the module's syslog lines (pam_wrapper prints them on standard error at
+# its highest debug level) are appended to that file, "SYSLOG(PRIORITY): MESSAGE" each.
 # Returns pam-login's exit status: 0 only for PAM_SUCCESS, 1 for any other PAM result (and for a
 # harness that never started), more than 128 if it died of a signal.
 pamwrap_login() {
@@ -26,10 +28,11 @@ pamwrap_login() {
     for try in 1 2 3 4 5 6 7 8; do
         out=$(LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$dir \
             PAM_WRAPPER_DISABLE_DEEPBIND=1 UID_WRAPPER_DISABLE_DEEPBIND=1 \
-            "$tools/pam-login" "$@" 2>"$err")
+            env ${pamwrap_log:+PAM_WRAPPER_DEBUGLEVEL=4} "$tools/pam-login" "$@" 2>"$err")
         status=$?
         [ -z "$out" ] && grep -q "pwrap_init" "$err" || break
     done
+    [ -n "${pamwrap_log:-}" ] && grep -o 'SYSLOG([0-9]*): .*' "$err" >>"$pamwrap_log"
     rm -f "$err"
     [ -z "$out" ] || printf '%s\n' "$out"
     return "$status"
