@@ -51,10 +51,18 @@ struct cli {
     char user[257];
     totp_options opt; /* the site file's settings (--conf) */
     totp_store *store;
+
+    /* The audit trail (audit.c): the action of a command that changes records, else NULL. */
+    const char *action;
+    unsigned audited; /* lines written */
 };
 
 /* Print "totpctl: MESSAGE" on stderr and return `status`. */
 int cli_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The message of the last cli_fail() not yet in an audit line ("" if none), and forget it. */
+const char *cli_last_failure(void);
+void cli_forget_failure(void);
 
 /* The exit status for a library error, after printing its message (or the reason). */
 int cli_error(int rc, const totp_error *err);
@@ -87,6 +95,15 @@ int cmd_reset_failures(struct cli *c);
 int cmd_remove(struct cli *c);
 int cmd_import(struct cli *c);
 int cmd_reseal(struct cli *c);
+
+/*
+ * The audit line (authpriv) for c->action on `user`'s record at `record` (either may be NULL),
+ * with the command's exit status: result=ok, refused (1, 2) or failed (3); `reason` defaults to
+ * the last failure. Nothing if the command changes no record. Never give it a secret or code.
+ */
+void audit(struct cli *c, const char *user, const char *record, int status, const char *reason);
+/* When the command is over: the one line of a command that wrote none (an early refusal). */
+void audit_end(struct cli *c, int status);
 
 /* import --uri: otpauth URIs from a file or standard input (import_uri.c). */
 int import_uris(struct cli *c);

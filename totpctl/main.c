@@ -22,7 +22,8 @@ static const struct command {
     const char *name;
     int (*run)(struct cli *);
     unsigned options;
-    int args; /* positional arguments after the command */
+    int args;    /* positional arguments after the command */
+    int changes; /* it writes records: audited */
     const char *synopsis;
     const char *summary; /* one line for 'totpctl --help' */
     const char *help;
@@ -30,7 +31,7 @@ static const struct command {
     {"enroll", cmd_enroll,
      GLOBAL | QR_OPTS | OPT_ISSUER | OPT_LABEL | OPT_ALGORITHM | OPT_DIGITS | OPT_PERIOD |
          OPT_WINDOW | OPT_SCRATCH | OPT_RATE | OPT_FORCE | OPT_NO_CONFIRM,
-     0, "enroll [options]", "new secret, QR code and scratch codes; confirmed with a code",
+     0, 1, "enroll [options]", "new secret, QR code and scratch codes; confirmed with a code",
      "Create a new secret and scratch codes, show the otpauth URI and its QR code, and activate\n"
      "the record once a code from the app verifies. As root: the system store; as a user:\n"
      "~/.config/totp/secret.\n"
@@ -46,36 +47,36 @@ static const struct command {
      "  --no-confirm           activate without asking for a code (for scripts)\n"
      "  --qr utf8|ansi|none    QR code on the terminal (default: utf8 on a terminal)\n"
      "  --qr-png FILE, --qr-svg FILE  also write the QR code as an image (mode 0600)\n"},
-    {"show", cmd_show, GLOBAL | QR_OPTS, 0, "show [--qr MODE] [--qr-png FILE] [--qr-svg FILE]",
+    {"show", cmd_show, GLOBAL | QR_OPTS, 0, 0, "show [--qr MODE] [--qr-png FILE] [--qr-svg FILE]",
      "the otpauth URI and QR code again, for a new phone",
      "Show the otpauth URI and QR code of an existing record again.\n"},
-    {"code", cmd_code, GLOBAL | OPT_AT, 0, "code [--at UNIXTIME]",
+    {"code", cmd_code, GLOBAL | OPT_AT, 0, 0, "code [--at UNIXTIME]",
      "the code the server expects now, for checking clocks",
      "Print the code the server expects now (or at UNIXTIME), for checking clocks.\n"},
-    {"verify", cmd_verify, GLOBAL, 1, "verify CODE",
+    {"verify", cmd_verify, GLOBAL, 1, 1, "verify CODE",
      "check a code and use it up, as the PAM module does",
      "Check CODE and use it up exactly as the PAM module would. Exit 0 if accepted.\n"},
-    {"scratch", cmd_scratch, GLOBAL | OPT_SCRATCH, 0, "scratch [--scratch-codes N]",
+    {"scratch", cmd_scratch, GLOBAL | OPT_SCRATCH, 0, 1, "scratch [--scratch-codes N]",
      "a fresh set of scratch codes; the old ones stop working",
      "Issue a fresh set of scratch codes; the old ones stop working.\n"},
-    {"status", cmd_status, GLOBAL | OPT_AT, 0, "status [--at UNIXTIME]",
+    {"status", cmd_status, GLOBAL | OPT_AT, 0, 0, "status [--at UNIXTIME]",
      "enrolled or not, where, parameters, scratch codes, logins, throttle",
      "Whether the user is enrolled, where, with which parameters, how many scratch codes are\n"
      "left, the last successful login, the failures since, and whether they throttle codes\n"
      "now (or at UNIXTIME) and for how long.\n"},
-    {"reset-failures", cmd_reset_failures, GLOBAL, 0, "reset-failures",
+    {"reset-failures", cmd_reset_failures, GLOBAL, 0, 1, "reset-failures",
      "as root: clear the failures, lifting the throttle",
      "As root: clear the user's consecutive failures, which lifts the guessing throttle.\n"},
-    {"remove", cmd_remove, GLOBAL, 0, "remove",
+    {"remove", cmd_remove, GLOBAL, 0, 1, "remove",
      "delete every record that would authenticate the user",
      "Delete every record that would authenticate the user, in the lookup order: the system\n"
      "record (root), ~/.config/totp/secret and ~/.google_authenticator (as the user), so that\n"
      "none takes over from another. Also a deleted account's system record (-u NAME).\n"},
-    {"list", cmd_list, OPT_CONF | OPT_JSON, 0, "list",
+    {"list", cmd_list, OPT_CONF | OPT_JSON, 0, 0, "list",
      "(root) users with a record in the system store",
      "As root: every user with a record in the system store; records of accounts that no\n"
      "longer exist are flagged (a new account of that name would inherit them).\n"},
-    {"import", cmd_import, GLOBAL | OPT_FORCE | OPT_URI | OPT_DRY_RUN, 1,
+    {"import", cmd_import, GLOBAL | OPT_FORCE | OPT_URI | OPT_DRY_RUN, 1, 1,
      "import [--force] FILE | import --uri [--dry-run] [--force] FILE|-",
      "(root) a google-authenticator file, or otpauth URIs, into the system store",
      "As root: copy a google-authenticator file (read as the user) into the system store,\n"
@@ -87,7 +88,7 @@ static const struct command {
      "               otpauth-migration:// exports are not supported.\n"
      "  --dry-run    with --uri: say which URI goes to which user; write nothing\n"
      "  --force      replace existing system records\n"},
-    {"reseal", cmd_reseal, OPT_USER | OPT_CONF | OPT_JSON, 0, "reseal [-u USER]",
+    {"reseal", cmd_reseal, OPT_USER | OPT_CONF | OPT_JSON, 0, 1, "reseal [-u USER]",
      "store=ad: seal the secrets again under the newest key (rotation)",
      "store=ad: seal every enrolled user's secret (or USER's) again under the first key of\n"
      "ad_key_file, opening it with whichever key of the file sealed it (key rotation).\n"},
@@ -119,6 +120,9 @@ static const struct option long_options[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* The reason an audit line gives for a refusal or failure (audit.c). */
+static char last_failure[1024];
+
 int cli_fail(int status, const char *fmt, ...)
 {
     va_list ap;
@@ -127,7 +131,20 @@ int cli_fail(int status, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+    va_start(ap, fmt);
+    vsnprintf(last_failure, sizeof(last_failure), fmt, ap);
+    va_end(ap);
     return status;
+}
+
+const char *cli_last_failure(void)
+{
+    return last_failure;
+}
+
+void cli_forget_failure(void)
+{
+    last_failure[0] = '\0';
 }
 
 int cli_error(int rc, const totp_error *err)
@@ -401,9 +418,13 @@ static int run(struct cli *c, int argc, char **argv)
     if (argc - optind != cmd->args)
         return cli_fail(EXIT_USAGE, "usage: totpctl %s", cmd->synopsis);
     c->arg = cmd->args > 0 ? argv[optind] : NULL;
-    if ((rc = open_store(c)) != EXIT_OK || (rc = resolve_user(c)) != EXIT_OK)
-        return rc;
-    return cmd->run(c);
+    /* From here on a command that changes records leaves an audit line, whatever happens
+     * (a dry run changes nothing). */
+    c->action = cmd->changes && !c->dry_run ? cmd->name : NULL;
+    if ((rc = open_store(c)) == EXIT_OK && (rc = resolve_user(c)) == EXIT_OK)
+        rc = cmd->run(c);
+    audit_end(c, rc);
+    return rc;
 }
 
 int main(int argc, char **argv)
