@@ -232,7 +232,8 @@ static void usage(FILE *out)
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(out, "  %-15s %s\n", commands[i].name, commands[i].summary);
     fputs("\n'totpctl COMMAND --help' describes a command. Exit status: 0 success, 1 code\n"
-          "rejected or not enrolled, 2 usage error, 3 permission or I/O error.\n",
+          "rejected or not enrolled, 2 usage error, 3 permission or I/O error. Every change\n"
+          "to a record is logged to syslog (authpriv, totpctl(1) AUDIT).\n",
           out);
 }
 

@@ -35,7 +35,7 @@ devlog_start() {
         [ -d "$dir/devfs/$m" ] && { mount --move "$dir/devfs/$m" "/dev/$m" || return 1; }
     done
     : >"$dir/syslog"
-    python3 - "$dir/devlog.sock" "$dir/syslog" <<'EOF' &
+    cat >"$dir/devlog.py" <<'EOF'
 import os, re, signal, socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(sys.argv[1])
@@ -53,25 +53,34 @@ def drain(*_):
         while True:
             write(s.recv(65536))
     except BlockingIOError:
+        out.close()
+        open(sys.argv[1] + ".done", "w").close()
         sys.exit(0)
 signal.signal(signal.SIGTERM, drain)
-open(sys.argv[1] + ".ready", "w").close()
+with open(sys.argv[1] + ".ready", "w") as ready:
+    ready.write(str(os.getpid()))
 while True:
     write(s.recv(65536))
 EOF
-    devlog_pid=$!
+    # Not a child of the test's shell: a script's bare "wait" (for its daemons) must not wait
+    # for the listener too.
+    (python3 "$dir/devlog.py" "$dir/devlog.sock" "$dir/syslog" </dev/null >/dev/null 2>&1 &)
     for _ in $(seq 100); do
-        [ -e "$dir/devlog.sock.ready" ] && break
+        [ -s "$dir/devlog.sock.ready" ] && break
         sleep 0.05 # waiting for the listener to come up, not for a time step
     done
-    [ -e "$dir/devlog.sock.ready" ] || return 1
+    [ -s "$dir/devlog.sock.ready" ] || return 1
+    devlog_pid=$(cat "$dir/devlog.sock.ready")
     rm -f /dev/log && ln -s "$dir/devlog.sock" /dev/log
 }
 
 devlog_stop() {
     [ -n "$devlog_pid" ] || return 0
     kill -TERM "$devlog_pid" 2>/dev/null
-    wait "$devlog_pid" 2>/dev/null
+    for _ in $(seq 200); do
+        [ -e "$devlog_dir/devlog.sock.done" ] && break
+        sleep 0.05 # waiting for the listener to drain its socket, not for a time step
+    done
     devlog_pid=
 }
 
