@@ -11,6 +11,19 @@
 
 #include "cli.h"
 
+int audit_covers(const char *command)
+{
+    static const char *const changing[] = {
+        "enroll", "verify", "scratch", "reset-failures",
+        "remove", "import", "reseal",  "allow-enroll",
+    };
+    for (size_t i = 0; i < sizeof(changing) / sizeof(changing[0]); i++) {
+        if (strcmp(command, changing[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 static const char *result_of(int status)
 {
     switch (status) {
