@@ -328,6 +328,12 @@ audited action=enroll result=failed user=alice record=-
 
 # ---- as root: provisioning others, the system store, list, import --------------------------
 if [ "$(id -u)" = 0 ]; then
+    expect 0 "allow-enroll --for" T -u bob allow-enroll --for 1h
+    audited action=allow-enroll result=ok user=bob how=admin actor=root actor_uid=0
+    expect 0 "allow-enroll --revoke" T -u bob allow-enroll --revoke
+    audited action=allow-enroll result=ok user=bob 'reason="allowance revoked"'
+    expect 1 "allow-enroll --revoke again" T -u bob allow-enroll --revoke
+    audited action=allow-enroll result=refused user=bob 'reason="no enrollment allowance to revoke"'
     expect 0 "root enrolls bob" T -u bob enroll --no-confirm --json
     audited action=enroll result=ok user=bob store=file "record=$system/bob" how=admin actor=root actor_uid=0 sudo_user=-
     bob_secret=$(echo "$out" | jq -r .secret)
@@ -541,6 +547,8 @@ else
     expect 3 "list as a user" T list; has "$err" "run it as root" "list as user"
     expect 3 "import as a user" T import /tmp/x; has "$err" "run it as root" "import as user"
     audited action=import result=failed how=user 'reason="import writes the system store: run it as root"'
+    expect 3 "allow-enroll as a user" T allow-enroll --for 1h
+    audited action=allow-enroll result=failed how=user 'reason="allow-enroll: only root can let a user enroll"'
     expect 3 "remove -u another user" T -u root remove
     audited action=remove result=failed user=root how=admin actor=alice 'reason="-u root: only root can act on another user"'
     expect 3 "import --uri as a user" T import --uri -; has "$err" "run it as root" "import --uri as user"

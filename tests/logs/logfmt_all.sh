@@ -14,6 +14,7 @@ minimum() {
     tests/pam/check_pam) echo 60 ;;
     tests/pam/check_pam_throttle) echo 8 ;;
     tests/pam/check_pam_held) echo 30 ;;
+    tests/pam/check_pam_enroll) echo 10 ;;
     tests/cli/totpctl.sh) echo 60 ;;
     tests/logs/audit_syslog.sh) echo 7 ;;
     tests/e2e/sshd_sudo.sh) echo 20 ;;
