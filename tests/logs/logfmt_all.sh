@@ -18,6 +18,9 @@ minimum() {
     tests/cli/totpctl.sh) echo 60 ;;
     tests/logs/audit_syslog.sh) echo 7 ;;
     tests/e2e/sshd_sudo.sh) echo 20 ;;
+    tests/ldap/ldap_store.sh) echo 100 ;;
+    tests/ldap/ldap_secure.sh) echo 30 ;;
+    tests/ad/ad_store.sh) echo 20 ;;
     *) echo 0 ;;
     esac
 }
