@@ -20,7 +20,7 @@ minimum() {
     tests/e2e/sshd_sudo.sh) echo 20 ;;
     tests/ldap/ldap_store.sh) echo 100 ;;
     tests/ldap/ldap_secure.sh) echo 30 ;;
-    tests/ad/ad_store.sh) echo 20 ;;
+    tests/ad/ad_store.sh) echo 50 ;;
     *) echo 0 ;;
     esac
 }
