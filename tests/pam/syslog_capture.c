@@ -10,7 +10,7 @@
 #include <syslog.h>
 
 #include "syslog_capture.h"
-#include "syslog_file.h"
+#include "../tools/syslog_file.h"
 
 char logbuf[1 << 16];
 size_t loglen;
