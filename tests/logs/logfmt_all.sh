@@ -26,6 +26,36 @@ minimum() {
     esac
 }
 
+# The checker itself can fail: each of these lines must be refused, and the good ones taken.
+check=$srcdir/tests/tools/logfmt_check.py
+parsers=$srcdir/examples/fluent-bit/parsers_pam_totp.conf
+self=$(mktemp "${TMPDIR:-/tmp}/logfmt_all.XXXXXX")
+trap 'rm -f "$self"' EXIT
+d='pam_totp(sshd:auth): '
+while IFS= read -r line; do
+    printf '%s\n' "$line" >"$self"
+    python3 "$check" "$parsers" "$self:0" >/dev/null && { echo "FAIL: the checker took a bad line: $line"; exit 1; }
+done <<EOF
+<84>sshd: ${d}denied user=alice service=sshd rhost=- reason=code record=-
+<84>sshd: ${d}result=denied user=alice service=sshd rhost=- reason=code record=/home/eve smith
+<84>sshd: ${d}result=denied user=alice service=sshd rhost=- reason="code record=-
+<84>sshd: ${d}result=denied user=alice service=sshd rhost=- record=- reason=code
+<84>sshd: ${d}result=denied user=alice service=sshd rhost=- reason=code
+<84>sshd: ${d}result=denied  user=alice service=sshd rhost=- reason=code record=-
+<84>sshd: ${d}result=denied user=alice service=sudo rhost=- reason=code record=-
+<84>sshd: ${d}result=maybe user=alice service=sshd rhost=- reason=code record=-
+<84>sshd: ${d}Result=denied user=alice service=sshd rhost=- reason=code record=-
+<84>sshd: ${d}result=denied user=alice service=sshd rhost=- reason="a\x" record=-
+<12>sshd: ${d}result=denied user=alice service=sshd rhost=- reason=code record=-
+<84>totpctl: action=enroll result=ok user=alice store=file record=- how=admin actor=root actor_uid=0 sudo_user=- service=- rhost=- reason=-
+<85>totpctl: action=enroll result=ok user=alice store=file record=- how=admin actor=root actor_uid=0 sudo_user=- service=- rhost=-
+EOF
+cat >"$self" <<EOF
+<84>sshd: ${d}result=denied user=alice service=sshd rhost=- reason="wrong \"code\"" record="/home/eve smith/x"
+<85>totpctl: action=enroll result=ok user=alice store=file record=/var/lib/totp/alice how=admin actor=root actor_uid=0 sudo_user=- service=- rhost=- reason=-
+EOF
+python3 "$check" "$parsers" "$self:2" >/dev/null || { echo "FAIL: the checker refused good lines"; exit 1; }
+
 args=()
 producers=0
 for log in ${TOTP_TEST_LOGS:-}; do
@@ -48,4 +78,4 @@ if [ "$producers" = 0 ]; then
     echo "SKIP: no test of this run left syslog lines (run it with the others: make check)"
     exit 77
 fi
-python3 "$srcdir/tests/tools/logfmt_check.py" "$srcdir/examples/fluent-bit/parsers_pam_totp.conf" "${args[@]}"
+python3 "$check" "$parsers" "${args[@]}"
