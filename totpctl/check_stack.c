@@ -231,33 +231,66 @@ static int only_conditions(const struct auth_stack *st, unsigned long combo,
     return 1;
 }
 
-void check_stack_judge(struct check *k, const char *service, const struct auth_stack *st)
+/* The stack as `service` runs it: a condition known for that service (pam_succeed_if
+ * service notin login:sudo) always succeeds or always fails there. */
+static void resolve_conditions(const char *service, struct auth_stack *st)
+{
+    for (size_t i = 0; i < st->count; i++) {
+        if (st->e[i].kind != KIND_CONDITION)
+            continue;
+        int c = check_condition_for_service(&st->e[i], service);
+        if (c != COND_EITHER)
+            st->e[i].kind = c == COND_TRUE ? KIND_PERMIT : KIND_DENY;
+    }
+}
+
+static unsigned varied_count(const struct auth_stack *st)
+{
+    unsigned m = 0;
+    for (size_t i = 0; i < st->count; i++)
+        m += varied(&st->e[i]);
+    return m;
+}
+
+int check_stack_judge(struct check *k, const char *service, const struct auth_stack *given)
 {
     const struct stack_entry *totp = NULL;
-    unsigned m = 0;
     int nullok = 0;
     char a[4200], b[600];
-    for (size_t i = 0; i < st->count; i++) {
-        m += varied(&st->e[i]);
-        nullok |= st->e[i].kind == KIND_TOTP && st->e[i].nullok;
-        if (st->e[i].kind == KIND_TOTP && totp == NULL)
-            totp = &st->e[i];
-    }
-    if (totp == NULL || m > VARIED_MAX || st->overflow)
-        return;
+    if (given->overflow || varied_count(given) > VARIED_MAX)
+        return 1;
+    /* What any service could run (every condition either way), to tell a pam_totp line this
+     * service skips by design from one that can never run at all. */
+    struct verdict any;
+    judge_runs(given, varied_count(given), &any);
+    struct auth_stack *st = malloc(sizeof(*st));
+    if (st == NULL)
+        return 1;
+    memcpy(st, given, sizeof(*st));
+    resolve_conditions(service, st);
     struct verdict v;
-    judge_runs(st, m, &v);
+    judge_runs(st, varied_count(st), &v);
     size_t stop = 0;
     dispatch(st, 0, OUT_SUCCESS, NULL, &stop);
+    int has = 0, scoped_out = 0;
     for (size_t i = 0; i < st->count; i++) {
-        if (st->e[i].kind == KIND_TOTP && !v.reached[i])
+        if (st->e[i].kind != KIND_TOTP)
+            continue;
+        has = 1, nullok |= st->e[i].nullok;
+        if (v.reached[i] && totp == NULL)
+            totp = &st->e[i];
+        if (!v.reached[i] && any.reached[i])
+            scoped_out = 1; /* skipped for this service by a condition on it */
+        else if (!v.reached[i])
             check_report(k, st->e[i].file, st->e[i].line, SEV_ERROR,
                          "pam_totp.so never runs: the auth stack of %s always ends before it%s%s",
                          service, stop < st->count ? ", at " : "",
                          stop < st->count ? where(&st->e[stop], a, sizeof(a)) : "");
     }
-    if (!v.reached[totp - st->e])
-        return;
+    if (totp == NULL) {
+        free(st);
+        return has && !scoped_out;
+    }
     int sshd_key = strcmp(service, "sshd") == 0 && check_sshd_key_first(k);
     const struct stack_entry *by = NULL;
     if (v.bypass && !only_conditions(st, v.bypass_by, &by))
@@ -296,13 +329,16 @@ void check_stack_judge(struct check *k, const char *service, const struct auth_s
                          ? " (make sshd ask for a public key first: AuthenticationMethods "
                            "publickey,keyboard-interactive)"
                          : "");
+    free(st);
+    return 1;
 }
 
 void check_stack_entry(struct stack_entry *e, const char *file, unsigned line, const char *control,
-                       const char *module)
+                       const char *module, int argc, char **argv)
 {
     memset(e, 0, sizeof(*e));
     e->file = file, e->line = line, e->module = module, e->control = control;
+    e->argc = argc, e->argv = argv;
     control_actions(control, e->act);
     e->kind = module_kind(module);
 }

@@ -62,7 +62,8 @@ stock
 # file, and a file already judged must not move under the check (it crashed: SIGSEGV).
 rm -rf "$work/bare.d" && mkdir "$work/bare.d" && cp "$examples"/pam.d/* "$work/bare.d/"
 expect 1 "examples without the common-* files they include" "$totpctl" check --conf "$work/site.conf" --pam-dir "$work/bare.d" --sshd-config "$sshd_ok"
-line_is "$out" "$work/bare.d/sshd:22: warning: includes $work/bare.d/common-account, which cannot be opened" "a missing include is named"
+account_at=$(grep -n '^@include common-account' "$examples/pam.d/sshd" | cut -d: -f1)
+line_is "$out" "$work/bare.d/sshd:$account_at: warning: includes $work/bare.d/common-account, which cannot be opened" "a missing include is named"
 
 # ---- usage and unreadable input ------------------------------------------------------------
 expect 2 "unknown option" "$totpctl" check --bogus
@@ -181,6 +182,60 @@ stack '@include common-auth\nauth [success=1 default=ignore] pam_totp.so\nauth r
 expect 0 "jumps as Debian writes them" C
 [ -z "$out" ] && ok || bad "jump stack: output: $out"
 rm "$work/pam.d/login"
+
+# pam_succeed_if on "service" is known for the service judged (the file's name): true or false
+# there, whatever its flags; conditions on the user stay either way.
+stack 'auth required pam_unix.so\nauth [success=1 default=ignore] pam_succeed_if.so quiet_success use_uid service != login\nauth required pam_totp.so\n'
+expect 0 "service != the service judged: the code is asked" C
+[ -z "$out" ] && ok || bad "service != login: output: $out"
+stack 'auth required pam_unix.so\nauth [success=1 default=ignore] pam_succeed_if.so quiet service in sudo:login:su\nauth required pam_totp.so\n'
+expect 0 "service in a list naming it: pam_totp skipped there by design" C
+[ -z "$out" ] && ok || bad "service in: output: $out"
+stack 'auth required pam_unix.so\nauth [success=1 default=ignore] pam_succeed_if.so service = sudo\nauth optional pam_totp.so\n'
+expect 1 "service = another service: an optional pam_totp is still found" C
+line_is "$out" "$work/pam.d/login:3: error: a wrong code still passes the auth stack of login when pam_unix.so ($work/pam.d/login:1) succeeds" "optional after a false service condition"
+stack 'auth required pam_unix.so\nauth [success=1 default=ignore] pam_succeed_if.so service = login user ingroup wheel\nauth required pam_totp.so\n'
+expect 1 "service and user: either way" C
+line_is "$out" "$work/pam.d/login:3: error: a wrong code still passes the auth stack of login when pam_unix.so" "a user condition still counts"
+rm "$work/pam.d/login"
+
+# Debian 12's common-auth as pam-auth-update writes it with debian/pam-configs/totp enabled
+# (pam_unix's success=end becomes success=1; the profile's own lines are copied as they are),
+# and the stock files that include it: the profile skips pam_totp outside login/su/sudo.
+profile_auth() { awk '/^Auth:/ { f = 1; next } /^[A-Za-z-]+:/ { f = 0 } f && NF { sub(/^[ \t]+/, ""); print "auth\t" $0 }' "$srcdir/debian/pam-configs/totp"; }
+debian_pam() { # debian_pam [sed expression applied to the profile's lines]
+    rm -rf "$work/pam.d" && mkdir "$work/pam.d"
+    {
+        printf '# here are the per-package modules (the "Primary" block)\n'
+        printf 'auth\t[success=1 default=ignore]\tpam_unix.so nullok\n'
+        printf '# here'"'"'s the fallback if no module succeeds\nauth\trequisite\t\t\tpam_deny.so\n'
+        printf 'auth\trequired\t\t\tpam_permit.so\n'
+        printf '# and here are more per-package modules (the "Additional" block)\n'
+        profile_auth | sed "${1:-}"
+        printf '# end of pam-auth-update config\n'
+    } >"$work/pam.d/common-auth"
+    for f in common-account common-session common-password common-session-noninteractive; do
+        echo "account required pam_unix.so" >"$work/pam.d/$f"
+    done
+    printf 'session required pam_limits.so\n@include common-auth\n@include common-account\n@include common-session-noninteractive\n' >"$work/pam.d/sudo"
+    printf 'auth optional pam_faildelay.so delay=3000000\nauth requisite pam_nologin.so\n@include common-auth\nauth optional pam_group.so\n@include common-account\n@include common-session\n' >"$work/pam.d/login"
+    printf 'auth sufficient pam_rootok.so\n@include common-auth\n@include common-account\n@include common-session\n' >"$work/pam.d/su"
+    printf '@include common-auth\naccount required pam_nologin.so\n@include common-account\n@include common-session\n' >"$work/pam.d/sshd"
+    printf '@include common-auth\n@include common-account\n@include common-password\n@include common-session\n' >"$work/pam.d/other"
+}
+debian_pam
+grep -q 'pam_succeed_if.so quiet service notin login:su:su-l:sudo:sudo-i' "$work/pam.d/common-auth" && grep -q 'required	pam_totp.so' "$work/pam.d/common-auth" && ok || bad "common-auth composed from the profile: $(cat "$work/pam.d/common-auth")"
+expect 0 "the scoped pam-auth-update profile on Debian 12: no false error" C
+hasnt "$out" "error:" "scoped profile: no error"
+hasnt "$out" "never runs" "scoped profile: pam_totp skipped in sshd/other by design"
+totp_at=$(grep -n 'pam_totp.so' "$work/pam.d/common-auth" | cut -d: -f1)
+debian_pam 's/^auth\trequired\tpam_totp.so/auth\toptional\tpam_totp.so/'
+expect 1 "the profile's pam_totp made optional" C
+line_is "$out" "$work/pam.d/common-auth:$totp_at: error: a wrong code still passes the auth stack of sudo when pam_unix.so" "optional: sudo"
+line_is "$out" "$work/pam.d/common-auth:$totp_at: error: a wrong code still passes the auth stack of login when pam_unix.so" "optional: login"
+hasnt "$out" "auth stack of sshd" "optional: sshd is outside the profile's scope"
+hasnt "$out" "auth stack of other" "optional: other is outside the profile's scope"
+stock
 
 # ---- sshd: the code prompt must appear and be the code's --------------------------------------
 mkdir "$work/sshd.d"
