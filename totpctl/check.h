@@ -63,6 +63,7 @@ struct stack_entry {
     int act[3]; /* the action for success, failure, ignore */
     int kind;
     int nullok; /* pam_totp with nullok (from its line or its site file) */
+    int enroll; /* pam_totp with enroll_at_login */
     int argc;   /* the module's arguments, valid while the stack is judged */
     char **argv;
 };

@@ -262,6 +262,7 @@ static void expand_auth(struct check *k, struct pam_files *fs, const char *path,
             totp_options opt;
             check_module_options(k, pf->path, l->line, l->argc, (const char **)l->argv, &opt);
             e->nullok = opt.nullok;
+            e->enroll = opt.enroll_at_login;
             totp_options_clear(&opt);
         }
     }

@@ -183,6 +183,37 @@ expect 0 "jumps as Debian writes them" C
 [ -z "$out" ] && ok || bad "jump stack: output: $out"
 rm "$work/pam.d/login"
 
+# enroll_at_login where a failed first factor still reaches it: a stranger who knows a user
+# name enrolls their own authenticator as that user's record.
+stack 'auth required pam_unix.so\nauth required pam_totp.so enroll_at_login\n'
+expect 1 "enroll_at_login after a required first factor" C
+line_is "$out" "$work/pam.d/login:2: error: enroll_at_login: pam_totp.so runs in the auth stack of login after pam_unix.so ($work/pam.d/login:1) failed" "enrollment after a failed password"
+stack 'auth sufficient pam_unix.so\nauth required pam_totp.so enroll_at_login\n'
+expect 1 "enroll_at_login after a sufficient first factor" C
+line_is "$out" "$work/pam.d/login:2: error: enroll_at_login: pam_totp.so runs in the auth stack of login after pam_unix.so ($work/pam.d/login:1) failed" "enrollment after sufficient"
+stack 'auth required pam_unix.so\nauth required pam_totp.so\n'
+expect 0 "no enroll_at_login: no enrollment finding" C
+hasnt "$out" "enroll_at_login" "without enroll_at_login"
+stack 'auth requisite pam_unix.so\nauth required pam_totp.so enroll_at_login\n'
+expect 0 "enroll_at_login after a requisite first factor" C
+hasnt "$out" "enroll_at_login" "requisite first factor"
+stack 'auth optional pam_faildelay.so delay=1\nauth optional pam_gnome_keyring.so\n@include common-auth\nauth required pam_totp.so enroll_at_login\n'
+expect 0 "enroll_at_login after Debian's common-auth" C
+hasnt "$out" "enroll_at_login" "common-auth (success=1, requisite pam_deny) first"
+rm "$work/pam.d/login"
+printf 'auth required pam_unix.so\nauth required pam_totp.so enroll_at_login\n' >"$work/pam.d/sshd"
+expect 0 "enroll_at_login in sshd asking for a public key first" C
+hasnt "$out" "enroll_at_login" "sshd with publickey,keyboard-interactive"
+printf 'UsePAM yes\nKbdInteractiveAuthentication yes\nPasswordAuthentication no\nPubkeyAuthentication no\n' >"$work/sshd_nokey"
+expect 1 "enroll_at_login in sshd without a key first" C --sshd-config "$work/sshd_nokey"
+line_is "$out" "$work/pam.d/sshd:2: error: enroll_at_login: pam_totp.so runs in the auth stack of sshd after pam_unix.so ($work/pam.d/sshd:1) failed" "sshd without a key"
+has "$out" "AuthenticationMethods publickey,keyboard-interactive" "says what sshd needs"
+stock
+for f in "$examples"/pam.d/*; do cp "$f" "$work/pam.d/$(basename "$f")"; done
+out=$(C 2>&1)
+hasnt "$out" "enroll_at_login" "the shipped examples enroll only where safe"
+stock
+
 # pam_succeed_if on "service" is known for the service judged (the file's name): true or false
 # there, whatever its flags; conditions on the user stay either way.
 stack 'auth required pam_unix.so\nauth [success=1 default=ignore] pam_succeed_if.so quiet_success use_uid service != login\nauth required pam_totp.so\n'
