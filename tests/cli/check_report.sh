@@ -41,7 +41,7 @@ stock() { # a PAM directory with the example sshd file and stubs for what it inc
 }
 stock
 cp "$examples/pam_totp.conf" "$work/site.conf" && chmod 0644 "$work/site.conf"
-sshd_ok=$examples/sshd_config.d/pam_totp.conf
+sshd_ok=$(cd "$examples/sshd_config.d" && pwd)/pam_totp.conf
 C() { "$totpctl" check --conf "$work/site.conf" --pam-dir "$work/pam.d" --sshd-config "$sshd_ok" "$@"; }
 expect 0 "stock examples are clean" C
 [ -z "$out" ] && ok || bad "stock examples: output: $out"
@@ -68,7 +68,16 @@ line_is "$out" "$work/bare.d/sshd:$account_at: warning: includes $work/bare.d/co
 # ---- usage and unreadable input ------------------------------------------------------------
 expect 2 "unknown option" "$totpctl" check --bogus
 expect 2 "check takes no -u" "$totpctl" check -u root
-expect 2 "--conf must be absolute" "$totpctl" check --conf relative.conf --pam-dir "$work/pam.d"
+# A relative --conf is the current directory's: its directory resolved, a final link not
+# followed (the module refuses a site file that is a link, and so does the check).
+expect 0 "a relative --conf" sh -c 'cd "$1" && shift && exec "$@"' - "$work/pam.d" "$totpctl" check --conf ../site.conf --pam-dir "$work/pam.d" --sshd-config "$sshd_ok"
+[ -z "$out" ] && ok || bad "relative --conf: output: $out"
+ln -s site.conf "$work/rel-link.conf"
+expect 1 "a relative --conf that is a link" sh -c 'cd "$1" && shift && exec "$@"' - "$work" "$totpctl" check --conf rel-link.conf --pam-dir "$work/pam.d" --sshd-config "$sshd_ok"
+line_is "$out" "$work/rel-link.conf:0: error: $work/rel-link.conf: cannot open: is a symbolic link" "a relative link named by its absolute path"
+rm "$work/rel-link.conf"
+expect 3 "a relative --conf in a missing directory" "$totpctl" check --conf no-such-dir/x.conf --pam-dir "$work/pam.d"
+has "$err" "--conf no-such-dir/x.conf: no-such-dir/: No such file or directory" "says which directory"
 expect 3 "missing --pam-dir" C --pam-dir "$work/nothing"
 has "$err" "$work/nothing: cannot read" "missing --pam-dir says so"
 expect 3 "missing --conf" "$totpctl" check --conf "$work/nothing.conf" --pam-dir "$work/pam.d" --sshd-config "$sshd_ok"
