@@ -62,8 +62,8 @@ stock
 # file, and a file already judged must not move under the check (it crashed: SIGSEGV).
 rm -rf "$work/bare.d" && mkdir "$work/bare.d" && cp "$examples"/pam.d/* "$work/bare.d/"
 expect 1 "examples without the common-* files they include" "$totpctl" check --conf "$work/site.conf" --pam-dir "$work/bare.d" --sshd-config "$sshd_ok"
-account_at=$(grep -n '^@include common-account' "$examples/pam.d/sshd" | cut -d: -f1)
-line_is "$out" "$work/bare.d/sshd:$account_at: warning: includes $work/bare.d/common-account, which cannot be opened" "a missing include is named"
+inc_at=$(grep -n '^@include common-account' "$work/bare.d/sshd" | cut -d: -f1)
+line_is "$out" "$work/bare.d/sshd:$inc_at: warning: includes $work/bare.d/common-account, which cannot be opened" "a missing include is named"
 
 # ---- usage and unreadable input ------------------------------------------------------------
 expect 2 "unknown option" "$totpctl" check --bogus
