@@ -212,7 +212,14 @@ is "$(A ldapsearch -LLL -o ldif-wrap=no -b "$(udn ursula)" -s base pamTotpScratc
     "kept as three hashes on the user object"
 is "$(login login ursula "${usc[0]}")" "login accepted" "an enrollment's scratch code logs in"
 is "$(login login ursula "${usc[0]}")" "Authentication failure" "once"
+out=$(T enroll -u ursula --no-confirm --force --scratch-codes 0 --json 2>"$work/err")
+is "$?" 0 "enroll --force with no scratch codes: $(cat "$work/err")"
+is "$(login login ursula "${usc[1]}")" "Authentication failure" "the old secret's scratch codes go with it"
+T enroll -u ursula --no-confirm --force --scratch-codes 2 >/dev/null 2>"$work/err" ||
+    bad "enroll --force with scratch codes: $(cat "$work/err")"
 T remove -u ursula >/dev/null 2>"$work/err" || bad "removing ursula: $(cat "$work/err")"
+is "$(A ldapsearch -LLL -o ldif-wrap=no -b "$(udn ursula)" -s base pamTotpScratchHash objectClass | grep -c 'pamTotpScratchHash\|pamTotpUser')" 0 \
+    "remove takes the scratch hashes and the class away"
 T enroll -u nobody-here --no-confirm >/dev/null 2>"$work/err"
 is "$?" 1 "enrolling a user the directory lacks"
 has "$(cat "$work/err")" "no entry under $base matches (sAMAccountName=nobody-here)" \
