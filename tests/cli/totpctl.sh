@@ -291,6 +291,17 @@ if [ "$(id -u)" = 0 ]; then
     HOME=$work/home/bob expect 1 "bob cannot see his system record" setpriv --reuid="$uid" --regid="$gid" --clear-groups "$totpctl" --conf "$conf" status
     login bob "$(code_in "$bob_secret")" && ok || bad "bob cannot log in with the system record"
     expect 0 "list" T list; has "$out" "bob" "list names bob"
+    # allow-enroll: kept by name, so never for a name no account has (a later account of that
+    # name would inherit it); revoking one is always possible.
+    expect 2 "allow-enroll for an unknown account" T -u nosuchuser allow-enroll --for 1h
+    has "$err" "-u nosuchuser: no such account" "allow-enroll names the unknown account"
+    [ ! -e "$system/.allow/nosuchuser" ] && ok || bad "an allowance was kept for an unknown name"
+    expect 1 "revoking a missing allowance of an unknown name" T -u nosuchuser allow-enroll --revoke
+    expect 0 "allow-enroll for bob" T -u bob allow-enroll --for 1h --json
+    echo "$out" | jq -e '.user == "bob" and .enroll_allowed_until > 0' >/dev/null && ok || bad "allow-enroll JSON: $out"
+    [ "$(stat -c %a:%U "$system/.allow/bob")" = "600:root" ] && ok || bad "the allowance is root's, 0600"
+    expect 0 "revoke bob's allowance" T -u bob allow-enroll --revoke
+    [ ! -e "$system/.allow/bob" ] && ok || bad "the revoked allowance is still there"
     expect 0 "list --json" T list --json
     echo "$out" | jq -e '.users == ["bob"] and .no_account == []' >/dev/null && ok || bad "list JSON: $out"
     # import a google-authenticator file, read as alice
