@@ -199,6 +199,9 @@ int cmd_import(struct cli *c)
         return import_uris(c);
     if (c->dry_run)
         return cli_fail(EXIT_USAGE, "--dry-run goes with --uri");
+    int status = cli_absolute_path("import", &c->arg, 0, c->arg_path, sizeof(c->arg_path));
+    if (status != EXIT_OK)
+        return status;
     if (c->arg[0] != '/')
         return cli_fail(EXIT_USAGE, "import %s: must be an absolute path", c->arg);
 

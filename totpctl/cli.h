@@ -56,6 +56,7 @@ struct cli {
     int64_t at;
 
     /* Resolved. */
+    char conf_path[4096], file_path[4096], arg_path[4096]; /* relative ones made absolute */
     int is_root;
     char user[257];
     totp_options opt; /* the site file's settings (--conf) */
@@ -127,6 +128,13 @@ int cmd_import(struct cli *c);
 int cmd_reseal(struct cli *c);
 int cmd_check(struct cli *c);
 int cmd_report(struct cli *c);
+
+/* A relative path argument (`what` names it in errors) made absolute against the current
+ * directory into `buf`, and `*path` pointed at it; absolute paths, ~ and ${...} unchanged.
+ * With `resolve_dirs`, its directories are resolved as realpath(3) does, the last component
+ * not followed; without, they are kept as given (for a walk that refuses links). (path_arg.c) */
+int cli_absolute_path(const char *what, const char **path, int resolve_dirs, char *buf,
+                      size_t size);
 
 /* `in` for a terminal: control characters, invalid UTF-8 and Unicode format characters that
  * reorder or hide text as \xNN or \u{XXXX} (text.c). */

@@ -231,13 +231,9 @@ int cmd_enroll(struct cli *c)
     int exists = 0;
     memset(&e, 0, sizeof(e));
 
-    if (c->opt.ldap_store) { /* OATH-LDAP has no place for these */
-        if ((c->seen & OPT_SCRATCH) && c->scratch_count > 0)
-            return cli_fail(EXIT_USAGE, "--scratch-codes: the LDAP store keeps no scratch codes");
-        if (c->rate_limit != NULL)
-            return cli_fail(EXIT_USAGE, "--rate-limit: the LDAP store keeps no attempt history");
-        c->scratch_count = 0;
-    }
+    /* The directory stores keep scratch codes (hashed) but no attempt history. */
+    if (c->opt.ldap_store && c->rate_limit != NULL)
+        return cli_fail(EXIT_USAGE, "--rate-limit: the LDAP store keeps no attempt history");
     if (c->opt.ad_store && (c->seen & OPT_WINDOW))
         return cli_fail(EXIT_USAGE, "--window: store=ad keeps no window (the site's applies)");
     int rc = existing(c, &exists, where, sizeof(where));

@@ -500,6 +500,12 @@ static int run(struct cli *c, int argc, char **argv)
     if (argc - optind != cmd->args)
         return cli_fail(EXIT_USAGE, "usage: totpctl %s", cmd->synopsis);
     c->arg = cmd->args > 0 ? argv[optind] : NULL;
+    /* The CLI reads these itself: a relative path is the current directory's. */
+    if ((rc = cli_absolute_path("--conf", &c->conf, 1, c->conf_path, sizeof(c->conf_path))) !=
+            EXIT_OK ||
+        (rc = cli_absolute_path("--file", &c->file, 0, c->file_path, sizeof(c->file_path))) !=
+            EXIT_OK)
+        return rc;
     if (cmd->standalone)
         return cmd->run(c);
     /* From here on a command that changes records leaves an audit line, whatever happens

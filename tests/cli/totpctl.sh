@@ -117,7 +117,11 @@ expect 2 "option that does not apply" T code --issuer x; has "$err" "does not ap
 expect 2 "missing argument" T verify; has "$err" "usage: totpctl verify CODE" "verify usage"
 expect 2 "bad --digits" T enroll --digits 9 --no-confirm; has "$err" "--digits 9: must be a number from 6 to 8" "digits"
 expect 2 "bad --qr" T show --qr sixel; has "$err" "--qr sixel: must be utf8, ansi or none" "qr mode"
-expect 2 "relative --file" T --file rel/path status; has "$err" "must be an absolute path" "--file"
+# A relative --file is the current directory's (its directories kept as given); ~ is not.
+expect 0 "relative --file" sh -c 'cd "$1" && shift && exec "$@"' - "$work" "$totpctl" --conf "$conf" --file rel-secret enroll --no-confirm --qr none --json
+[ "$(echo "$out" | jq -r .path)" = "$work/rel-secret" ] && [ -f "$work/rel-secret" ] && ok || bad "relative --file: not $work/rel-secret: $out"
+rm -f "$work/rel-secret"
+expect 2 "--file ~/..." T --file '~/secret' status; has "$err" "must be an absolute path" "--file with ~"
 expect 2 "bad --rate-limit" T enroll --no-confirm --rate-limit 3 --file "$work/x"
 # ISSUER/ACCOUNT: 1 to 128 characters (not bytes) of UTF-8 text; anything else is a usage error
 # naming the option, and no record is written.
@@ -372,6 +376,8 @@ if [ "$(id -u)" = 0 ]; then
     audited action=import result=refused user=alice 'reason="alice already has a system record; --force replaces it"'
     expect 0 "import --force" T -u alice import --force "$ga"
     audited action=import result=ok user=alice "record=$system/alice"
+    expect 0 "import FILE relative to the current directory" sh -c 'cd "$1" && shift && exec "$@"' - "$work/home/alice" "$totpctl" --conf "$conf" -u alice import --force .google_authenticator
+    has "$out" "imported $ga into $system/alice" "a relative import FILE"
     expect 0 "import --force --json" T -u alice import --force --json "$ga"
     [ "$(echo "$out" | jq -r .secret_exposed)" = true ] && ok || bad "import --json lacks secret_exposed: $out"
     chown 0:0 "$ga"
