@@ -103,12 +103,20 @@ int cmd_allow_enroll(struct cli *c)
     int rc = totp_store_allow_enroll(c->store, c->user, until, &err);
     if (rc == TOTP_ENOENT && given == OPT_REVOKE) {
         fprintf(stderr, "totpctl: %s had no enrollment allowance\n", c->user);
+        audit(c, c->user, NULL, EXIT_REJECTED, "no enrollment allowance to revoke");
         return EXIT_REJECTED;
     }
-    if (rc != TOTP_OK)
-        return cli_error(rc, &err);
-    char when[64];
+    if (rc != TOTP_OK) {
+        audit(c, c->user, NULL, rc = cli_error(rc, &err), NULL);
+        return rc;
+    }
+    char when[64], note[96];
     print_time(until, when, sizeof(when));
+    if (until > 0)
+        snprintf(note, sizeof(note), "may enroll at login until %lld", (long long)until);
+    else
+        snprintf(note, sizeof(note), "allowance revoked");
+    audit(c, c->user, NULL, EXIT_OK, note);
     if (c->json) {
         struct json j;
         json_begin(&j, stdout);

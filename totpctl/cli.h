@@ -61,10 +61,18 @@ struct cli {
     char user[257];
     totp_options opt; /* the site file's settings (--conf) */
     totp_store *store;
+
+    /* The audit trail (audit.c): the action of a command that changes records, else NULL. */
+    const char *action;
+    unsigned audited; /* lines written */
 };
 
 /* Print "totpctl: MESSAGE" on stderr and return `status`. */
 int cli_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The message of the last cli_fail() not yet in an audit line ("" if none), and forget it. */
+const char *cli_last_failure(void);
+void cli_forget_failure(void);
 
 /* The exit status for a library error, after printing its message (or the reason). */
 int cli_error(int rc, const totp_error *err);
@@ -141,6 +149,17 @@ int cmd_allow_enroll(struct cli *c);
 /* The user's enrollment allowance as one line of text (or JSON) for status; nothing if the
  * store keeps none or there is none. */
 void allow_status(struct cli *c, struct json *j);
+
+/* Whether `command` changes records (and so is audited). */
+int audit_covers(const char *command);
+/*
+ * The audit line (authpriv) for c->action on `user`'s record at `record` (either may be NULL),
+ * with the command's exit status: result=ok, refused (1, 2) or failed (3); `reason` defaults to
+ * the last failure. Nothing if the command changes no record. Never give it a secret or code.
+ */
+void audit(struct cli *c, const char *user, const char *record, int status, const char *reason);
+/* When the command is over: the one line of a command that wrote none (an early refusal). */
+void audit_end(struct cli *c, int status);
 
 /* import --uri: otpauth URIs from a file or standard input (import_uri.c). */
 int import_uris(struct cli *c);

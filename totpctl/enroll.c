@@ -273,5 +273,11 @@ int cmd_enroll(struct cli *c)
                 "before it.\n",
                 c->user, kept);
     enrollment_clear(&e);
+    char note[4200] = "";
+    if (rc == EXIT_OK && beside)
+        snprintf(note, sizeof(note), "the record at %s stays, used after this one", kept);
+    if (exists && c->force && !beside)
+        c->action = "replace"; /* the record at `where` was (or was to be) overwritten */
+    audit(c, c->user, where[0] != '\0' ? where : NULL, rc, note[0] != '\0' ? note : NULL);
     return rc;
 }
