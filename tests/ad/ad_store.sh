@@ -92,7 +92,7 @@ A ldapsearch -b "" -s base dnsHostName >/dev/null 2>&1 ||
 section "the shipped schema"
 sed "s/DC=X/$base/" "$schema" | A ldapmodify >"$work/schema.log" 2>&1 ||
     { echo "FAIL: loading $schema: $(tail -n 3 "$work/schema.log")"; exit 1; }
-for u in alice bob carol dave erin frank pamhost enroller sam rita ron; do
+for u in alice bob carol dave erin frank pamhost enroller sam rita ron ursula; do
     samba-tool user create "$u" "Pw-$u-0k!" >/dev/null 2>&1 || bad "creating user $u"
 done
 has "$(A ldapsearch -LLL -b "CN=Schema,CN=Configuration,$base" '(lDAPDisplayName=pamTotpLastStep)' \
@@ -164,7 +164,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
 . "$srcdir/tests/tools/pamwrap-login.sh"
 pamwrap_exclusive
 login() { pamwrap_login "$work/services" "$@"; } # login SERVICE USER ANSWER: prints the result
-T() { "$totpctl" --conf "$work/admin.conf" "$@"; }
+T() { LD_PRELOAD=${LD_PRELOAD:-}$pamwrap_shim "$totpctl" --conf "$work/admin.conf" "$@"; }
 udn() { echo "CN=$1,CN=Users,$base"; }
 attr() { # attr USER ATTRIBUTE: its value as the administrator (base64 if binary)
     A ldapsearch -LLL -o ldif-wrap=no -b "$(udn "$1")" -s base "(objectClass=*)" "$2" 2>/dev/null |
@@ -204,8 +204,22 @@ is "$(printf '%s' "$blob" | base64 -d | od -An -tx1 -N5 | tr -d ' \n')" 01000000
 T enroll -u alice --no-confirm >/dev/null 2>"$work/err"
 is "$?" 1 "enrolling alice twice"
 has "$(cat "$work/err")" "already enrolled" "second enrollment refused"
-T enroll -u alice --no-confirm --scratch-codes 3 >/dev/null 2>"$work/err"
-is "$?" 2 "scratch codes with store=ad"
+out=$(T enroll -u ursula --no-confirm --scratch-codes 3 --json 2>"$work/err")
+is "$?" 0 "enroll --scratch-codes 3 with store=ad: $(cat "$work/err")"
+mapfile -t usc < <(printf '%s' "$out" | jq -r '.scratch_codes[]')
+is "${#usc[@]}" 3 "three scratch codes printed"
+is "$(A ldapsearch -LLL -o ldif-wrap=no -b "$(udn ursula)" -s base pamTotpScratchHash | grep -c '^pamTotpScratchHash')" 3 \
+    "kept as three hashes on the user object"
+is "$(login login ursula "${usc[0]}")" "login accepted" "an enrollment's scratch code logs in"
+is "$(login login ursula "${usc[0]}")" "Authentication failure" "once"
+out=$(T enroll -u ursula --no-confirm --force --scratch-codes 0 --json 2>"$work/err")
+is "$?" 0 "enroll --force with no scratch codes: $(cat "$work/err")"
+is "$(login login ursula "${usc[1]}")" "Authentication failure" "the old secret's scratch codes go with it"
+T enroll -u ursula --no-confirm --force --scratch-codes 2 >/dev/null 2>"$work/err" ||
+    bad "enroll --force with scratch codes: $(cat "$work/err")"
+T remove -u ursula >/dev/null 2>"$work/err" || bad "removing ursula: $(cat "$work/err")"
+is "$(A ldapsearch -LLL -o ldif-wrap=no -b "$(udn ursula)" -s base pamTotpScratchHash objectClass | grep -c 'pamTotpScratchHash\|pamTotpUser')" 0 \
+    "remove takes the scratch hashes and the class away"
 T enroll -u nobody-here --no-confirm >/dev/null 2>"$work/err"
 is "$?" 1 "enrolling a user the directory lacks"
 has "$(cat "$work/err")" "no entry under $base matches (sAMAccountName=nobody-here)" \

@@ -135,7 +135,7 @@ check "sudo: the existing record is never replaced" "$old_secret" "$(stored_secr
 # ---- the syslog lines (the module in sshd and in sudo, through the test's /dev/log) ------------
 if [ -n "$syslog" ]; then
     devlog_stop # every line sent so far is in $syslog
-    audit_lines() { grep "action=enroll " "$syslog" | grep " user=$1 " || true; }
+    audit_lines() { grep "pam_totp(.*): action=enroll " "$syslog" | grep " user=$1 " || true; } # the module's, not totpctl's
     for who in "$by_group:$ssh_service" "$by_allowance:$ssh_service" "$at_sudo:$sudo_service"; do
         u=${who%%:*}
         line=$(audit_lines "$u")
@@ -151,6 +151,7 @@ if [ -n "$syslog" ]; then
         while read -r s; do [ -n "$s" ] && grep -qF "$s" "$syslog" && bad "a secret or scratch code is in the syslog ($f)"; done <"$f"
     done
     ok
+    cat "$syslog" >>"${TOTP_TEST_SYSLOG_FILE:-/dev/null}" # for tests/logs/logfmt_all.sh
 else
     echo "note: no /dev/log of the test's own (tests/tools/devlog.sh): the audit lines are not checked"
 fi
