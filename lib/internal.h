@@ -67,8 +67,9 @@ typedef struct totpi_used {
 } totpi_used;
 
 /* How far learning and TIME_SKEW may reach under `policy`, in steps of `period` seconds. */
-/* Every step `from` used is used in `rec` too (TOTP_USED, DISALLOW_REUSE): the higher floor,
- * then the steps of both above it, `from`'s last (the last accepted). */
+/* `rec` takes a new secret's used steps from `from` (TOTP_USED, DISALLOW_REUSE): the higher
+ * floor of the two, then `from`'s steps above it. `rec`'s own listed steps were the old secret's
+ * codes: kept, they would refuse the new secret's codes of those steps as replays. */
 int totpi_used_merge(totp_record *rec, const totp_record *from);
 
 uint64_t totpi_skew_bound(const totp_policy *policy, unsigned period);

@@ -172,31 +172,19 @@ int totpi_used_merge(totp_record *rec, const totp_record *from)
     int rc = used_read(rec, &a);
     if (rc != TOTP_OK)
         return rc;
-    if ((rc = used_read(from, &b)) != TOTP_OK) {
-        free(a.list);
+    free(a.list); /* only its floor counts: its steps are the old secret's codes */
+    if ((rc = used_read(from, &b)) != TOTP_OK)
         return rc;
-    }
     int has_floor = a.u.has_floor || b.u.has_floor;
     uint64_t floor = a.u.has_floor ? a.u.floor : 0;
     if (b.u.has_floor && b.u.floor > floor)
         floor = b.u.floor;
-    uint64_t *keep = calloc(a.u.n + b.u.n + 1, sizeof(keep[0]));
     size_t k = 0;
-    for (size_t i = 0; keep != NULL && i < a.u.n + b.u.n; i++) {
-        uint64_t step = i < a.u.n ? a.list[i] : b.list[i - a.u.n];
-        size_t j = 0;
-        while (j < k && keep[j] != step)
-            j++;
-        if (j < k) /* listed in both: it moves last, where `from` has it */
-            memmove(keep + j, keep + j + 1, (--k - j) * sizeof(keep[0]));
-        if (!has_floor || step > floor)
-            keep[k++] = step;
+    for (size_t i = 0; i < b.u.n; i++) {
+        if (!has_floor || b.list[i] > floor)
+            b.list[k++] = b.list[i];
     }
-    rc = keep == NULL         ? TOTP_ENOMEM
-         : has_floor || k > 0 ? used_write(rec, has_floor, floor, keep, k)
-                              : TOTP_OK;
-    free(keep);
-    free(a.list);
+    rc = has_floor || k > 0 ? used_write(rec, has_floor, floor, b.list, k) : TOTP_OK;
     free(b.list);
     return rc;
 }

@@ -22,8 +22,9 @@ pamwrap_exclusive() {
     exec 9<"$lock" 2>/dev/null && flock -w 300 -x 9
 }
 
-# With $pamwrap_log set, the module's syslog lines (pam_wrapper prints them on standard error at
-# its highest debug level) are appended to that file, "SYSLOG(PRIORITY): MESSAGE" each.
+# With $pamwrap_log set, the module's syslog lines are appended to that file too: from the shim
+# (TOTP_TEST_SYSLOG_FILE pointed at a file of this login's for the time), else from pam_wrapper's
+# standard error at its highest debug level ("SYSLOG(PRIORITY): MESSAGE").
 # Returns pam-login's exit status: 0 only for PAM_SUCCESS, 1 for any other PAM result (and for a
 # harness that never started), more than 128 if it died of a signal.
 pamwrap_login() {
@@ -34,12 +35,19 @@ pamwrap_login() {
         out=$(LD_PRELOAD=libpam_wrapper.so$pamwrap_shim PAM_WRAPPER_USE_SYSLOG=${pamwrap_shim:+1} \
             PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$dir \
             PAM_WRAPPER_DISABLE_DEEPBIND=1 UID_WRAPPER_DISABLE_DEEPBIND=1 \
-            env ${pamwrap_log:+PAM_WRAPPER_DEBUGLEVEL=4} "$tools/pam-login" "$@" 2>"$err")
+            env ${pamwrap_log:+PAM_WRAPPER_DEBUGLEVEL=4} \
+            ${pamwrap_log:+${pamwrap_shim:+TOTP_TEST_SYSLOG_FILE=$err.syslog}} \
+            "$tools/pam-login" "$@" 2>"$err")
         status=$?
         [ -z "$out" ] && grep -q "pwrap_init" "$err" || break
     done
-    [ -n "${pamwrap_log:-}" ] && grep -o 'SYSLOG([0-9]*): .*' "$err" >>"$pamwrap_log"
-    rm -f "$err"
+    if [ -f "$err.syslog" ]; then
+        cat "$err.syslog" >>"$pamwrap_log"
+        cat "$err.syslog" >>"${TOTP_TEST_SYSLOG_FILE:-/dev/null}"
+    elif [ -n "${pamwrap_log:-}" ]; then
+        grep -o 'SYSLOG([0-9]*): .*' "$err" >>"$pamwrap_log"
+    fi
+    rm -f "$err" "$err.syslog"
     [ -z "$out" ] || printf '%s\n' "$out"
     return "$status"
 }
