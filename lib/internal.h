@@ -67,11 +67,6 @@ typedef struct totpi_used {
 } totpi_used;
 
 /* How far learning and TIME_SKEW may reach under `policy`, in steps of `period` seconds. */
-/* `rec` takes a new secret's used steps from `from` (TOTP_USED, DISALLOW_REUSE): the higher
- * floor of the two, then `from`'s steps above it. `rec`'s own listed steps were the old secret's
- * codes: kept, they would refuse the new secret's codes of those steps as replays. */
-int totpi_used_merge(totp_record *rec, const totp_record *from);
-
 uint64_t totpi_skew_bound(const totp_policy *policy, unsigned period);
 /* TIME_SKEW, clamped to `bound`: a skew learned before there was one (GA's reaches 12.5 hours)
  * counts only as far as the bound. */

@@ -104,8 +104,6 @@ static int used_parse(struct used_steps *used, const char *list, int floor_first
     return TOTP_OK;
 }
 
-static int used_write(totp_record *rec, int has_floor, uint64_t floor, uint64_t *keep, size_t k);
-
 static int used_read(const totp_record *rec, struct used_steps *used)
 {
     const char *own = totp_record_get(rec, "TOTP_USED");
@@ -160,39 +158,7 @@ static int used_add(totp_record *rec, const struct used_steps *used, uint64_t st
         if (!has_floor || used->u.steps[i] > floor)
             keep[k++] = used->u.steps[i];
     }
-    keep[k++] = matched; /* last: the last accepted, as GA, which appends too */
-    int rc = used_write(rec, has_floor, floor, keep, k);
-    free(keep);
-    return rc;
-}
-
-int totpi_used_merge(totp_record *rec, const totp_record *from)
-{
-    struct used_steps a, b;
-    int rc = used_read(rec, &a);
-    if (rc != TOTP_OK)
-        return rc;
-    free(a.list); /* only its floor counts: its steps are the old secret's codes */
-    if ((rc = used_read(from, &b)) != TOTP_OK)
-        return rc;
-    int has_floor = a.u.has_floor || b.u.has_floor;
-    uint64_t floor = a.u.has_floor ? a.u.floor : 0;
-    if (b.u.has_floor && b.u.floor > floor)
-        floor = b.u.floor;
-    size_t k = 0;
-    for (size_t i = 0; i < b.u.n; i++) {
-        if (!has_floor || b.list[i] > floor)
-            b.list[k++] = b.list[i];
-    }
-    rc = has_floor || k > 0 ? used_write(rec, has_floor, floor, b.list, k) : TOTP_OK;
-    free(b.list);
-    return rc;
-}
-
-/* Write the used steps: the floor, then `keep` (at most USED_KEEP; the lowest beyond go under
- * the floor). */
-static int used_write(totp_record *rec, int has_floor, uint64_t floor, uint64_t *keep, size_t k)
-{
+    keep[k++] = matched;    /* last: the last accepted, as GA, which appends too */
     while (k > USED_KEEP) { /* the lowest beyond the limit goes under the floor */
         size_t low = 0;
         for (size_t i = 1; i < k; i++)
@@ -208,6 +174,7 @@ static int used_write(totp_record *rec, int has_floor, uint64_t floor, uint64_t 
     size_t o = (size_t)snprintf(buf, sizeof(buf), "%" PRIu64, has_floor ? floor : 0);
     for (size_t i = 0; i < k; i++)
         o += (size_t)snprintf(buf + o, sizeof(buf) - o, " %" PRIu64, keep[i]);
+    free(keep);
     int rc = totp_record_set(rec, "TOTP_USED", buf);
     return rc == TOTP_OK ? totp_record_set(rec, "DISALLOW_REUSE", buf) : rc;
 }

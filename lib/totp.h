@@ -263,10 +263,10 @@ int totp_record_set_scratch(totp_record *rec, const uint32_t *codes, size_t n);
 
 /* A new authenticator for `rec` (a lost phone): `from`'s secret, the keys that describe it
  * (TOTP_AUTH or HOTP_COUNTER, STEP_SIZE, ALGORITHM, DIGITS; the old device's TIME_SKEW and
- * RESETTING_TIME_SKEW go) and its scratch codes (every old one, plain or hashed, dies); the
- * used steps are `from`'s (its confirmed code's), the floor the higher of the two; every other key
- * (WINDOW_SIZE, RATE_LIMIT, ISSUER, ACCOUNT, history, unknown keys) stays as it is. On failure
- * `rec` may be half changed. */
+ * RESETTING_TIME_SKEW go), its used steps (TOTP_USED, DISALLOW_REUSE: the confirming code's;
+ * the old ones were the old secret's codes) and its scratch codes (every old one, plain or
+ * hashed, dies); every other key (WINDOW_SIZE, RATE_LIMIT, ISSUER, ACCOUNT, history, unknown
+ * keys) stays as it is. On failure `rec` may be half changed. */
 int totp_record_replace_secret(totp_record *rec, const totp_record *from);
 
 /*
