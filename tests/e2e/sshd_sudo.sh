@@ -13,6 +13,9 @@ for tool in sshd ssh ssh-keygen sudo visudo useradd userdel groupadd groupdel us
 done
 top=${top_builddir:-.}
 srcdir=${srcdir:-.}
+# A private mount namespace with the test's own /dev/log: the module's syslog lines are read.
+. "$srcdir/tests/tools/syslog-ns.sh"
+syslog_ns_enter "$0" "$@"
 examples=$srcdir/examples
 totpctl=$PWD/$top/totpctl/totpctl
 module=${PAM_TOTP_MODULE:-$PWD/$top/pam_totp/.libs/pam_totp.so}
@@ -25,6 +28,7 @@ fi
 user=totpe2e$$
 sandbox=$(mktemp -d /tmp/pam_totp-e2e.XXXXXX)
 chmod 0755 "$sandbox"
+syslog_ns_capture "$sandbox/syslog" # else held_prompts skips (it counts the module's lines)
 ssh_service=pam_totp_e2e_sshd_$$
 sudo_service=pam_totp_e2e_sudo_$$
 sudoers=/etc/sudoers.d/pam_totp_e2e_$$
@@ -94,7 +98,7 @@ start_sshd() { # start_sshd NAME AUTHENTICATION_METHODS_OVERRIDE [SED_ON_DROP_IN
         port=$((20000 + (RANDOM % 20000)))
         write_sshd_config "$1" "$2" "${3:-}"
         "$sandbox/$ssh_service" -t -f "$cfg" || { echo "FAIL: sshd -t refuses stock sshd_config + drop-in"; exit 1; }
-        "$sandbox/$ssh_service" -D -f "$cfg" -E "$sandbox/sshd_$1.log" &
+        env ${sshd_env:-} "$sandbox/$ssh_service" -D -f "$cfg" -E "$sandbox/sshd_$1.log" & # sshd_env: held_prompts' faked clock
         for _ in $(seq 50); do
             grep -q "Server listening" "$sandbox/sshd_$1.log" 2>/dev/null && return 0
             grep -q "Bind to port" "$sandbox/sshd_$1.log" 2>/dev/null && break
@@ -251,6 +255,10 @@ sed -i "s|^@include common-auth|&\nauth required $module conf=$conf|" "/etc/pam.
 code=$("$code_tool" "$secret" $(( $(date +%s) + 30 )))
 sudo_as_user "$password" "$code"; check "sudo: pam_totp twice in the stack, one code once" 0 $?
 sudo_as_user "$password" "$code"; check "sudo: that code again, in a new transaction, is refused" 1 $?
+
+# ---- held prompts (tests/e2e/held_prompts.sh), answered in every order ----------------------
+. "$srcdir/tests/e2e/held_prompts.sh"
+held_prompts || failed=$((failed + 1))
 
 # ---- nothing left behind ----------------------------------------------------------------------
 cleanup
