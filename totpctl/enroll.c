@@ -73,9 +73,12 @@ static int create(struct cli *c, struct enrollment *e)
         totp_record_new(e->key, e->key_len, &c->params, &e->rec) != TOTP_OK ||
         totp_record_set_scratch(e->rec, e->scratch, c->scratch_count) != TOTP_OK)
         return cli_fail(EXIT_ERROR, "out of memory");
-    if ((rc = set_option(e->rec, "ISSUER", c->issuer ? c->issuer : cli_default_issuer(),
+    /* Root writes the system store (save()): its entry in the app says so. */
+    char system[4400];
+    int in_system = c->is_root && cli_system_path(c, system, sizeof(system));
+    if ((rc = set_option(e->rec, "ISSUER", c->issuer ? c->issuer : cli_default_issuer(c),
                          "--issuer")) != EXIT_OK ||
-        (rc = set_option(e->rec, "ACCOUNT", c->label ? c->label : cli_default_account(c),
+        (rc = set_option(e->rec, "ACCOUNT", c->label ? c->label : cli_default_account(c, in_system),
                          "--label")) != EXIT_OK)
         return rc;
     if (c->window > 0) {
@@ -197,6 +200,8 @@ static void report(struct cli *c, const struct enrollment *e, const char *where)
     struct json j;
     cli_json_begin(&j, c, where);
     json_string(&j, "uri", e->uri);
+    json_string(&j, "issuer", totp_record_get(e->rec, "ISSUER"));
+    json_string(&j, "account", totp_record_get(e->rec, "ACCOUNT"));
     json_string(&j, "secret", e->secret);
     json_open(&j, "scratch_codes", '[');
     for (unsigned i = 0; i < c->scratch_count; i++) {
@@ -216,12 +221,7 @@ static void report(struct cli *c, const struct enrollment *e, const char *where)
  * elsewhere (a home record), which --force then leaves in place; `system` gets the new path. */
 static int next_to(const struct cli *c, const char *where, char *system, size_t size)
 {
-    const char *dir = c->opt.store.system_dir != NULL ? c->opt.store.system_dir : "/var/lib/totp";
-    if (!c->is_root || c->opt.ldap_store || c->file != NULL || c->opt.store.secret_path != NULL ||
-        dir[0] == '\0')
-        return 0;
-    snprintf(system, size, "%s/%s", dir, c->user);
-    return strcmp(where, system) != 0;
+    return c->is_root && cli_system_path(c, system, size) && strcmp(where, system) != 0;
 }
 
 int cmd_enroll(struct cli *c)
@@ -231,13 +231,9 @@ int cmd_enroll(struct cli *c)
     int exists = 0;
     memset(&e, 0, sizeof(e));
 
-    if (c->opt.ldap_store) { /* OATH-LDAP has no place for these */
-        if ((c->seen & OPT_SCRATCH) && c->scratch_count > 0)
-            return cli_fail(EXIT_USAGE, "--scratch-codes: the LDAP store keeps no scratch codes");
-        if (c->rate_limit != NULL)
-            return cli_fail(EXIT_USAGE, "--rate-limit: the LDAP store keeps no attempt history");
-        c->scratch_count = 0;
-    }
+    /* The directory stores keep scratch codes (hashed) but no attempt history. */
+    if (c->opt.ldap_store && c->rate_limit != NULL)
+        return cli_fail(EXIT_USAGE, "--rate-limit: the LDAP store keeps no attempt history");
     if (c->opt.ad_store && (c->seen & OPT_WINDOW))
         return cli_fail(EXIT_USAGE, "--window: store=ad keeps no window (the site's applies)");
     int rc = existing(c, &exists, where, sizeof(where));
@@ -277,5 +273,11 @@ int cmd_enroll(struct cli *c)
                 "before it.\n",
                 c->user, kept);
     enrollment_clear(&e);
+    char note[4200] = "";
+    if (rc == EXIT_OK && beside)
+        snprintf(note, sizeof(note), "the record at %s stays, used after this one", kept);
+    if (exists && c->force && !beside)
+        c->action = "replace"; /* the record at `where` was (or was to be) overwritten */
+    audit(c, c->user, where[0] != '\0' ? where : NULL, rc, note[0] != '\0' ? note : NULL);
     return rc;
 }

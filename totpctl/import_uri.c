@@ -78,67 +78,12 @@ static int read_input(const char *path, char **buf, size_t *len)
     return EXIT_OK;
 }
 
-/* `in` for a terminal: control characters, invalid UTF-8, and Unicode format characters that
- * reorder or hide text (U+200B-U+200F, U+202A-U+202E, U+2066-U+2069, U+FEFF) as \xNN or
- * \u{XXXX}, so that an account name cannot pass for another one on the screen. */
-static const char *printable(const char *in, char *out, size_t size)
-{
-    const unsigned char *p = (const unsigned char *)in;
-    size_t o = 0;
-    while (*p != '\0' && o + 11 < size) {
-        unsigned cp = 0, n = 0;
-        if (*p >= 0xc2 && *p <= 0xdf)
-            cp = *p & 0x1f, n = 1;
-        else if (*p >= 0xe0 && *p <= 0xef)
-            cp = *p & 0x0f, n = 2;
-        else if (*p >= 0xf0 && *p <= 0xf4)
-            cp = *p & 0x07, n = 3;
-        size_t k = 1;
-        for (; k <= n && (p[k] & 0xc0) == 0x80; k++)
-            cp = (cp << 6) | (p[k] & 0x3f);
-        if (*p < 0x20 || *p == 0x7f || (*p >= 0x80 && (n == 0 || k <= n))) {
-            o += (size_t)snprintf(out + o, size - o, "\\x%02x", *p);
-            p++;
-        } else if (n > 0 &&
-                   (cp < 0xa0 || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) ||
-                    (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff)) {
-            o += (size_t)snprintf(out + o, size - o, "\\u{%04X}", cp);
-            p += n + 1;
-        } else {
-            memcpy(out + o, p, n + 1);
-            o += n + 1;
-            p += n + 1;
-        }
-    }
-    out[o] = '\0';
-    return out;
-}
-
-/* The first uid of ordinary accounts: UID_MIN in /etc/login.defs, else 1000. */
-static unsigned long uid_min(void)
-{
-    unsigned long min = 1000;
-    char line[256];
-    FILE *f = fopen("/etc/login.defs", "re");
-    while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
-        char *end = NULL;
-        if (strncmp(line, "UID_MIN", 7) == 0 && (line[7] == ' ' || line[7] == '\t')) {
-            unsigned long v = strtoul(line + 8, &end, 10);
-            if (end != line + 8)
-                min = v;
-        }
-    }
-    if (f != NULL)
-        fclose(f);
-    return min;
-}
-
 /* The user a URI goes to: -u USER, or the one its account names; an existing account. Without
  * -u, never root or a system account (uid below UID_MIN): a URI file names whom it likes. */
 static int map_user(const struct cli *c, struct entry *e, const char *path)
 {
     char name[257], shown[1200];
-    printable(e->account, shown, sizeof(shown));
+    cli_printable(e->account, shown, sizeof(shown));
     if (c->user_arg == NULL && totp_uri_account_user(e->account, name, sizeof(name)) != TOTP_OK)
         return cli_fail(EXIT_USAGE, "%s: line %u: the account \"%s\" names no user", path, e->line,
                         shown);
@@ -147,10 +92,10 @@ static int map_user(const struct cli *c, struct entry *e, const char *path)
     if (pw == NULL) {
         char user[1200];
         return cli_fail(EXIT_USAGE, "%s: line %u: account \"%s\": no user %s on this system", path,
-                        e->line, shown, printable(want, user, sizeof(user)));
+                        e->line, shown, cli_printable(want, user, sizeof(user)));
     }
     snprintf(e->user, sizeof(e->user), "%s", pw->pw_name);
-    if (c->user_arg == NULL && (pw->pw_uid == 0 || pw->pw_uid < uid_min()))
+    if (c->user_arg == NULL && (pw->pw_uid == 0 || pw->pw_uid < cli_uid_min()))
         return cli_fail(EXIT_USAGE,
                         "%s: line %u: account \"%s\" names %s, %s (uid %u): refused without "
                         "-u (import it alone with -u %s if that is meant)",
@@ -208,7 +153,7 @@ static void warn_domain(const struct cli *c, const struct batch *b, size_t i, co
     fprintf(stderr,
             "totpctl: warning: %s: line %u: accounts \"...%s\" go to the local user of the same "
             "name; the domain is not checked: make sure it is yours\n",
-            path, b->e[i].line, printable(at, shown, sizeof(shown)));
+            path, b->e[i].line, cli_printable(at, shown, sizeof(shown)));
 }
 
 /* Before anything is written: one URI per user, and no record replaced without --force. */
@@ -240,11 +185,14 @@ static int check_batch(struct cli *c, struct batch *b, const char *path)
             snprintf(b->e[i].where, sizeof(b->e[i].where), "%s", totp_txn_location(txn));
         totp_txn_abort(txn);
         totp_record_free(old);
-        if (b->e[i].replaces && !c->force)
-            return cli_fail(EXIT_REJECTED,
-                            "%s: line %u: %s already has a system record; --force "
-                            "replaces it (nothing was imported)",
-                            path, b->e[i].line, b->e[i].user);
+        if (b->e[i].replaces && !c->force) {
+            rc = cli_fail(EXIT_REJECTED,
+                          "%s: line %u: %s already has a system record; --force "
+                          "replaces it (nothing was imported)",
+                          path, b->e[i].line, b->e[i].user);
+            audit(c, b->e[i].user, b->e[i].where, rc, NULL);
+            return rc;
+        }
         if (rc != TOTP_OK)
             return cli_error(rc, &err);
     }
@@ -265,7 +213,12 @@ static int write_one(struct cli *c, struct entry *e)
         snprintf(e->where, sizeof(e->where), "%s", totp_txn_location(txn));
         rc = totp_txn_commit(txn, e->rec, &err);
     }
-    return rc == TOTP_OK ? EXIT_OK : cli_error(rc, &err);
+    rc = rc == TOTP_OK ? EXIT_OK : cli_error(rc, &err);
+    char note[4200];
+    snprintf(note, sizeof(note), "otpauth URI, line %u of %s%s", e->line, c->arg,
+             e->replaces ? ", replacing the record there" : "");
+    audit(c, e->user, e->where[0] != '\0' ? e->where : NULL, rc, rc == EXIT_OK ? note : NULL);
+    return rc;
 }
 
 static void report(const struct cli *c, const struct batch *b, size_t done)
@@ -274,7 +227,7 @@ static void report(const struct cli *c, const struct batch *b, size_t done)
         for (size_t i = 0; i < done; i++) {
             char shown[1200];
             printf("line %u: %s -> %s: %s %s%s\n", b->e[i].line,
-                   printable(b->e[i].account, shown, sizeof(shown)), b->e[i].user,
+                   cli_printable(b->e[i].account, shown, sizeof(shown)), b->e[i].user,
                    c->dry_run ? "would write" : "imported into", b->e[i].where,
                    b->e[i].replaces ? " (replacing the record there)" : "");
         }

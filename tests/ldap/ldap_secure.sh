@@ -65,6 +65,7 @@ printf 'TLS_REQCERT never\n' >"$work/weak-ldap.conf"
 mkdir -p "$work/db" "$work/services"
 {
     for s in core cosine nis inetorgperson; do echo "include /etc/ldap/schema/$s.schema"; done
+    echo "include $(cd "$srcdir" && pwd)/examples/ldap/pam_totp.schema"
     cat <<EOF
 modulepath /usr/lib/ldap
 moduleload back_mdb
@@ -131,7 +132,7 @@ export LDAPCONF=$work/weak-ldap.conf # every client below (libldap reads it) has
 . "$srcdir/tests/tools/pamwrap-login.sh"
 pamwrap_exclusive
 login() { pamwrap_login "$work/services" "$@"; } # login SERVICE USER ANSWER: prints the result
-T() { "$totpctl" --conf "$work/admin.conf" "$@"; }
+T() { LD_PRELOAD=${LD_PRELOAD:-}$pamwrap_shim "$totpctl" --conf "$work/admin.conf" "$@"; }
 attr() { # attr DN ATTRIBUTE: its value, as the administrator
     A ldapsearch -LLL -o ldif-wrap=no -b "$1" -s base "(objectClass=*)" "$2" 2>/dev/null |
         sed -n "s/^$2: //p; s/^$2:: //p" | head -n 1

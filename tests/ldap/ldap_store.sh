@@ -47,6 +47,7 @@ has() { case "$1" in *"$2"*) ok ;; *) bad "$3: \"$2\" not in: $1" ;; esac; }
 mkdir -p "$work/db" "$work/services"
 {
     for s in core cosine nis inetorgperson; do echo "include /etc/ldap/schema/$s.schema"; done
+    echo "include $(cd "$srcdir" && pwd)/examples/ldap/pam_totp.schema"
     cat <<EOF
 modulepath /usr/lib/ldap
 moduleload back_mdb
@@ -112,7 +113,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
 . "$srcdir/tests/tools/pamwrap-login.sh"
 pamwrap_exclusive
 login() { pamwrap_login "$work/services" "$@"; } # login SERVICE USER ANSWER: prints the result
-T() { "$totpctl" --conf "$work/admin.conf" "$@"; }
+T() { LD_PRELOAD=${LD_PRELOAD:-}$pamwrap_shim "$totpctl" --conf "$work/admin.conf" "$@"; }
 attr() { # attr DN ATTRIBUTE: its value (base64 values decoded), as the administrator
     A ldapsearch -LLL -o ldif-wrap=no -b "$1" -s base "(objectClass=*)" "$2" 2>/dev/null |
         sed -n "s/^$2: //p; s/^$2:: //p" | head -n 1
@@ -126,7 +127,7 @@ out=$(T enroll -u alice --no-confirm --json --window 21 2>"$work/err")
 is "$?" 0 "enroll alice: $(cat "$work/err")"
 alice_secret=$(printf '%s' "$out" | jq -r .secret)
 token=cn=totp,uid=alice,ou=people,$suffix
-is "$(printf '%s' "$out" | jq -r '.scratch_codes | length')" 0 "no scratch codes in LDAP"
+is "$(printf '%s' "$out" | jq -r '.scratch_codes | length')" 5 "five scratch codes, as for files"
 has "$(printf '%s' "$out" | jq -r .path)" "$uri/uid=alice,ou=people" "enroll names the user entry"
 is "$(attr "uid=alice,ou=people,$suffix" oathTOTPToken)" "$token" "alice links to her token"
 has "$(A ldapsearch -LLL -b "uid=alice,ou=people,$suffix" -s base objectClass)" "oathTOTPUser" \
@@ -143,9 +144,25 @@ is "$(printf '%s' "$secret_b64" | base64 -d | wc -c)" 20 "a 20-byte SHA-1 secret
 T enroll -u alice --no-confirm >/dev/null 2>"$work/err"
 is "$?" 1 "enrolling alice twice"
 has "$(cat "$work/err")" "already enrolled" "second enrollment refused"
-T enroll -u alice --no-confirm --scratch-codes 3 >/dev/null 2>"$work/err"
-is "$?" 2 "scratch codes with LDAP"
-has "$(cat "$work/err")" "keeps no scratch codes" "scratch codes refused"
+A ldapadd >/dev/null <<EOF || bad "adding ursula"
+dn: uid=ursula,ou=people,$suffix
+objectClass: inetOrgPerson
+uid: ursula
+cn: ursula
+sn: ursula
+EOF
+out=$(T enroll -u ursula --no-confirm --scratch-codes 3 --json 2>"$work/err")
+is "$?" 0 "enroll --scratch-codes 3 with LDAP: $(cat "$work/err")"
+mapfile -t usc < <(printf '%s' "$out" | jq -r '.scratch_codes[]')
+is "${#usc[@]}" 3 "three scratch codes printed"
+is "$(A ldapsearch -LLL -b "cn=totp,uid=ursula,ou=people,$suffix" -s base pamTotpScratchHash | grep -c '^pamTotpScratchHash')" 3 \
+    "kept as three hashes on the token"
+is "$(login login ursula "${usc[0]}")" "login accepted" "an enrollment's scratch code logs in"
+is "$(login login ursula "${usc[0]}")" "Authentication failure" "once"
+out=$(T enroll -u ursula --no-confirm --force --scratch-codes 0 --json 2>"$work/err")
+is "$?" 0 "enroll --force with no scratch codes: $(cat "$work/err")"
+is "$(login login ursula "${usc[1]}")" "Authentication failure" "the old secret's scratch codes go with it"
+T remove -u ursula >/dev/null 2>"$work/err" || bad "removing ursula: $(cat "$work/err")"
 T enroll -u nobody-here --no-confirm >/dev/null 2>"$work/err"
 is "$?" 1 "enrolling a user the directory lacks"
 has "$(cat "$work/err")" "no entry under $suffix matches (uid=nobody-here)" "missing user named"
@@ -479,6 +496,147 @@ if [ "$(id -u)" = 0 ]; then
 else
     echo "SKIP: import --force into LDAP needs root (it reads the file as its owner); CI runs it"
 fi
+
+# ---- scratch codes (examples/ldap/pam_totp.schema): hashed on the token, each usable once on
+# every host, rotated by totpctl scratch; two "hosts" are two site files, two processes.
+for u in sam rita; do
+    A ldapadd >/dev/null <<EOF || bad "adding $u"
+dn: uid=$u,ou=people,$suffix
+objectClass: inetOrgPerson
+uid: $u
+cn: $u
+sn: $u
+EOF
+done
+cp "$work/pam.conf" "$work/host2.conf"
+echo "auth required $module conf=$work/host2.conf" >"$work/services/host2"
+out=$(T enroll -u sam --no-confirm --json 2>"$work/err")
+is "$?" 0 "enroll sam: $(cat "$work/err")"
+sam_token=cn=totp,uid=sam,ou=people,$suffix
+out=$(T scratch -u sam --scratch-codes 4 --json 2>"$work/err")
+is "$?" 0 "totpctl scratch in LDAP: $(cat "$work/err")"
+mapfile -t sc < <(printf '%s' "$out" | jq -r '.scratch_codes[]')
+is "${#sc[@]}" 4 "four new codes printed once"
+hashes=$(A ldapsearch -LLL -o ldif-wrap=no -b "$sam_token" -s base "(objectClass=*)" \
+    pamTotpScratchHash objectClass)
+is "$(printf '%s\n' "$hashes" | grep -c '^pamTotpScratchHash: \$pbkdf2-sha256\$100000\$')" 4 \
+    "kept as four PBKDF2 hashes"
+has "$hashes" "objectClass: pamTotpScratchCodes" "the token has the auxiliary class"
+case "$hashes" in *"${sc[0]}"*) bad "a plain scratch code in the directory" ;; *) ok ;; esac
+is "$(T status -u sam --json | jq -r .scratch_codes_left)" 4 "status counts them"
+is "$(ldapsearch -x -H "$uri" -LLL -b "$sam_token" -s base pamTotpScratchHash | grep -c Hash)" 0 \
+    "others cannot read the hashes"
+nhash() { A ldapsearch -LLL -b "$1" -s base pamTotpScratchHash | grep -c '^pamTotpScratchHash'; }
+is "$(login login sam "${sc[0]}")" "login accepted" "a scratch code logs in on host 1"
+is "$(login host2 sam "${sc[0]}")" "Authentication failure" "and is refused on host 2"
+is "$(login login sam "${sc[0]}")" "Authentication failure" "and on host 1 again"
+is "$(nhash "$sam_token")" 3 "its hash is gone, the others stay"
+is "$(attr "$sam_token" oathFailureCount)" 2 "the refused ones counted as failures"
+is "$(login host2 sam "${sc[1]}")" "login accepted" "another code on host 2"
+is "$(attr "$sam_token" oathFailureCount)" 0 "which reset the failures"
+is "$(T status -u sam --json | jq -r .scratch_codes_left)" 2 "two left"
+
+# Two hosts read the token, both judge the same scratch code right, both commit: one accept.
+race() { # race OUT1 OUT2 CMD1... -- CMD2...: both begin, then both commit; sets r1 r2
+    local a=() b=() in_b=0 x
+    for x in "${@:3}"; do
+        if [ "$x" = -- ]; then in_b=1; elif [ $in_b = 0 ]; then a+=("$x"); else b+=("$x"); fi
+    done
+    rm -f "$work/go" "$work/go2"
+    mkfifo "$work/go" "$work/go2"
+    "${a[@]}" <"$work/go" >"$1" 2>&1 &
+    local p1=$!
+    "${b[@]}" <"$work/go2" >"$2" 2>&1 &
+    local p2=$!
+    exec 7>"$work/go" 8>"$work/go2"
+    for _ in $(seq 200); do grep -q . "$1" && grep -q . "$2" && break; sleep 0.05; done
+    is "$(head -n 1 "$1") $(head -n 1 "$2")" "begun begun" "both hosts read first"
+    echo go >&7
+    echo go >&8
+    exec 7>&- 8>&-
+    wait "$p1"
+    r1=$?
+    wait "$p2"
+    r2=$?
+}
+race "$work/txn.out" "$work/txn2.out" "$tools/ldap-txn" "$work/pam.conf" sam "${sc[2]}" -- \
+    "$tools/ldap-txn" "$work/host2.conf" sam "${sc[2]}"
+is "$((r1 + r2))" 1 "one of two racing hosts accepts the scratch code: $(cat "$work/txn.out" "$work/txn2.out")"
+has "$(cat "$work/txn.out" "$work/txn2.out")" "pamTotpScratchHash changed meanwhile" "the other says why"
+
+out=$(T scratch -u sam --scratch-codes 2 --json 2>"$work/err")
+is "$?" 0 "rotate: $(cat "$work/err")"
+mapfile -t sc2 < <(printf '%s' "$out" | jq -r '.scratch_codes[]')
+is "$(nhash "$sam_token")" 2 "the new set replaced the old"
+is "$(login login sam "${sc[3]}")" "Authentication failure" "an old code is dead after rotation"
+is "$(login host2 sam "${sc2[1]}")" "login accepted" "a new one works"
+out=$(T scratch -u sam --scratch-codes 0 2>&1)
+is "$?" 0 "rotate to none: $out"
+is "$(nhash "$sam_token")" 0 "no hashes left"
+is "$(login login sam "${sc2[0]}")" "Authentication failure" "and no code works"
+
+# ---- enrollment is create-if-absent: two hosts enroll one user at once, one record --------
+race "$work/txn.out" "$work/txn2.out" \
+    "$tools/ldap-txn" --enroll "$work/admin.conf" rita GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ -- \
+    "$tools/ldap-txn" --enroll "$work/admin.conf" rita JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+is "$((r1 + r2))" 1 "one of two racing enrollments commits: $(cat "$work/txn.out" "$work/txn2.out")"
+has "$(cat "$work/txn.out" "$work/txn2.out")" "exists already" "the other finds the token there"
+rita_token=cn=totp,uid=rita,ou=people,$suffix
+winner=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ
+[ "$r1" = 0 ] || winner=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+is "$(login login rita "$(code_at_step "$winner" "$(step_now)")")" "login accepted" \
+    "the winner's secret stands"
+is "$(A ldapsearch -LLL -b "uid=rita,ou=people,$suffix" -s base oathTOTPToken | grep -c '^oathTOTPToken')" \
+    1 "one link"
+"$tools/ldap-txn" --enroll "$work/admin.conf" rita JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP \
+    </dev/null >"$work/txn.out" 2>&1
+is "$?" 1 "a later enrollment is refused"
+has "$(cat "$work/txn.out")" "already has an oathTOTPToken" "at once"
+# A token entry already there (another host's half-made enrollment) is not overwritten either.
+A ldapadd >/dev/null <<EOF || bad "adding a stray token"
+dn: uid=gina2,ou=people,$suffix
+objectClass: inetOrgPerson
+uid: gina2
+cn: gina2
+sn: gina2
+
+dn: cn=totp,uid=gina2,ou=people,$suffix
+objectClass: device
+objectClass: oathTOTPToken
+cn: totp
+oathTOTPParams: $params
+oathSecret: stray-secret-stray-secret
+EOF
+out=$(T enroll -u gina2 --no-confirm 2>&1)
+[ "$?" != 0 ] && ok || bad "enroll over a stray token entry succeeded: $out"
+has "$out" "exists already" "and says so"
+is "$(attr "cn=totp,uid=gina2,ou=people,$suffix" oathSecret)" stray-secret-stray-secret \
+    "the entry is not overwritten"
+
+# ---- the enrollment allowance: pamTotpEnrollUntil on the user's entry -----------------------
+is "$("$tools/ldap-txn" --allowance "$work/admin.conf" rita)" none "no allowance at first"
+"$tools/ldap-txn" --allow "$work/admin.conf" rita 1893456000 >"$work/txn.out" 2>&1
+is "$?" 0 "allow rita until 2030: $(cat "$work/txn.out")"
+is "$(attr "uid=rita,ou=people,$suffix" pamTotpEnrollUntil)" 20300101000000Z "as a GeneralizedTime"
+has "$(A ldapsearch -LLL -b "uid=rita,ou=people,$suffix" -s base objectClass)" pamTotpEnrollee \
+    "with the auxiliary class"
+is "$("$tools/ldap-txn" --allowance "$work/pam.conf" rita)" 1893456000 "the hosts read it back"
+"$tools/ldap-txn" --allow "$work/admin.conf" rita 1000000000 >/dev/null 2>&1
+is "$("$tools/ldap-txn" --allowance "$work/host2.conf" rita)" 1000000000 \
+    "an expired one is read as it is (the caller judges it)"
+"$tools/ldap-txn" --allow "$work/pam.conf" rita 1893456000 >"$work/txn.out" 2>&1
+is "$?" 1 "the hosts' account cannot grant one (example ACLs)"
+"$tools/ldap-txn" --allow "$work/admin.conf" rita 0 >"$work/txn.out" 2>&1
+is "$?" 0 "revoke: $(cat "$work/txn.out")"
+is "$("$tools/ldap-txn" --allowance "$work/admin.conf" rita)" none "revoked"
+case "$(A ldapsearch -LLL -b "uid=rita,ou=people,$suffix" -s base objectClass)" in
+*pamTotpEnrollee*) bad "the class stays after a revoke" ;;
+*) ok ;;
+esac
+is "$("$tools/ldap-txn" --allowance "$work/admin.conf" nobody-here)" none \
+    "an unknown user has none"
+"$tools/ldap-txn" --allow "$work/admin.conf" nobody-here 1893456000 >"$work/txn.out" 2>&1
+is "$?" 1 "nor can get one"
 
 # ---- the directory down or hanging: denied, within the timeout -----------------------------
 code=$(code_at_step "$new_secret" $(($(step_now) + 1)))

@@ -11,6 +11,11 @@
 # runs (those share /tmp/pam_totp-pam_wrapper.lock; tests/unit/testutil.c, totpctl.sh), so the
 # 40 logins a directory test starts at once can collide only with each other, and those that
 # do are restarted below. Best effort: without the lock file, nothing is held.
+# pamwrap_shim: ":SHIM" when the tests' syslog shim is built (Makefile.am), else empty: with it
+# in LD_PRELOAD, the module's lines (and totpctl's, T() in the tests) go to
+# $TOTP_TEST_SYSLOG_FILE, which tests/logs/logfmt_all.sh parses.
+pamwrap_shim=
+[ -f "${TOTP_TEST_SYSLOG_SHIM:-}" ] && pamwrap_shim=:$TOTP_TEST_SYSLOG_SHIM
 pamwrap_exclusive() {
     local lock=/tmp/pam_totp-pam_wrapper.lock
     { : >>"$lock" && chmod 0666 "$lock"; } 2>/dev/null
@@ -24,7 +29,8 @@ pamwrap_login() {
     shift
     err=$(mktemp "${TMPDIR:-/tmp}/pamwrap-login.XXXXXX") || return 1
     for try in 1 2 3 4 5 6 7 8; do
-        out=$(LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$dir \
+        out=$(LD_PRELOAD=libpam_wrapper.so$pamwrap_shim PAM_WRAPPER_USE_SYSLOG=${pamwrap_shim:+1} \
+            PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$dir \
             PAM_WRAPPER_DISABLE_DEEPBIND=1 UID_WRAPPER_DISABLE_DEEPBIND=1 \
             "$tools/pam-login" "$@" 2>"$err")
         status=$?
