@@ -297,6 +297,25 @@ START_TEST(scratch_code_once)
 }
 END_TEST
 
+/* sshd's password authentication sends the password to every prompt: an answer that cannot be
+ * a code is refused, logged as malformed, and spends none of the user's failures. */
+START_TEST(a_password_at_the_code_prompt_spends_no_failure)
+{
+    char code[TOTP_CODE_BUFSIZE];
+    struct talk t;
+    service("auth required @MODULE@\n");
+    for (int i = 0; i < 5; i++) {
+        ck_assert_int_eq(login("alice", "a long password", &t), PAM_AUTH_ERR);
+        ck_assert_ptr_nonnull(strstr(last_log(), "result=denied user=alice"));
+        ck_assert_ptr_nonnull(strstr(last_log(), "reason=\"malformed code\""));
+    }
+    ck_assert_ptr_null(strstr(logbuf, "result=throttled"));
+    code_now(code);
+    ck_assert_int_eq(login("alice", code, &t), PAM_SUCCESS); /* not throttled */
+    assert_log_clean(code);
+}
+END_TEST
+
 START_TEST(rate_limited_is_maxtries)
 {
     char code[TOTP_CODE_BUFSIZE];
@@ -1036,6 +1055,7 @@ static Suite *pam_suite(void)
     tcase_add_test(tc, wrong_code_refused);
     tcase_add_test(tc, clock_trouble_is_logged_as_such);
     tcase_add_test(tc, scratch_code_once);
+    tcase_add_test(tc, a_password_at_the_code_prompt_spends_no_failure);
     tcase_add_test(tc, rate_limited_is_maxtries);
     tcase_add_test(tc, ldap_directory_down_is_authinfo_unavail);
     tcase_add_test(tc, log_lines_carry_no_control_characters);

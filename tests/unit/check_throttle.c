@@ -162,6 +162,57 @@ START_TEST(scratch_codes_count)
 }
 END_TEST
 
+START_TEST(an_answer_that_cannot_be_a_code_spends_nothing)
+{
+    /* sshd's password authentication sends the password to every prompt: no guess was made, so
+     * none of the user's failures is spent, and nothing is written. */
+    static const char *const not_codes[] = {"hunter2", "correct horse", "12345", "1234567",
+                                            "123456789", "12a456", ""};
+    totp_record *rec = parse("\" TOTP_AUTH\n\" RATE_LIMIT 3 30\n");
+    totp_result res;
+    char *before = text_of(rec);
+    for (int round = 0; round < 3; round++) {
+        for (size_t i = 0; i < sizeof(not_codes) / sizeof(not_codes[0]); i++) {
+            ck_assert_int_eq(attempt(rec, not_codes[i], T0, &res), TOTP_ECODE);
+            ck_assert_int_eq(res.changed, 0);
+        }
+    }
+    char *after = text_of(rec);
+    ck_assert_str_eq(after, before);
+    ck_assert_ptr_null(totp_record_get(rec, "FAILURES"));
+    totp_wipe_string(before);
+    totp_wipe_string(after);
+    ck_assert_int_eq(right_code(rec, T0, &res), TOTP_OK); /* neither throttled nor rate-limited */
+
+    /* Every input that can be a code still counts: 8 wrong digits are a scratch-code guess, a
+     * code with spaces is a code. */
+    char wrong[TOTP_CODE_BUFSIZE], spaced[16];
+    wrong_code(T0 + 60, wrong);
+    snprintf(spaced, sizeof(spaced), "%.3s %.3s", wrong, wrong + 3);
+    ck_assert_int_eq(attempt(rec, "87654321", T0 + 60, &res), TOTP_EMISMATCH);
+    ck_assert_int_eq(attempt(rec, spaced, T0 + 60, &res), TOTP_EMISMATCH);
+    ck_assert_int_eq(attempt(rec, " 8765 4321 ", T0 + 60, &res), TOTP_EMISMATCH);
+    ck_assert_str_eq(totp_record_get(rec, "FAILURES"), "3 1111111171");
+    ck_assert_int_eq(attempt(rec, "hunter2", T0 + 61, &res), TOTP_ERATELIMIT); /* throttled */
+    totp_record_free(rec);
+
+    /* forward_pass: a password whose end is not a code's digits is malformed, not counted; one
+     * that ends in six digits is a guess. */
+    const totp_policy policy = TOTP_POLICY_DEFAULT;
+    rec = parse("\" TOTP_AUTH\n");
+    ck_assert_int_eq(totp_policy_check(rec, "hunter2", TOTP_INPUT_SUFFIX, T0, &policy, &res),
+                     TOTP_ECODE);
+    ck_assert_int_eq(totp_policy_check(rec, "pw 12345", TOTP_INPUT_SUFFIX, T0, &policy, &res),
+                     TOTP_ECODE);
+    ck_assert_ptr_null(totp_record_get(rec, "FAILURES"));
+    snprintf(spaced, sizeof(spaced), "pw%s", wrong);
+    ck_assert_int_eq(totp_policy_check(rec, spaced, TOTP_INPUT_SUFFIX, T0, &policy, &res),
+                     TOTP_EMISMATCH);
+    ck_assert_str_eq(totp_record_get(rec, "FAILURES"), "1 1111111111");
+    totp_record_free(rec);
+}
+END_TEST
+
 START_TEST(hotp_counter_untouched_while_throttled)
 {
     totp_record *rec = parse("\" HOTP_COUNTER 1\n");
@@ -375,6 +426,7 @@ static Suite *throttle_suite(void)
     tcase_add_test(tc, throttled_code_is_not_looked_at);
     tcase_add_test(tc, delay_boundaries);
     tcase_add_test(tc, scratch_codes_count);
+    tcase_add_test(tc, an_answer_that_cannot_be_a_code_spends_nothing);
     tcase_add_test(tc, hotp_counter_untouched_while_throttled);
     tcase_add_test(tc, future_failure_does_not_lock_out);
     tcase_add_test(tc, future_failure_within_the_tolerance_holds_codes_off);
