@@ -364,6 +364,13 @@ if [ "$(id -u)" = 0 ]; then
     expect 2 "a URI whose account hides text" T import --uri - <<<'otpauth://totp/Old:carol%E2%80%AEmoc.elpmaxe@x?secret=JBSWY3DPEHPK3PXP'
     has "$err" 'account "carol\u{202E}moc.elpmaxe@x"' "a bidi character is escaped"
     case "$err" in *$'\e'*|*$'\u202e'*) bad "raw control or bidi character printed: $err" ;; *) ok ;; esac
+    # Every character the log escapes (totp_char_is_hidden) is escaped here too: one list.
+    for hidden in '%D8%9C:061C' '%E2%81%A0:2060' '%C2%AD:00AD' '%E2%80%A8:2028' '%E1%85%9F:115F' \
+        '%E3%85%A4:3164'; do
+        expect 2 "a URI whose account holds U+${hidden#*:}" T import --uri - \
+            <<<"otpauth://totp/Old:carol@ex${hidden%%:*}ample.com?secret=JBSWY3DPEHPK3PXP"
+        has "$err" "account \"carol@ex\\u{${hidden#*:}}ample.com\"" "U+${hidden#*:} is escaped"
+    done
     cp "$uris" "$work/home/alice/uris.txt"; chown "$uid:$gid" "$work/home/alice/uris.txt"
     expect 3 "a URI file that is not root's" T import --uri "$work/home/alice/uris.txt"; has "$err" "must be a regular file of root's" "URI file owner"
     expect 3 "a URI file imported as a google-authenticator file" T -u alice import --force "$work/home/alice/uris.txt"
