@@ -376,6 +376,23 @@ if [ "$(id -u)" = 0 ]; then
     expect 3 "a URI file imported as a google-authenticator file" T -u alice import --force "$work/home/alice/uris.txt"
     has "$err" "(for otpauth:// URIs: import --uri)" "the hint to use --uri"
     T -u alice remove >/dev/null; T -u bob remove >/dev/null
+    # A system record hides the user's own: import --uri follows enroll's rule (refused without
+    # --force, and the record it would hide is named, in --dry-run too).
+    expect 0 "alice enrolls herself" as_alice "$totpctl" --conf "$conf" enroll --no-confirm --qr none
+    own=$work/home/alice/.config/totp/secret
+    before=$(sha256sum <"$own")
+    one_uri() { sed -n 2p "$uris"; }
+    expect 1 "import --uri over alice's own record without --force" T import --uri - <<<"$(one_uri)"
+    has "$err" "alice has their own record ($own); a system record is used before it" "the hidden record is named"
+    [ ! -e "$system/alice" ] && ok || bad "a refused import wrote alice's system record"
+    expect 1 "import --uri --dry-run over alice's own record" T import --uri --dry-run - <<<"$(one_uri)"
+    has "$err" "($own)" "--dry-run names it too"
+    expect 0 "import --uri --dry-run --force" T import --uri --dry-run --force - <<<"$(one_uri)"
+    has "$out" "would write $system/alice (the user's own record would be unused: $own)" "--dry-run --force names it"
+    expect 0 "import --uri --force --json" T import --uri --force --json - <<<"$(one_uri)"
+    echo "$out" | jq -e --arg own "$own" '.imported[0].shadows == $own and .imported[0].replaced == false' >/dev/null && ok || bad "import --uri JSON names the hidden record: $out"
+    [ "$(sha256sum <"$own")" = "$before" ] && ok || bad "import --uri --force changed alice's own record"
+    T -u alice remove >/dev/null; rm -f "$own"
 
     # remove takes every record that would authenticate the user, in the lookup order: removing
     # the system record must not leave a home record to take over.
