@@ -1003,6 +1003,16 @@ START_TEST(retry_after_a_failed_password_asks_again)
 }
 END_TEST
 
+/* The same password again on the retry (a stack that failed after the code, or a handle that
+ * outlives the person at it): the acceptance was worth one pass, so the code is asked again. */
+START_TEST(retry_with_the_same_password_asks_again)
+{
+    retry_asks_again("auth required " SET_ITEMS "\nauth required @MODULE@\n"
+                     "auth requisite pam_deny.so\n",
+                     "the password", "the password");
+}
+END_TEST
+
 /* The code first: right code, wrong password; the next pam_authenticate asks for a code. */
 START_TEST(retry_after_code_then_wrong_password_asks_again)
 {
@@ -1079,6 +1089,7 @@ static Suite *pam_suite(void)
     tcase_add_test(tc, system_only_line_reuses_only_a_system_acceptance);
     tcase_add_test(tc, retry_after_a_failed_password_asks_again);
     tcase_add_test(tc, retry_after_code_then_wrong_password_asks_again);
+    tcase_add_test(tc, retry_with_the_same_password_asks_again);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("users");
