@@ -200,9 +200,18 @@ static int record_outcome(totp_record *rec, int64_t now, int verdict, totp_resul
         const char *tok = v != NULL ? totpi_next_token(v, &len) : NULL;
         if (tok == NULL || !totpi_parse_uint(tok, len, UINT32_MAX, &count))
             count = 0;
+        /* The time of the last failure never moves back while it is believed (up to the clock
+         * tolerance ahead): a host whose clock is behind writes the later time it read, or a
+         * failure it writes would reopen the throttle at once for the hosts ahead of it. */
+        uint64_t last = 0;
+        int64_t when = now;
+        tok = tok != NULL ? totpi_next_token(tok + len, &len) : NULL;
+        if (tok != NULL && totpi_parse_uint(tok, len, INT64_MAX, &last) && (int64_t)last > now &&
+            (int64_t)last - now <= TOTP_THROTTLE_CLOCK_TOLERANCE)
+            when = (int64_t)last;
         char buf[48];
         snprintf(buf, sizeof(buf), "%" PRIu64 " %" PRId64, count < UINT32_MAX ? count + 1 : count,
-                 now);
+                 when);
         rc = totp_record_set(rec, "FAILURES", buf);
     }
     res->changed = 1;

@@ -3,8 +3,9 @@
 # pam_wrapper itself could not start.
 #
 # pamwrap_login SERVICE_DIR SERVICE USER ANSWER: runs $tools/pam-login under pam_wrapper with
-# the services of SERVICE_DIR and prints its result line. pam_wrapper copies the services into
-# /tmp/pam.X, X one character: of 40 logins started at once some collide, and those exit before
+# the services of SERVICE_DIR and prints its result line. The module's log lines are appended
+# to $PAM_LOGIN_LOG when it is set; $PAMWRAP_PRELOAD is preloaded after pam_wrapper (libfaketime).
+# pam_wrapper copies the services into /tmp/pam.X, X one character: of 40 logins started at once some collide, and those exit before
 # PAM is even started. Such a login never reached the module, so starting it again is the same
 # as starting it a moment later; nothing else is retried.
 # pamwrap_exclusive: for the rest of the calling script, no other test's pam_wrapper process
@@ -24,7 +25,8 @@ pamwrap_login() {
     shift
     err=$(mktemp "${TMPDIR:-/tmp}/pamwrap-login.XXXXXX") || return 1
     for try in 1 2 3 4 5 6 7 8; do
-        out=$(LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$dir \
+        out=$(LD_PRELOAD=libpam_wrapper.so${PAMWRAP_PRELOAD:+:$PAMWRAP_PRELOAD} PAM_WRAPPER=1 \
+            PAM_WRAPPER_SERVICE_DIR=$dir PAM_WRAPPER_USE_SYSLOG=1 \
             PAM_WRAPPER_DISABLE_DEEPBIND=1 UID_WRAPPER_DISABLE_DEEPBIND=1 \
             "$tools/pam-login" "$@" 2>"$err")
         status=$?

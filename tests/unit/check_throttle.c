@@ -166,8 +166,8 @@ START_TEST(an_answer_that_cannot_be_a_code_spends_nothing)
 {
     /* sshd's password authentication sends the password to every prompt: no guess was made, so
      * none of the user's failures is spent, and nothing is written. */
-    static const char *const not_codes[] = {"hunter2", "correct horse", "12345", "1234567",
-                                            "123456789", "12a456", ""};
+    static const char *const not_codes[] = {"hunter2",   "correct horse", "12345", "1234567",
+                                            "123456789", "12a456",        ""};
     totp_record *rec = parse("\" TOTP_AUTH\n\" RATE_LIMIT 3 30\n");
     totp_result res;
     char *before = text_of(rec);
@@ -378,6 +378,69 @@ START_TEST(a_day_of_guessing)
 }
 END_TEST
 
+/* Two hosts share one record (the directory stores' token); the second host's clock is `behind`
+ * seconds behind the first. A guesser alternates between them, one answer a second for
+ * `seconds` of real time. Returns the codes judged. */
+static unsigned fleet_judged(int64_t seconds, int64_t behind, int *warned)
+{
+    totp_policy policy = TOTP_POLICY_DEFAULT;
+    policy.noskewadj = 1;
+    totp_record *rec = parse("\" TOTP_AUTH\n");
+    totp_result res;
+    char code[TOTP_CODE_BUFSIZE];
+    unsigned judged = 0;
+    *warned = 0;
+    for (int64_t real = T0; real < T0 + seconds; real++) {
+        int64_t now = (real - T0) % 2 == 0 ? real : real - behind;
+        wrong_code(now, code);
+        if (totp_policy_check(rec, code, 0, now, &policy, &res) == TOTP_EMISMATCH)
+            judged++;
+        *warned |= res.failure_ahead > 0;
+    }
+    totp_record_free(rec);
+    return judged;
+}
+
+START_TEST(two_hosts_with_clocks_apart_share_one_bound)
+{
+    int warned;
+    /* In a burst, only the 3 free failures, whichever host writes the third: a host behind
+     * writes the later failure time it read, so the host ahead is held too. */
+    for (int64_t behind = 20; behind <= 150; behind += 130) {
+        ck_assert_uint_eq(fleet_judged(10, behind, &warned), 3);
+        ck_assert_uint_eq(fleet_judged(10, -behind, &warned), 3);
+        ck_assert_int_eq(warned, 0);
+    }
+    /* Over a day, the bound of one host (3 + 2 + one per 120 s: a_day_of_guessing), give or
+     * take the host behind starting its delays later. */
+    const unsigned one_host = 3 + 2 + (86400 - 105 + 119) / 120;
+    for (int64_t behind = 20; behind <= 150; behind += 130) {
+        ck_assert_uint_le(fleet_judged(86400, behind, &warned), one_host + 1);
+        ck_assert_uint_le(fleet_judged(86400, -behind, &warned), one_host + 1);
+        ck_assert_int_eq(warned, 0);
+    }
+    /* Beyond the tolerance (900 s) the host ahead is not believed: a documented weakness, with
+     * a warning; each switch of host can give a judged code. */
+    unsigned far = fleet_judged(600, 1000, &warned);
+    ck_assert_int_eq(warned, 1);
+    ck_assert_uint_gt(far, 10);
+}
+END_TEST
+
+START_TEST(a_failure_time_never_moves_back)
+{
+    totp_record *rec = parse("\" TOTP_AUTH\n\" FAILURES 1 1111111261\n");
+    totp_result res;
+    ck_assert_int_eq(attempt(rec, "000000", T0, &res), TOTP_EMISMATCH);
+    ck_assert_str_eq(totp_record_get(rec, "FAILURES"), "2 1111111261"); /* 150 s ahead: kept */
+    totp_record_free(rec);
+    rec = parse("\" TOTP_AUTH\n\" FAILURES 1 1111113111\n"); /* 2000 s ahead: not believed */
+    ck_assert_int_eq(attempt(rec, "000000", T0, &res), TOTP_EMISMATCH);
+    ck_assert_str_eq(totp_record_get(rec, "FAILURES"), "2 1111111111");
+    totp_record_free(rec);
+}
+END_TEST
+
 START_TEST(site_rate_limit_beyond_101)
 {
     /* The timestamp list used to hold 101: rate_limit=N/S with N >= 102 was never enforced. */
@@ -434,6 +497,8 @@ static Suite *throttle_suite(void)
     tcase_add_test(tc, future_attempts_count_against_rate_limits);
     tcase_add_test(tc, throttle_can_be_tuned_and_turned_off);
     tcase_add_test(tc, a_day_of_guessing);
+    tcase_add_test(tc, two_hosts_with_clocks_apart_share_one_bound);
+    tcase_add_test(tc, a_failure_time_never_moves_back);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("rate_limit");
