@@ -173,9 +173,23 @@ is "$(attr "$token" oathTOTPLastTimeStep)" "$s0" "the watermark is the code's st
 is "$(login login alice "$code")" "Authentication failure" "the same code again (replay)"
 is "$(login login alice 000000)" "Authentication failure" "a wrong code"
 is "$(attr "$token" oathTOTPLastTimeStep)" "$s0" "a failure leaves the watermark"
+export PAM_LOGIN_LOG=$work/auth.log
+: >"$PAM_LOGIN_LOG"
 is "$(login login dave "$code")" "Authentication failure" "dave has no token"
+has "$(tail -n 1 "$PAM_LOGIN_LOG")" 'result=denied user=dave service=login rhost=- reason="no record: uid=dave,ou=people,dc=example,dc=com: no oathTOTPToken or oathHOTPToken"' \
+    "the log says where it looked and why"
 is "$(login nullok dave "")" "login accepted" "nullok lets an unenrolled user through"
+has "$(tail -n 1 "$PAM_LOGIN_LOG")" 'result=ignored user=dave service=nullok rhost=- reason="no record (nullok): uid=dave,ou=people,dc=example,dc=com: no oathTOTPToken or oathHOTPToken"' \
+    "and so does the nullok line"
 is "$(login login '*' "$code")" "Authentication failure" "user '*' matches nobody (escaped)"
+has "$(tail -n 1 "$PAM_LOGIN_LOG")" "reason=\"no record: $uri: no entry under $suffix matches (uid=\\\\2a)\"" \
+    "a name no entry matches: the URI, base and filter"
+# A name the directory does not know is no record, as an unenrolled user: the same to an
+# outsider, so nullok lets both through alike (pam_totp(8), nullok).
+is "$(login nullok nobody-here "")" "login accepted" "nullok: a name no entry matches"
+has "$(tail -n 1 "$PAM_LOGIN_LOG")" "result=ignored user=nobody-here service=nullok rhost=- reason=\"no record (nullok): $uri: no entry under $suffix matches (uid=nobody-here)\"" \
+    "logged as no record, with where it looked"
+unset PAM_LOGIN_LOG
 
 # ---- one watermark with slapo-otp (password followed by the code, in a simple bind) --------
 c1=$(code_at_step "$alice_secret" $((s0 + 1)))
