@@ -99,6 +99,28 @@ static gid_t current_fsgid(void)
     return (gid_t)syscall(SYS_setfsgid, (gid_t)-1);
 }
 
+int totpi_account_groups(const struct totpi_account *acct, gid_t **groups, int *n)
+{
+    int want = 32;
+    *groups = NULL;
+    *n = 0;
+    for (;;) {
+        gid_t *list = calloc((size_t)want, sizeof(gid_t));
+        if (list == NULL)
+            return TOTP_ENOMEM;
+        int got = want;
+        if (getgrouplist(acct->name, acct->gid, list, &got) >= 0) {
+            *groups = list;
+            *n = got;
+            return TOTP_OK;
+        }
+        free(list);
+        if (got <= want || got > 65536)
+            return TOTP_EIO;
+        want = got;
+    }
+}
+
 int totpi_become(const struct totpi_account *acct, struct totpi_identity *saved, totp_error *err)
 {
     memset(saved, 0, sizeof(*saved));
@@ -106,7 +128,7 @@ int totpi_become(const struct totpi_account *acct, struct totpi_identity *saved,
         return TOTP_OK; /* not root: the kernel already checks us as ourselves */
 
     int n = getgroups(0, NULL);
-    int want = 32;
+    int want = 0;
     gid_t *groups = NULL;
     saved->groups = n > 0 ? calloc((size_t)n, sizeof(gid_t)) : NULL;
     if (n < 0 || (n > 0 && (saved->groups == NULL || getgroups(n, saved->groups) != n)))
@@ -116,21 +138,8 @@ int totpi_become(const struct totpi_account *acct, struct totpi_identity *saved,
     saved->fsuid = current_fsuid();
     saved->fsgid = current_fsgid();
 
-    for (;;) {
-        groups = calloc((size_t)want, sizeof(gid_t));
-        if (groups == NULL)
-            goto fail;
-        int got = want;
-        if (getgrouplist(acct->name, acct->gid, groups, &got) >= 0) {
-            want = got;
-            break;
-        }
-        free(groups);
-        groups = NULL;
-        if (got <= want || got > 65536)
-            goto fail;
-        want = got;
-    }
+    if (totpi_account_groups(acct, &groups, &want) != TOTP_OK)
+        goto fail;
     /* Groups first: changing them needs CAP_SETGID, which a non-root fsuid does not drop, but
      * do it while we are still plainly root. */
     saved->switched = 1;

@@ -22,6 +22,9 @@ int totpi_account_by_uid(uid_t uid, struct totpi_account *acct, totp_error *err)
 
 void totpi_account_clear(struct totpi_account *acct);
 
+/* The account's groups, its primary one among them (NSS getgrouplist): `*groups` malloc'ed. */
+int totpi_account_groups(const struct totpi_account *acct, gid_t **groups, int *n);
+
 /* Expand secret='s ~, ${HOME} and ${USER} for `user` into out (secret_path.c). */
 int totpi_expand_secret_path(const char *tmpl, const struct totpi_account *user, char *out,
                              size_t size, totp_error *err);

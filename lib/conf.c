@@ -56,25 +56,39 @@ int totpi_read_root_file(const char *path, const char *label, mode_t forbidden, 
     return rc;
 }
 
+/* The next setting of `text` from *cursor on: its line number, name and value (NULL for a bare
+ * name; name "" for a value without a name). 0 at the end. Changes the text in place. */
+static int next_setting(char **cursor, unsigned *lineno, char **name, char **value)
+{
+    for (char *line = *cursor, *next; line != NULL; line = next) {
+        next = strchr(line, '\n');
+        if (next != NULL)
+            *next++ = '\0';
+        ++*lineno;
+        char *s = trim(line);
+        if (*s == '\0' || *s == '#')
+            continue;
+        char *eq = strchr(s, '=');
+        *value = NULL;
+        if (eq != NULL) {
+            *eq = '\0';
+            *value = trim(eq + 1);
+        }
+        *name = trim(s);
+        *cursor = next;
+        return 1;
+    }
+    *cursor = NULL;
+    return 0;
+}
+
 int totpi_conf_parse(char *text, const char *path,
                      int (*apply)(void *, const char *, const char *, totp_error *), void *ctx,
                      totp_error *err)
 {
     unsigned lineno = 0;
-    for (char *line = text, *next; line != NULL; line = next) {
-        next = strchr(line, '\n');
-        if (next != NULL)
-            *next++ = '\0';
-        lineno++;
-        char *s = trim(line);
-        if (*s == '\0' || *s == '#')
-            continue;
-        char *eq = strchr(s, '='), *value = NULL;
-        if (eq != NULL) {
-            *eq = '\0';
-            value = trim(eq + 1);
-        }
-        char *name = trim(s);
+    char *name, *value;
+    for (char *cursor = text; next_setting(&cursor, &lineno, &name, &value);) {
         if (*name == '\0')
             return totpi_fail(err, TOTP_EINVAL, 0, lineno, "%s:%u: a value without a name", path,
                               lineno);
@@ -84,6 +98,23 @@ int totpi_conf_parse(char *text, const char *path,
                               why.message);
     }
     return TOTP_OK;
+}
+
+void totpi_conf_parse_each(char *text,
+                           int (*apply)(void *, const char *, const char *, totp_error *),
+                           void *ctx, totpi_conf_line_fn done, void *done_ctx)
+{
+    unsigned lineno = 0;
+    char *name, *value;
+    for (char *cursor = text; next_setting(&cursor, &lineno, &name, &value);) {
+        totp_error why = {0};
+        if (*name == '\0')
+            done(done_ctx, lineno, name, "a value without a name");
+        else if (apply(ctx, name, value, &why) != TOTP_OK)
+            done(done_ctx, lineno, name, why.message[0] != '\0' ? why.message : "refused");
+        else
+            done(done_ctx, lineno, name, NULL);
+    }
 }
 
 int totpi_conf_read(const char *path, int optional,

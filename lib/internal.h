@@ -50,9 +50,18 @@ int totpi_key_is_well_formed(const char *key, size_t len);
 /* The record's key with parameters the caller has already read from it. */
 int totpi_record_key_with(const totp_record *rec, const totp_params *params, totp_key **key);
 
-/* If `code` (8 digits) is one of the record's scratch codes, remove it and return 1. All codes
- * are compared in constant time. */
+/* If `code` (8 digits) is one of the record's plain scratch codes, remove it and return 1. All
+ * codes are compared in constant time. (Hashed ones: totpi_scratch_hash_take.) */
 int totpi_record_take_scratch(totp_record *rec, const char *code);
+
+/* The record's plain scratch codes (8 digits and a NUL each), at most `max` of them copied into
+ * `codes` (NULL: only counted); returns how many the record has. */
+size_t totpi_record_scratch_codes(const totp_record *rec, char (*codes)[9], size_t max);
+
+/* The option that carries a directory's scratch codes as hashes ("$pbkdf2-sha256$..." values
+ * separated by spaces; see scratch_hash.h). Present, even empty, on every record a directory
+ * store reads; a file store's records carry plain codes instead. */
+#define TOTPI_SCRATCH_HASH_KEY "SCRATCH_HASH"
 
 /* Steps accepted before: every step at or below `floor` (if `has_floor`), and the `n` listed. */
 typedef struct totpi_used {
@@ -120,6 +129,21 @@ int totpi_conf_read(const char *path, int optional,
 int totpi_conf_parse(char *text, const char *path,
                      int (*apply)(void *ctx, const char *name, const char *value, totp_error *err),
                      void *ctx, totp_error *err);
+
+/* Told about each setting line of a site file: its number, the option's name, and why `apply`
+ * refused it (NULL if it applied). */
+typedef void (*totpi_conf_line_fn)(void *ctx, unsigned line, const char *name, const char *problem);
+
+/* Like totpi_conf_parse(), but a refused line does not stop the walk: `done` hears of each. */
+void totpi_conf_parse_each(char *text,
+                           int (*apply)(void *ctx, const char *name, const char *value,
+                                        totp_error *err),
+                           void *ctx, totpi_conf_line_fn done, void *done_ctx);
+
+/* totp_options_load()'s rule for the site file at `path` with permission bits `mode` once read
+ * into `opt`: one that names ldap_bind_pw_file must not be readable by others. */
+int totpi_options_conf_mode(const totp_options *opt, const char *path, mode_t mode,
+                            totp_error *err);
 
 /* Whether an ldap_filter is usable: one filter in parentheses, with at least one %u. */
 int totpi_ldap_filter_ok(const char *filter);

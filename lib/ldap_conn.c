@@ -18,8 +18,7 @@
 #include "internal.h"
 #include "ldap_conn.h"
 
-/* The bind password: the first line of a file that only root (or we) may read; wipe it. */
-static int read_password(const char *path, char **pw, size_t *len, totp_error *err)
+int totpi_ldap_read_password(const char *path, char **pw, size_t *len, totp_error *err)
 {
     int rc = totpi_read_root_file(path, "ldap_bind_pw_file ", 077, 0, pw, len, NULL, err);
     if (rc != TOTP_OK)
@@ -353,7 +352,7 @@ int totpi_ldap_connect(const totp_ldap_store_config *cfg, LDAP **out, totp_error
     *out = NULL;
     int rc = totpi_ldap_check_config(cfg, err);
     if (rc == TOTP_OK && cfg->bind_dn != NULL)
-        rc = read_password(cfg->bind_pw_file, &pw, &len, err);
+        rc = totpi_ldap_read_password(cfg->bind_pw_file, &pw, &len, err);
     if (rc != TOTP_OK)
         return rc;
     /* Each URI in turn, each within the timeout: libldap's own list goes on to the next server

@@ -19,6 +19,10 @@ int totpi_ldap_check_config(const totp_ldap_store_config *config, totp_error *er
  * checks the URIs walks them with this, so a check sees exactly what is connected to. */
 char *totpi_ldap_next_uri(const char **p);
 
+/* The bind password: the first line of `path`, a file that only root (or we) may read
+ * (malloc'ed, `*len` bytes; wipe it). */
+int totpi_ldap_read_password(const char *path, char **pw, size_t *len, totp_error *err);
+
 /* Connect to the URIs of config->uri in turn, each within config->timeout (seconds, > 0), until
  * one answers: TLS always verified (a context of the connection's own; ldap.conf's TLS_REQCERT
  * does not apply), StartTLS on ldap:// if asked, bind (simple with the password file, which a
@@ -68,5 +72,20 @@ int totpi_ldap_dn_equal(const char *a, const char *b);
  * error. `where` names the server in errors. (ldap_list.c) */
 int totpi_ldap_list_users(const totp_ldap_store_config *config, const char *where,
                           const char *classes, int refs_are_errors, char ***users, totp_error *err);
+
+/* ---- Values both directory stores keep (ldap_values.c) ---- */
+
+/* A GeneralizedTime ("YYYYMMDDHHMMSS[.fraction](Z|+HHMM|-HHMM)") as UNIX time; -1 if not one. */
+int64_t totpi_ldap_parse_time(const char *s);
+
+/* UNIX time `t` (>= 0) as a GeneralizedTime "YYYYMMDDHHMMSSZ". */
+#define TOTPI_LDAP_TIME_SIZE 32
+int totpi_ldap_format_time(int64_t t, char out[TOTPI_LDAP_TIME_SIZE]);
+
+/* The scratch-code hashes in `attr` of entry `e` into the record's SCRATCH_HASH (set even when
+ * there are none), and as read into `*read` (malloc'ed, values separated by spaces) for the
+ * commit's compare-and-swap. A value that is not a hash is an error naming `where`. */
+int totpi_ldap_scratch_read(LDAP *ld, LDAPMessage *e, const char *attr, const char *where,
+                            totp_record *rec, char **read, totp_error *err);
 
 #endif /* TOTP_LDAP_CONN_H */

@@ -51,6 +51,8 @@ enum {
     SLOT_LDAP_BIND_PW_FILE,
     SLOT_LDAP_CA_FILE,
     SLOT_AD_KEY_FILE,
+    SLOT_ENROLL_GROUP,
+    SLOT_ISSUER,
 };
 
 static int number(const char *v, uint64_t min, uint64_t max, uint64_t *out)
@@ -239,9 +241,19 @@ static int set_valued(totp_options *opt, const char *name, const char *v, const 
         opt->ldap_store = strcmp(v, "ldap") == 0 || opt->ad_store;
         return 1;
     }
+    if (strcmp(name, "issuer") == 0) { /* totpctl's; valid as a record's ISSUER would be */
+        *why = "1 to 128 characters of text without ':'";
+        return totp_record_check("ISSUER", v) == NULL &&
+               (opt->issuer = own(opt, SLOT_ISSUER, v)) != NULL;
+    }
     if (strcmp(name, "ad_key_file") == 0) {
         *why = "an absolute path";
         return v[0] == '/' && (opt->ad_key_file = own(opt, SLOT_AD_KEY_FILE, v)) != NULL;
+    }
+    if (strcmp(name, "enroll_group") == 0) {
+        *why = "a group name";
+        return v[0] != '\0' && strlen(v) <= 256 && strchr(v, ':') == NULL &&
+               (opt->enroll_group = own(opt, SLOT_ENROLL_GROUP, v)) != NULL;
     }
     if (strncmp(name, "ldap_", 5) == 0)
         return set_ldap(opt, name, v, why, handled);
@@ -276,6 +288,8 @@ static int set_flag(totp_options *opt, const char *name, int on)
         {"no_increment_hotp", offsetof(totp_options, policy.no_increment_hotp)},
         {"ldap_starttls", offsetof(totp_options, ldap.starttls)},
         {"ldap_insecure_cleartext", offsetof(totp_options, ldap.insecure_cleartext)},
+        {"enroll_at_login", offsetof(totp_options, enroll_at_login)},
+        {"enroll_replace_with_scratch", offsetof(totp_options, enroll_replace_with_scratch)},
     };
     for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
         if (strcmp(name, flags[i].name) == 0) {
@@ -363,6 +377,17 @@ int totpi_options_conf_line(void *ctx, const char *name, const char *value, totp
     return totp_options_set(opt, arg, err);
 }
 
+int totpi_options_conf_mode(const totp_options *opt, const char *path, mode_t mode, totp_error *err)
+{
+    /* A site file that points at the directory's password is root's to read, as the password. */
+    if (opt->ldap.bind_pw_file != NULL && (mode & 004))
+        return totpi_fail(err, TOTP_EPERM, 0, 0,
+                          "%s: names ldap_bind_pw_file, so others must not read it (mode %04o; "
+                          "use 0640 or 0600)",
+                          path, (unsigned)mode);
+    return TOTP_OK;
+}
+
 int totp_options_load(totp_options *opt, int argc, const char **argv, totp_error *err)
 {
     const char *conf = NULL;
@@ -380,12 +405,8 @@ int totp_options_load(totp_options *opt, int argc, const char **argv, totp_error
         totpi_conf_read(path, conf == NULL, totpi_options_conf_line, opt, &was_read, &mode, err);
     if (rc != TOTP_OK)
         return rc;
-    /* A site file that points at the directory's password is root's to read, as the password. */
-    if (was_read && opt->ldap.bind_pw_file != NULL && (mode & 004))
-        return totpi_fail(err, TOTP_EPERM, 0, 0,
-                          "%s: names ldap_bind_pw_file, so others must not read it (mode %04o; "
-                          "use 0640 or 0600)",
-                          path, (unsigned)mode);
+    if (was_read && (rc = totpi_options_conf_mode(opt, path, mode, err)) != TOTP_OK)
+        return rc;
     if (was_read && (opt->conf = own(opt, SLOT_CONF, path)) == NULL)
         return totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
     for (int i = 0; i < argc; i++) {
@@ -395,6 +416,19 @@ int totp_options_load(totp_options *opt, int argc, const char **argv, totp_error
         if (rc != TOTP_OK)
             return rc;
     }
+    /* Enrollment at login writes where the administrator's records are (the system store, a
+     * directory); secret= names a file of the user's or a path of the site's own making. */
+    if (opt->enroll_at_login && !opt->ldap_store &&
+        (opt->store.secret_path != NULL ||
+         (opt->store.system_dir != NULL && opt->store.system_dir[0] == '\0')))
+        return totpi_fail(err, TOTP_EINVAL, 0, 0,
+                          "enroll_at_login needs the system store (or store=ldap or ad): it cannot "
+                          "be used with %s",
+                          opt->store.secret_path != NULL ? "secret=" : "system_dir=\"\"");
+    /* forward_pass's one question carries the password on: an enrollment has no place in it. */
+    if ((opt->enroll_at_login || opt->enroll_replace_with_scratch) && opt->forward_pass)
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "%s cannot be used with forward_pass",
+                          opt->enroll_at_login ? "enroll_at_login" : "enroll_replace_with_scratch");
     if (opt->ldap_store) {
         /* The directory keeps no skew samples (so do not search 3001 steps for nothing), and a
          * failed HOTP code must not move a counter that every host and slapo-otp share: anyone

@@ -427,11 +427,26 @@ int totp_record_secret(const totp_record *rec, uint8_t out[TOTP_KEY_MAX], size_t
     return TOTP_OK;
 }
 
-size_t totp_record_scratch_count(const totp_record *rec)
+size_t totpi_record_scratch_codes(const totp_record *rec, char (*codes)[9], size_t max)
 {
     size_t count = 0;
-    for (size_t i = 0; rec != NULL && i < rec->n; i++)
-        count += rec->lines[i].kind == LINE_SCRATCH;
+    for (size_t i = 0; rec != NULL && i < rec->n; i++) {
+        if (rec->lines[i].kind != LINE_SCRATCH)
+            continue;
+        if (codes != NULL && count < max)
+            memcpy(codes[count], rec->lines[i].scratch, 9);
+        count++;
+    }
+    return count;
+}
+
+size_t totp_record_scratch_count(const totp_record *rec)
+{
+    /* Plain codes (files), and hashed ones (a directory's, in SCRATCH_HASH). */
+    size_t count = totpi_record_scratch_codes(rec, NULL, 0), len;
+    const char *list = totp_record_get(rec, TOTPI_SCRATCH_HASH_KEY), *tok;
+    for (; list != NULL && (tok = totpi_next_token(list, &len)) != NULL; list = tok + len)
+        count++;
     return count;
 }
 
@@ -452,8 +467,11 @@ int totp_record_set_scratch(totp_record *rec, const uint32_t *codes, size_t n)
         rec->lines = grown;
         rec->cap = keep + n;
     }
+    /* The new set replaces every old code, plain or hashed. */
     for (size_t i = rec->n; i > 0; i--) {
-        if (rec->lines[i - 1].kind == LINE_SCRATCH)
+        const struct line *l = &rec->lines[i - 1];
+        if (l->kind == LINE_SCRATCH ||
+            (l->kind == LINE_OPTION && strcmp(l->key, TOTPI_SCRATCH_HASH_KEY) == 0))
             remove_line(rec, i - 1);
     }
     for (size_t i = 0; i < n; i++) {
@@ -523,35 +541,4 @@ int totp_record_last_step(const totp_record *rec, uint64_t *step)
         }
     }
     return found ? TOTP_OK : TOTP_ENOENT;
-}
-
-int totp_record_expected_code(const totp_record *rec, const totp_policy *policy, int64_t now,
-                              char code[TOTP_CODE_BUFSIZE], uint64_t *step)
-{
-    totp_params p;
-    totp_key *key = NULL;
-    uint64_t at;
-    if (policy == NULL)
-        return TOTP_EINVAL;
-    int rc = totp_record_params(rec, &policy->defaults, &p);
-    const char *v;
-    if (rc != TOTP_OK)
-        return rc;
-    if ((v = totp_record_get(rec, "HOTP_COUNTER")) != NULL) {
-        if (!totpi_parse_uint(v, strlen(v), INT64_MAX, &at))
-            return TOTP_EFORMAT;
-    } else {
-        if ((rc = totp_time_step(now, p.period, &at)) != TOTP_OK)
-            return rc;
-        /* TIME_SKEW only as far as the module honours it */
-        int64_t skew = totpi_record_skew(rec, totpi_skew_bound(policy, p.period));
-        at = skew < 0 && (uint64_t)-skew > at ? 0 : at + (uint64_t)skew;
-    }
-    rc = totp_key_new(rec->key, rec->key_len, &p, &key);
-    if (rc == TOTP_OK)
-        rc = totp_hotp(key, at, code);
-    totp_key_free(key);
-    if (rc == TOTP_OK && step != NULL)
-        *step = at;
-    return rc;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* skew.c: time-based codes: the window around now plus TIME_SKEW, replay, clock-skew learning. */
+/* skew.c: time-based codes: the window around now plus TIME_SKEW, replay, clock-skew learning,
+ * and the code a record expects now. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -322,5 +323,38 @@ int totpi_check_totp(totp_record *rec, const totp_key *key, const totp_params *p
         res->changed = 1;
     }
     free(used.list);
+    return rc;
+}
+
+/* The code the record expects at `now` (TIME_SKEW applied as the policy bounds it), or at its
+ * HOTP counter. */
+int totp_record_expected_code(const totp_record *rec, const totp_policy *policy, int64_t now,
+                              char code[TOTP_CODE_BUFSIZE], uint64_t *step)
+{
+    totp_params p;
+    totp_key *key = NULL;
+    uint64_t at;
+    if (policy == NULL)
+        return TOTP_EINVAL;
+    int rc = totp_record_params(rec, &policy->defaults, &p);
+    const char *v;
+    if (rc != TOTP_OK)
+        return rc;
+    if ((v = totp_record_get(rec, "HOTP_COUNTER")) != NULL) {
+        if (!totpi_parse_uint(v, strlen(v), INT64_MAX, &at))
+            return TOTP_EFORMAT;
+    } else {
+        if ((rc = totp_time_step(now, p.period, &at)) != TOTP_OK)
+            return rc;
+        /* TIME_SKEW only as far as the module honours it */
+        int64_t skew = totpi_record_skew(rec, totpi_skew_bound(policy, p.period));
+        at = skew < 0 && (uint64_t)-skew > at ? 0 : at + (uint64_t)skew;
+    }
+    rc = totpi_record_key_with(rec, &p, &key);
+    if (rc == TOTP_OK)
+        rc = totp_hotp(key, at, code);
+    totp_key_free(key);
+    if (rc == TOTP_OK && step != NULL)
+        *step = at;
     return rc;
 }

@@ -58,6 +58,27 @@ int totp_store_list(totp_store *store, char ***users, totp_error *err)
     return store->ops->list(store, users, err);
 }
 
+int totp_store_allow_enroll(totp_store *store, const char *user, int64_t until, totp_error *err)
+{
+    if (store == NULL || user == NULL || until < 0)
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "invalid argument");
+    if (store->ops->allow_set == NULL)
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "this store keeps no enrollment allowances");
+    return store->ops->allow_set(store, user, until, err);
+}
+
+int totp_store_enroll_allowance(totp_store *store, const char *user, int64_t *until,
+                                totp_error *err)
+{
+    if (until != NULL)
+        *until = 0;
+    if (store == NULL || user == NULL || until == NULL)
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "invalid argument");
+    if (store->ops->allow_get == NULL)
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "this store keeps no enrollment allowances");
+    return store->ops->allow_get(store, user, until, err);
+}
+
 #define REMOVE_ALL_MAX                                                                             \
     8 /* more records than any lookup order has: a store that does not remove                      \
        */

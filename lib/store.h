@@ -14,6 +14,9 @@ struct totp_store_ops {
     const char *(*location)(const totp_txn *txn);
     int (*list)(totp_store *store, char ***users, totp_error *err);
     void (*free)(totp_store *store);
+    /* The enrollment allowance (totp_store_allow_enroll); NULL: the store keeps none. */
+    int (*allow_set)(totp_store *store, const char *user, int64_t until, totp_error *err);
+    int (*allow_get)(totp_store *store, const char *user, int64_t *until, totp_error *err);
 };
 
 /* Every store and transaction begins with this header. */

@@ -14,280 +14,30 @@
 
 #include "account.h"
 #include "internal.h"
+#include "scratch_hash.h"
 #include "store_ad.h"
+#include "store_ad_write.h"
 
-#define DEFAULT_FILTER   "(sAMAccountName=%s)"     /* %s: the name without DOMAIN\\ or @realm */
-#define DOMAIN_SCOPE_OID "1.2.840.113556.1.4.1339" /* LDAP_SERVER_DOMAIN_SCOPE_OID */
-#define CAS_TRIES        64 /* failure-state updates retried after losing a race */
+#define DEFAULT_FILTER "(sAMAccountName=%s)" /* %s: the name without DOMAIN\\ or @realm */
+#define CAS_TRIES      64                    /* failure-state updates retried after losing a race */
 
 static const struct totp_store_ops ad_ops;
-
-void totpi_ad_txn_free(struct ad_txn *t)
-{
-    if (t == NULL)
-        return;
-    totpi_ldap_close(t->ld);
-    free(t->user);
-    free(t->user_dn);
-    free(t->blob.bv_val);
-    free(t->last);
-    free(t->fail_count);
-    totpi_sigpipe_restore(&t->sigpipe);
-    totp_wipe(t->key, sizeof(t->key));
-    free(t);
-}
-
-int totpi_ad_fail(struct ad_txn *t, int lrc, const char *what, totp_error *err)
-{
-    char msg[1200];
-    snprintf(msg, sizeof(msg), "%s: %s", t->location, what);
-    return totpi_ldap_fail(t->ld, lrc, TOTP_EIO, msg, err);
-}
-
-static void set_location(struct ad_txn *t, const char *dn)
-{
-    snprintf(t->location, sizeof(t->location), "%.200s/%.800s", t->store->first_uri, dn);
-}
-
-int totpi_ad_keys(struct ad_txn *t, struct totpi_seal_keys *keys, totp_error *err)
-{
-    return totpi_seal_keys_read(t->store->key_file, "ad_key_file", keys, err);
-}
-
-/* A decimal value of `attr` within min..max into *v; TOTP_ENOENT if absent. */
-static int get_number(struct ad_txn *t, LDAPMessage *e, const char *attr, uint64_t min,
-                      uint64_t max, uint64_t *v, char **text, totp_error *err)
-{
-    char *s = totpi_ldap_get_one(t->ld, e, attr);
-    if (s == NULL)
-        return TOTP_ENOENT;
-    int ok = totpi_parse_uint(s, strlen(s), max, v) && *v >= min;
-    if (!ok)
-        totpi_fail(err, TOTP_EFORMAT, 0, 0, "%s: %s %.24s is not %" PRIu64 " to %" PRIu64,
-                   t->location, attr, s, min, max);
-    if (ok && text != NULL)
-        *text = s;
-    else
-        free(s);
-    return ok ? TOTP_OK : TOTP_EFORMAT;
-}
-
-/* The entry's parameters: all three, or none (a broken entry is an error, never defaults). */
-static int read_params(struct ad_txn *t, LDAPMessage *e, totp_params *p, totp_error *err)
-{
-    uint64_t digits = 0, period = 0;
-    int rc = get_number(t, e, AD_DIGITS, TOTP_DIGITS_MIN, TOTP_DIGITS_MAX, &digits, NULL, err);
-    if (rc == TOTP_OK)
-        rc = get_number(t, e, AD_PERIOD, TOTP_PERIOD_MIN, TOTP_PERIOD_MAX, &period, NULL, err);
-    char *alg = rc == TOTP_OK ? totpi_ldap_get_one(t->ld, e, AD_ALGORITHM) : NULL;
-    if (rc == TOTP_OK && (alg == NULL || totp_algorithm_parse(alg, &p->algorithm) != TOTP_OK))
-        rc = totpi_fail(err, TOTP_EFORMAT, 0, 0, "%s: %s %.20s: not SHA1, SHA256 or SHA512",
-                        t->location, AD_ALGORITHM, alg != NULL ? alg : "(missing)");
-    else if (rc == TOTP_ENOENT)
-        rc = totpi_fail(err, TOTP_EFORMAT, 0, 0, "%s: has %s but not %s and %s", t->location,
-                        AD_SECRET, AD_DIGITS, AD_PERIOD);
-    free(alg);
-    p->digits = (unsigned)digits;
-    p->period = (unsigned)period;
-    return rc;
-}
-
-/* The sealed secret opened with the key file, for this entry's objectGUID. */
-static int open_secret(struct ad_txn *t, totp_error *err)
-{
-    struct totpi_seal_keys keys;
-    totp_error why;
-    int rc = totpi_ad_keys(t, &keys, err);
-    if (rc != TOTP_OK)
-        return rc;
-    rc = totpi_unseal(&keys, t->guid, AD_SECRET, (const uint8_t *)t->blob.bv_val, t->blob.bv_len,
-                      t->key, &t->key_len, &why);
-    totpi_seal_keys_wipe(&keys);
-    if (rc != TOTP_OK)
-        return totpi_fail(err, rc == TOTP_ENOENT ? TOTP_EFORMAT : rc, 0, 0, "%s: %s: %s",
-                          t->location, AD_SECRET, why.message);
-    t->key_id = totpi_seal_key_id((const uint8_t *)t->blob.bv_val, t->blob.bv_len);
-    if (t->key_len < TOTP_KEY_MIN)
-        return totpi_fail(err, TOTP_EFORMAT, 0, 0, "%s: %s: a %lu-byte secret is too short",
-                          t->location, AD_SECRET, (unsigned long)t->key_len);
-    return TOTP_OK;
-}
-
-/* The record: secret, parameters, watermark (DISALLOW_REUSE) and failures (FAILURES). */
-static int make_record(struct ad_txn *t, LDAPMessage *e, totp_record **rec, totp_error *err)
-{
-    uint64_t last = 0, count = 0, when = 0;
-    char buf[48];
-    int rc = read_params(t, e, &t->params, err);
-    if (rc == TOTP_OK)
-        rc = open_secret(t, err);
-    if (rc == TOTP_OK && (rc = totp_record_new(t->key, t->key_len, &t->params, rec)) != TOTP_OK)
-        return totpi_fail(err, rc, 0, 0, "%s: %s", t->location, totp_strerror(rc));
-    if (rc == TOTP_OK && t->last != NULL &&
-        totpi_parse_uint(t->last, strlen(t->last), INT64_MAX - 1, &last)) {
-        snprintf(buf, sizeof(buf), "%" PRIu64, last);
-        rc = totp_record_set(*rec, "DISALLOW_REUSE", buf);
-    }
-    if (rc == TOTP_OK && t->fail_count != NULL &&
-        totpi_parse_uint(t->fail_count, strlen(t->fail_count), UINT32_MAX, &count)) {
-        if (get_number(t, e, AD_FAIL_TIME, 0, INT64_MAX, &when, NULL, err) == TOTP_EFORMAT)
-            rc = TOTP_EFORMAT;
-        snprintf(buf, sizeof(buf), "%" PRIu64 " %" PRIu64, count, when);
-        if (rc == TOTP_OK && count > 0)
-            rc = totp_record_set(*rec, "FAILURES", buf);
-    }
-    if (rc != TOTP_OK && *rec != NULL) {
-        totp_record_free(*rec);
-        *rec = NULL;
-    }
-    return rc;
-}
-
-int totpi_ad_read(struct ad_txn *t, totp_record **rec, totp_error *err)
-{
-    struct ad_store *s = t->store;
-    char *attrs[] = {"objectGUID", "objectClass", AD_SECRET,     AD_ALGORITHM, AD_DIGITS,
-                     AD_PERIOD,    AD_LAST_STEP,  AD_FAIL_COUNT, AD_FAIL_TIME, NULL};
-    char *filter = NULL, msg[1200];
-    LDAPMessage *res = NULL, *e = NULL;
-    struct timeval tv = {(time_t)s->cfg.timeout, 0};
-    uint64_t n = 0;
-
-    free(t->blob.bv_val);
-    free(t->last);
-    free(t->fail_count);
-    t->blob.bv_val = t->last = t->fail_count = NULL;
-    t->blob.bv_len = 0;
-    t->enrolled = t->has_class = t->hidden = 0;
-    int rc = totpi_ldap_filter(s->cfg.filter, t->user, &filter, err);
-    if (rc != TOTP_OK)
-        return rc;
-    /* Absence is only "the base is there and no entry matches": a missing base, a referral
-     * (a search outside this domain), a continuation reference (a part of the tree this DC
-     * does not hold, such as another domain's), an unanswered or partial search are failures.
-     * The domain-scope control keeps the search in this domain: without it AD answers every
-     * search from the domain's root with references to the configuration and DNS partitions
-     * (measured on Samba), which would make every absent user an error. */
-    LDAPControl scope = {DOMAIN_SCOPE_OID, {0, NULL}, 0}, *ctrls[] = {&scope, NULL};
-    int lrc = ldap_search_ext_s(t->ld, s->cfg.base, LDAP_SCOPE_SUBTREE, filter, attrs, 0, ctrls,
-                                NULL, &tv, 2, &res);
-    int entries = lrc == LDAP_SUCCESS ? ldap_count_entries(t->ld, res) : -1;
-    int refs = lrc == LDAP_SUCCESS ? ldap_count_references(t->ld, res) : 0;
-    if (lrc == LDAP_NO_SUCH_OBJECT)
-        rc = totpi_fail(err, TOTP_EIO, 0, 0, "%.200s: ldap_base %.600s does not exist",
-                        s->first_uri, s->cfg.base);
-    else if (lrc == LDAP_SIZELIMIT_EXCEEDED || entries > 1)
-        rc = totpi_fail(err, TOTP_EFORMAT, 0, 0,
-                        "%.200s: more than one entry under %.500s matches %.200s", s->first_uri,
-                        s->cfg.base, filter);
-    else if (lrc != LDAP_SUCCESS) {
-        snprintf(msg, sizeof(msg), "%.200s: searching %.700s", s->first_uri, s->cfg.base);
-        rc = totpi_ldap_fail(t->ld, lrc, TOTP_EIO, msg, err);
-    } else if (entries == 0 && refs != 0)
-        rc = totpi_fail(err, TOTP_EIO, 0, 0,
-                        "%.200s: no entry under %.400s matches %.200s, but the search returned "
-                        "%d continuation reference(s), not followed (a user there is not known "
-                        "to be absent)",
-                        s->first_uri, s->cfg.base, filter, refs);
-    else if (entries == 0)
-        rc = totpi_fail(err, TOTP_ENOENT, 0, 0, "%.200s: no entry under %.500s matches %.200s",
-                        s->first_uri, s->cfg.base, filter);
-    free(filter);
-    if (rc == TOTP_OK)
-        e = ldap_first_entry(t->ld, res);
-    char *dn = e != NULL ? ldap_get_dn(t->ld, e) : NULL;
-    if (rc == TOTP_OK && dn == NULL)
-        rc = totpi_fail(err, TOTP_EIO, 0, 0, "%.200s: an entry without a DN", s->first_uri);
-    if (rc == TOTP_OK && t->user_dn != NULL && strcmp(dn, t->user_dn) != 0)
-        rc = totpi_fail(err, TOTP_EIO, 0, 0, "%s: the entry moved meanwhile", t->location);
-    if (rc == TOTP_OK && t->user_dn == NULL) {
-        if ((t->user_dn = strdup(dn)) == NULL)
-            rc = totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
-        else
-            set_location(t, dn);
-    }
-    ldap_memfree(dn);
-
-    struct berval **guid = rc == TOTP_OK ? ldap_get_values_len(t->ld, e, "objectGUID") : NULL;
-    if (rc == TOTP_OK && (guid == NULL || guid[0] == NULL || guid[0]->bv_len != TOTPI_SEAL_GUID))
-        rc = totpi_fail(err, TOTP_EFORMAT, 0, 0, "%s: no 16-byte objectGUID (not an AD object?)",
-                        t->location);
-    else if (rc == TOTP_OK)
-        memcpy(t->guid, guid[0]->bv_val, TOTPI_SEAL_GUID);
-    ldap_value_free_len(guid);
-
-    struct berval **oc = rc == TOTP_OK ? ldap_get_values_len(t->ld, e, "objectClass") : NULL;
-    for (size_t i = 0; oc != NULL && oc[i] != NULL; i++)
-        t->has_class |=
-            oc[i]->bv_len == strlen(AD_CLASS) && totpi_strcasecmp(oc[i]->bv_val, AD_CLASS) == 0;
-    ldap_value_free_len(oc);
-
-    struct berval **blob = rc == TOTP_OK ? ldap_get_values_len(t->ld, e, AD_SECRET) : NULL;
-    if (blob != NULL && blob[0] != NULL) {
-        t->enrolled = 1;
-        if ((t->blob.bv_val = malloc(blob[0]->bv_len + 1)) == NULL) {
-            rc = totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
-        } else {
-            memcpy(t->blob.bv_val, blob[0]->bv_val, blob[0]->bv_len);
-            t->blob.bv_len = blob[0]->bv_len;
-        }
-    }
-    ldap_value_free_len(blob);
-    /* AD leaves a confidential attribute out of an answer to anyone without the control-access
-     * right (and an RODC or a Global Catalog does not hold it): the class or any other pamTotp*
-     * attribute without a visible secret is an enrolled user this bind cannot judge. */
-    const char *traces[] = {AD_ALGORITHM, AD_DIGITS,     AD_PERIOD,
-                            AD_LAST_STEP, AD_FAIL_COUNT, AD_FAIL_TIME};
-    for (size_t i = 0; rc == TOTP_OK && !t->enrolled && i < sizeof(traces) / sizeof(traces[0]);
-         i++) {
-        struct berval **v = ldap_get_values_len(t->ld, e, traces[i]);
-        t->hidden |= v != NULL && v[0] != NULL;
-        ldap_value_free_len(v);
-    }
-    t->hidden |= rc == TOTP_OK && !t->enrolled && t->has_class;
-
-    if (rc == TOTP_OK) {
-        rc = get_number(t, e, AD_LAST_STEP, 0, INT64_MAX - 1, &n, &t->last, err);
-        rc = rc == TOTP_ENOENT ? TOTP_OK : rc;
-    }
-    if (rc == TOTP_OK) {
-        rc = get_number(t, e, AD_FAIL_COUNT, 0, UINT32_MAX, &n, &t->fail_count, err);
-        rc = rc == TOTP_ENOENT ? TOTP_OK : rc;
-    }
-    if (rc == TOTP_OK && rec != NULL && t->enrolled)
-        rc = make_record(t, e, rec, err);
-    ldap_msgfree(res);
-    return rc;
-}
 
 /* ---- Transactions ------------------------------------------------------------------------- */
 
 static int ad_begin(totp_store *store, const char *user, int flags, totp_txn **txn,
                     totp_record **rec, totp_error *err)
 {
-    struct ad_store *s = (struct ad_store *)store;
-    if (!totpi_user_name_ok(user))
-        return totpi_fail(err, TOTP_EUSER, 0, 0, "unusable user name");
-    struct ad_txn *t = calloc(1, sizeof(*t));
-    if (t == NULL)
-        return totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
+    int create = (flags & TOTP_TXN_CREATE) != 0, unread = (flags & TOTP_TXN_UNREAD) != 0;
+    struct ad_txn *t = NULL;
+    int rc =
+        totpi_ad_txn_open((struct ad_store *)store, user, create || unread ? NULL : rec, &t, err);
+    if (rc != TOTP_OK)
+        return rc;
     t->base.ops = &ad_ops;
-    t->store = s;
-    t->create = (flags & TOTP_TXN_CREATE) != 0;
-    t->unread = (flags & TOTP_TXN_UNREAD) != 0;
+    t->create = create;
+    t->unread = unread;
     t->reseal = (flags & TOTP_TXN_RESEAL) != 0;
-    totpi_sigpipe_block(&t->sigpipe);
-    set_location(t, s->cfg.base);
-
-    int rc = (t->user = strdup(user)) != NULL
-                 ? TOTP_OK
-                 : totpi_fail(err, TOTP_ENOMEM, ENOMEM, 0, "out of memory");
-    if (rc == TOTP_OK)
-        rc = totpi_ldap_connect(&s->cfg, &t->ld, err);
-    if (rc == TOTP_OK)
-        rc = totpi_ad_domain_check(t, err);
-    if (rc == TOTP_OK)
-        rc = totpi_ad_read(t, t->create || t->unread ? NULL : rec, err);
     if (rc == TOTP_OK && t->create && t->enrolled)
         rc = totpi_fail(err, TOTP_EEXIST, 0, 0, "%s: already has %s", t->location, AD_SECRET);
     else if (rc == TOTP_OK && !t->create && t->hidden)
@@ -348,7 +98,8 @@ static uint64_t record_failures(const totp_record *rec, uint64_t *when)
  * success), so a failure counted since this login read the entry fails it too; with no count
  * read, the add to the single-valued attribute is what fails.
  */
-static int swap(struct ad_txn *t, int64_t step, uint64_t count, uint64_t when, totp_error *err)
+static int swap(struct ad_txn *t, int64_t step, char **used, uint64_t count, uint64_t when,
+                totp_error *err)
 {
     char stepv[24], countv[24], whenv[24];
     snprintf(stepv, sizeof(stepv), "%" PRId64, step);
@@ -363,8 +114,10 @@ static int swap(struct ad_txn *t, int64_t step, uint64_t count, uint64_t when, t
         {LDAP_MOD_DELETE, AD_FAIL_COUNT, {old_count}},
         {LDAP_MOD_ADD, AD_FAIL_COUNT, {new_count}},
         {LDAP_MOD_REPLACE, AD_FAIL_TIME, {count > 0 ? new_when : NULL}},
+        {LDAP_MOD_DELETE, AD_SCRATCH, {used}},
     };
-    LDAPMod *mods[6];
+    LDAPMod *mods[7];
+    int success = step >= 0 || used != NULL;
     size_t n = 0;
     uint64_t had = 0;
     if (t->fail_count != NULL)
@@ -373,10 +126,12 @@ static int swap(struct ad_txn *t, int64_t step, uint64_t count, uint64_t when, t
         mods[n++] = &m[0];
     if (step >= 0)
         mods[n++] = &m[1];
-    if (step >= 0 || count != had || (count > 0 && t->fail_count == NULL)) {
+    if (used != NULL)
+        mods[n++] = &m[5]; /* fails if another host used the same scratch code */
+    if (success || count != had || (count > 0 && t->fail_count == NULL)) {
         if (t->fail_count != NULL)
             mods[n++] = &m[2];
-        if (count > 0 || step >= 0)
+        if (count > 0 || success)
             mods[n++] = &m[3];
         mods[n++] = &m[4];
     }
@@ -392,12 +147,21 @@ static int swap(struct ad_txn *t, int64_t step, uint64_t count, uint64_t when, t
     return totpi_ad_fail(t, lrc, "updating the watermark and failure state", err);
 }
 
+/* Whether the failure count on the entry (read again) is still `had`. */
+static int had_count_equal(const struct ad_txn *t, uint64_t had)
+{
+    uint64_t now = 0;
+    if (t->fail_count != NULL)
+        totpi_parse_uint(t->fail_count, strlen(t->fail_count), UINT32_MAX, &now);
+    return now == had;
+}
+
 /* A login's outcome: the watermark moved and the failures reset, or one more failure. Racing
  * hosts: a moved watermark means the code was used elsewhere (TOTP_EREPLAY); so does, for a
  * success, a failure counted since this login read the entry (a guess judged alongside it: of
  * logins judged together only one can succeed, the one that commits before any failure does).
  * A failure that lost a race is read again and added on top, so none is lost. */
-static int commit_login(struct ad_txn *t, const totp_record *rec, totp_error *err)
+static int commit_login(struct ad_txn *t, const totp_record *rec, char **used, totp_error *err)
 {
     uint64_t v = 0, step = 0, when = 0, had = 0;
     int64_t old = -1, now = totp_record_last_step(rec, &step) == TOTP_OK ? (int64_t)step : -1;
@@ -409,7 +173,7 @@ static int commit_login(struct ad_txn *t, const totp_record *rec, totp_error *er
     int failed = count > had; /* else a success reset them, or nothing changed */
     int moves = now > old;
     for (int i = 0; i < CAS_TRIES; i++) {
-        int rc = swap(t, moves ? now : -1, count, when, err);
+        int rc = swap(t, moves ? now : -1, used, count, when, err);
         if (rc != TOTP_ELOCKED)
             return rc;
         char *was = t->last != NULL ? strdup(t->last) : NULL;
@@ -423,7 +187,11 @@ static int commit_login(struct ad_txn *t, const totp_record *rec, totp_error *er
             return totpi_fail(err, TOTP_EREPLAY, 0, 0,
                               "%s: %s changed meanwhile (the code was used elsewhere)", t->location,
                               AD_LAST_STEP);
-        if (moves)
+        if (used != NULL && !moves && had_count_equal(t, had))
+            return totpi_fail(err, TOTP_EREPLAY, 0, 0,
+                              "%s: %s changed meanwhile (the scratch code was used elsewhere)",
+                              t->location, AD_SCRATCH);
+        if (moves || used != NULL)
             return totpi_fail(err, TOTP_EREPLAY, 0, 0,
                               "%s: a failure was counted in %s since this login read it (a guess "
                               "judged alongside); the code is refused",
@@ -444,10 +212,18 @@ static int ad_commit(totp_txn *txn, const totp_record *rec, totp_error *err)
     int rc;
     if (t->create || t->reseal || new_secret(t, rec))
         rc = totpi_ad_write_secret(t, rec, err);
-    else if (totp_record_scratch_count(rec) > 0)
-        rc = totpi_fail(err, TOTP_EINVAL, 0, 0, "%s: store=ad keeps no scratch codes", t->location);
-    else
-        rc = commit_login(t, rec, err);
+    else {
+        struct totpi_scratch_changes sc;
+        totp_error why = {0};
+        rc = totpi_scratch_hash_changes(t->scratch_read, rec, &sc, &why);
+        if (rc != TOTP_OK)
+            rc = totpi_fail(err, rc, 0, 0, "%s: %s", t->location, why.message);
+        else if (sc.replace) /* totpctl scratch */
+            rc = totpi_ad_put_scratch(t, sc.add, err);
+        else
+            rc = commit_login(t, rec, sc.del, err);
+        totpi_scratch_changes_free(&sc);
+    }
     totpi_ad_txn_free(t);
     return rc;
 }
@@ -475,7 +251,8 @@ static void ad_store_free(totp_store *store)
 }
 
 static const struct totp_store_ops ad_ops = {
-    ad_begin, ad_commit, totpi_ad_remove, ad_abort, ad_location, totpi_ad_list, ad_store_free,
+    ad_begin,      ad_commit,     totpi_ad_remove,    ad_abort,           ad_location,
+    totpi_ad_list, ad_store_free, totpi_ad_allow_set, totpi_ad_allow_get,
 };
 
 /* Every URI must be encrypted: AD refuses simple binds in clear, and so do we. The first

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* store_ad.h: the Active Directory store (store=ad): what its files share. */
+/* store_ad.h: the Active Directory store (store=ad): what its files share: its structures,
+ * reading the entry and the transaction (store_ad_entry.c), the domain check (store_ad_domain.c).
+ */
 #ifndef TOTP_STORE_AD_H
 #define TOTP_STORE_AD_H
 
@@ -8,14 +10,17 @@
 #include "store.h"
 
 /* The attributes of the shipped schema (examples/ad/pam_totp-schema.ldif). */
-#define AD_CLASS      "pamTotpUser"
-#define AD_SECRET     "pamTotpSecret"
-#define AD_ALGORITHM  "pamTotpAlgorithm"
-#define AD_DIGITS     "pamTotpDigits"
-#define AD_PERIOD     "pamTotpPeriod"
-#define AD_LAST_STEP  "pamTotpLastStep"
-#define AD_FAIL_COUNT "pamTotpFailureCount"
-#define AD_FAIL_TIME  "pamTotpLastFailure"
+#define AD_CLASS        "pamTotpUser"
+#define AD_SECRET       "pamTotpSecret"
+#define AD_ALGORITHM    "pamTotpAlgorithm"
+#define AD_DIGITS       "pamTotpDigits"
+#define AD_PERIOD       "pamTotpPeriod"
+#define AD_LAST_STEP    "pamTotpLastStep"
+#define AD_FAIL_COUNT   "pamTotpFailureCount"
+#define AD_FAIL_TIME    "pamTotpLastFailure"
+#define AD_SCRATCH      "pamTotpScratchHash" /* multi-valued: one hashed scratch code each */
+#define AD_ENROLL_CLASS "pamTotpEnrollee"    /* the enrollment allowance's auxiliary class */
+#define AD_ENROLL_UNTIL "pamTotpEnrollUntil"
 
 struct ad_store {
     struct totp_store base;
@@ -42,6 +47,9 @@ struct ad_txn {
     uint32_t key_id;           /* the key it was sealed under */
     char *last;                /* pamTotpLastStep as read, NULL if absent */
     char *fail_count;          /* pamTotpFailureCount as read, NULL if absent */
+    char *scratch_read;        /* the scratch-code hashes as read (when a record was made) */
+    char *enroll_until;        /* pamTotpEnrollUntil as read, NULL if absent */
+    int has_enroll_class;      /* the entry has objectClass pamTotpEnrollee */
     uint8_t key[TOTP_KEY_MAX]; /* the secret as opened */
     size_t key_len;
     totp_params params;
@@ -55,23 +63,22 @@ struct ad_txn {
  * (store_ad_domain.c) */
 int totpi_ad_domain_check(struct ad_txn *t, totp_error *err);
 
-/* Read the user's entry again: the secret blob, the watermark, the failure state. */
+/* A transaction for `user`: connected, the domain checked, the entry read (and the record, if
+ * `rec` is not NULL and the user is enrolled). */
+int totpi_ad_txn_open(struct ad_store *s, const char *user, totp_record **rec, struct ad_txn **out,
+                      totp_error *err);
+
+/* Read the user's entry (again): the secret blob, the watermark, the failure state. */
 int totpi_ad_read(struct ad_txn *t, totp_record **rec, totp_error *err);
 
 /* The key file's keys; wipe them after use. */
 int totpi_ad_keys(struct ad_txn *t, struct totpi_seal_keys *keys, totp_error *err);
 
-/* Enrollment, a new secret over the old one, and re-sealing under the current key. */
-int totpi_ad_write_secret(struct ad_txn *t, const totp_record *rec, totp_error *err);
-
-/* Remove the user's TOTP attributes and the auxiliary class; the account stays. */
-int totpi_ad_remove(totp_txn *txn, totp_error *err);
-
-/* The enrolled users' names. */
-int totpi_ad_list(totp_store *store, char ***users, totp_error *err);
-
 /* Close the connection, restore SIGPIPE, wipe and free. */
 void totpi_ad_txn_free(struct ad_txn *t);
+
+/* "URI/DN" in t->location, for messages and logs. */
+void totpi_ad_set_location(struct ad_txn *t, const char *dn);
 
 /* Fail with "LOCATION: what: the server's reason". */
 int totpi_ad_fail(struct ad_txn *t, int lrc, const char *what, totp_error *err);

@@ -10,14 +10,22 @@
 #include <string.h>
 
 #include "internal.h"
-#include "store_ad.h"
+#include "scratch_hash.h"
+#include "store_ad_write.h"
 
 /* What a record puts on the entry, the secret sealed for this entry under the current key. */
 struct ad_values {
     uint8_t blob[TOTPI_SEAL_MAX];
     size_t blob_len;
     char algorithm[16], digits[8], period[8], last[24];
+    char **scratch; /* the record's scratch codes, hashed */
 };
+
+static void ad_values_free(struct ad_values *v)
+{
+    totpi_scratch_hash_free(v->scratch);
+    totp_wipe(v, sizeof(*v));
+}
 
 static int ad_values(struct ad_txn *t, const totp_record *rec, struct ad_values *v, totp_error *err)
 {
@@ -32,9 +40,9 @@ static int ad_values(struct ad_txn *t, const totp_record *rec, struct ad_values 
     if (rc == TOTP_OK && totp_record_get(rec, "TOTP_AUTH") == NULL)
         return totpi_fail(err, TOTP_EINVAL, 0, 0, "%s: only TOTP records can go to store=ad",
                           t->location);
-    if (rc == TOTP_OK && totp_record_scratch_count(rec) > 0)
-        return totpi_fail(err, TOTP_EINVAL, 0, 0, "%s: store=ad keeps no scratch codes",
-                          t->location);
+    if (rc == TOTP_OK && !t->reseal &&
+        (rc = totpi_scratch_hash_make(rec, &v->scratch, err)) != TOTP_OK)
+        return rc;
     if (rc == TOTP_OK)
         rc = totp_record_secret(rec, key, &len);
     if (rc != TOTP_OK)
@@ -73,7 +81,7 @@ int totpi_ad_write_secret(struct ad_txn *t, const totp_record *rec, totp_error *
     if (rc == TOTP_OK && t->create && !t->has_class)
         rc = add_class(t, err);
     if (rc != TOTP_OK) {
-        totp_wipe(&v, sizeof(v));
+        ad_values_free(&v);
         return rc;
     }
     int reseal_only = t->reseal && !t->create;
@@ -91,17 +99,24 @@ int totpi_ad_write_secret(struct ad_txn *t, const totp_record *rec, totp_error *
         {LDAP_MOD_REPLACE, AD_LAST_STEP, {v.last[0] != '\0' ? last : NULL}},
         {LDAP_MOD_REPLACE, AD_FAIL_COUNT, {NULL}},
         {LDAP_MOD_REPLACE, AD_FAIL_TIME, {NULL}},
+        /* and its own scratch codes (without the newer schema, never named) */
+        {LDAP_MOD_REPLACE, AD_SCRATCH, {v.scratch}},
     };
-    LDAPMod *mods[10];
+    LDAPMod *mods[11];
     size_t n = 0;
     if (t->blob.bv_val != NULL) /* compare-and-swap: the secret we read, or nothing */
         mods[n++] = &m[0];
     mods[n++] = &m[1];
-    for (size_t i = 2; !reseal_only && i < sizeof(m) / sizeof(m[0]); i++)
+    for (size_t i = 2; !reseal_only && i < sizeof(m) / sizeof(m[0]) - 1; i++)
         mods[n++] = &m[i];
+    if (!reseal_only && v.scratch != NULL &&
+        (v.scratch[0] != NULL || (t->scratch_read != NULL && t->scratch_read[0] != '\0')))
+        mods[n++] = &m[sizeof(m) / sizeof(m[0]) - 1];
     mods[n] = NULL;
+    /* Create-if-absent: with no secret read, the add to the single-valued pamTotpSecret fails if
+     * one is there (another host enrolled meanwhile), and so does the whole modify. */
     int lrc = ldap_modify_ext_s(t->ld, t->user_dn, mods, NULL, NULL);
-    totp_wipe(&v, sizeof(v));
+    ad_values_free(&v);
     if (lrc == LDAP_SUCCESS)
         return TOTP_OK;
     if (lrc == LDAP_NO_SUCH_ATTRIBUTE || lrc == LDAP_TYPE_OR_VALUE_EXISTS ||
@@ -112,6 +127,19 @@ int totpi_ad_write_secret(struct ad_txn *t, const totp_record *rec, totp_error *
     return totpi_ad_fail(t, lrc, t->create ? "enrolling" : "writing the secret", err);
 }
 
+int totpi_ad_put_scratch(struct ad_txn *t, char **values, totp_error *err)
+{
+    LDAPMod m = {LDAP_MOD_REPLACE, AD_SCRATCH, {values}};
+    LDAPMod *mods[] = {&m, NULL};
+    if (values[0] == NULL && (t->scratch_read == NULL || t->scratch_read[0] == '\0'))
+        return TOTP_OK; /* none to keep, and none kept */
+    int lrc = ldap_modify_ext_s(t->ld, t->user_dn, mods, NULL, NULL);
+    if (lrc == LDAP_SUCCESS)
+        return TOTP_OK;
+    return totpi_ad_fail(
+        t, lrc, "replacing the scratch codes (is the schema's " AD_SCRATCH " loaded?)", err);
+}
+
 int totpi_ad_remove(totp_txn *txn, totp_error *err)
 {
     struct ad_txn *t = (struct ad_txn *)txn;
@@ -119,9 +147,11 @@ int totpi_ad_remove(totp_txn *txn, totp_error *err)
         {LDAP_MOD_REPLACE, AD_SECRET, {NULL}},    {LDAP_MOD_REPLACE, AD_ALGORITHM, {NULL}},
         {LDAP_MOD_REPLACE, AD_DIGITS, {NULL}},    {LDAP_MOD_REPLACE, AD_PERIOD, {NULL}},
         {LDAP_MOD_REPLACE, AD_LAST_STEP, {NULL}}, {LDAP_MOD_REPLACE, AD_FAIL_COUNT, {NULL}},
-        {LDAP_MOD_REPLACE, AD_FAIL_TIME, {NULL}},
+        {LDAP_MOD_REPLACE, AD_FAIL_TIME, {NULL}}, {LDAP_MOD_REPLACE, AD_SCRATCH, {NULL}},
     };
-    LDAPMod *mods[] = {&m[0], &m[1], &m[2], &m[3], &m[4], &m[5], &m[6], NULL};
+    int scratch = t->scratch_read != NULL && t->scratch_read[0] != '\0';
+    LDAPMod *mods[] = {&m[0], &m[1], &m[2], &m[3], &m[4], &m[5], &m[6], scratch ? &m[7] : NULL,
+                       NULL};
     int rc = TOTP_OK, lrc = ldap_modify_ext_s(t->ld, t->user_dn, mods, NULL, NULL);
     if (lrc != LDAP_SUCCESS)
         rc = totpi_ad_fail(t, lrc, "removing the TOTP attributes", err);

@@ -38,4 +38,8 @@ int totpi_check_system_dir(int dirfd, const char *dir, uid_t owner, totp_error *
 /* The store's list operation: the users with a record in the system store. */
 int totpi_file_list(totp_store *store, char ***users, totp_error *err);
 
+/* The store's enrollment allowances (store_file_allow.c): SYSTEM_DIR/.allow/USER. */
+int totpi_file_allow_set(totp_store *store, const char *user, int64_t until, totp_error *err);
+int totpi_file_allow_get(totp_store *store, const char *user, int64_t *until, totp_error *err);
+
 #endif /* TOTP_STORE_FILE_H */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* store_ldap.h: what the LDAP store's two files share: its structures and entry helpers. */
+/* store_ldap.h: what the LDAP store's files share: its structures, reading entries
+ * (store_ldap_entry.c) and the failure state (store_ldap_failures.c). */
 #ifndef TOTP_STORE_LDAP_H
 #define TOTP_STORE_LDAP_H
 
@@ -19,6 +20,13 @@ struct totpi_oath_kind {
 };
 extern const struct totpi_oath_kind totpi_oath_totp, totpi_oath_hotp;
 
+/* Our own schema (examples/ldap/pam_totp.schema): scratch-code hashes on the token entry, the
+ * enrollment allowance on the user entry. */
+#define LDAP_SCRATCH_CLASS "pamTotpScratchCodes"
+#define LDAP_SCRATCH_ATTR  "pamTotpScratchHash"
+#define LDAP_ENROLL_CLASS  "pamTotpEnrollee"
+#define LDAP_ENROLL_ATTR   "pamTotpEnrollUntil"
+
 struct ldap_store {
     struct totp_store base;
     totp_ldap_store_config cfg;
@@ -35,6 +43,8 @@ struct ldap_txn {
     char *last;                         /* the state attribute as read, NULL if absent */
     char *failures;                     /* oathFailureCount as read, NULL if absent */
     int had_last_failure;               /* the token had an oathLastFailure */
+    char *scratch_read;                 /* the token's scratch-code hashes as read */
+    int scratch_class;                  /* the token has LDAP_SCRATCH_CLASS */
     int create;
     int unread;                /* begun with TOTP_TXN_UNREAD: a commit replaces the secret */
     uint8_t key[TOTP_KEY_MAX]; /* the token as read, to tell a new secret from a login */
@@ -58,14 +68,22 @@ const char *totpi_ldap_hmac_oid(totp_algorithm alg);
 /* Close the connection, restore SIGPIPE, free. */
 void totpi_ldap_txn_free(struct ldap_txn *t);
 
-/* Enrollment: the parameters entry if missing, the token, then the link from the user. */
-int totpi_ldap_create_token(struct ldap_txn *t, const totp_record *rec, totp_error *err);
+/* Search `base` (scope `scope`) for at most one entry; TOTP_ENOENT if none. Absence is only
+ * "the base exists and nothing matches": a subtree search whose base does not exist, a referral
+ * or continuation reference not followed, and partial results are errors. `what` names the
+ * operation in messages. (store_ldap_entry.c, as the rest down to totpi_ldap_read_token) */
+int totpi_ldap_search_one(struct ldap_txn *t, const char *base, int scope, const char *filter,
+                          char **attrs, LDAPMessage **res, LDAPMessage **entry, const char *what,
+                          totp_error *err);
 
-/* A new secret and parameters on the user's own TOTP token, in one modify. */
-int totpi_ldap_replace_token(struct ldap_txn *t, const totp_record *rec, totp_error *err);
+/* A transaction of store `s` for `user`: connected, the user's entry found (one entry under
+ * ldap_base matching ldap_filter; TOTP_ENOENT if none), with `attrs` in `*e` (free `*res`). */
+int totpi_ldap_txn_open(struct ldap_store *s, const char *user, char **attrs, struct ldap_txn **out,
+                        LDAPMessage **res, LDAPMessage **e, totp_error *err);
 
-/* The store's remove: unlink the user, then delete the token unless another user links it. */
-int totpi_ldap_remove(totp_txn *txn, totp_error *err);
+/* The user's token (t->token_dn, of t->kind) as a record: secret, parameters, watermark,
+ * failures. */
+int totpi_ldap_read_token(struct ldap_txn *t, totp_record **rec, totp_error *err);
 
 /* The token's oathFailureCount and oathLastFailure (entry `e`) into t and the record's FAILURES
  * ("COUNT UNIXTIME"), which the policy's guessing bound reads. A count or time that cannot be

@@ -18,42 +18,6 @@
 #define TIME_ATTR  "oathLastFailure"
 #define MAX_RACES  64 /* lost compare-and-swaps before giving up (a host per loss) */
 
-/* A GeneralizedTime ("YYYYMMDDHHMMSS[.fraction](Z|+HHMM|-HHMM)") as UNIX time; -1 if not one. */
-static int64_t parse_time(const char *s)
-{
-    struct tm tm;
-    memset(&tm, 0, sizeof(tm));
-    size_t n = strspn(s, "0123456789");
-    if (n != 14)
-        return -1;
-    int f[6];
-    const int widths[6] = {4, 2, 2, 2, 2, 2};
-    for (int i = 0, at = 0; i < 6; at += widths[i++]) {
-        f[i] = 0;
-        for (int k = 0; k < widths[i]; k++)
-            f[i] = f[i] * 10 + (s[at + k] - '0');
-    }
-    tm.tm_year = f[0] - 1900;
-    tm.tm_mon = f[1] - 1;
-    tm.tm_mday = f[2];
-    tm.tm_hour = f[3];
-    tm.tm_min = f[4];
-    tm.tm_sec = f[5];
-    const char *p = s + 14;
-    if (*p == '.' || *p == ',')
-        p += 1 + strspn(p + 1, "0123456789");
-    int64_t offset = 0;
-    if ((*p == '+' || *p == '-') && strspn(p + 1, "0123456789") == 4 && p[5] == '\0') {
-        offset =
-            ((p[1] - '0') * 10 + (p[2] - '0')) * 3600 + ((p[3] - '0') * 10 + (p[4] - '0')) * 60;
-        offset = *p == '+' ? offset : -offset;
-    } else if (!(p[0] == 'Z' && p[1] == '\0')) {
-        return -1;
-    }
-    time_t t = timegm(&tm);
-    return t == (time_t)-1 ? -1 : (int64_t)t - offset;
-}
-
 int totpi_ldap_read_failures(struct ldap_txn *t, LDAPMessage *e, totp_record *rec, totp_error *err)
 {
     uint64_t count = 0;
@@ -61,7 +25,7 @@ int totpi_ldap_read_failures(struct ldap_txn *t, LDAPMessage *e, totp_record *re
     t->failures = totpi_ldap_get_one(t->ld, e, COUNT_ATTR);
     char *when = totpi_ldap_get_one(t->ld, e, TIME_ATTR);
     t->had_last_failure = when != NULL;
-    int64_t at = when != NULL ? parse_time(when) : -1;
+    int64_t at = when != NULL ? totpi_ldap_parse_time(when) : -1;
     int rc = TOTP_OK;
     /* The guessing bound is only as good as this state: what cannot be read is an error (as
      * store=ad has it), never "no failures". An administrator deletes the attribute to lift it. */
@@ -150,10 +114,8 @@ int totpi_ldap_store_failures(struct ldap_txn *t, const totp_record *rec, totp_e
     /* Delete the count we read and add ours in one modify: if another host counted meanwhile,
      * the delete (or, with none read, the add to a single value) fails; read again, retry. A
      * failure is never lost; an accept is never retried (that is the watermark's business). */
-    char stamp[32];
-    struct tm tm;
-    time_t tt = (time_t)(at > 0 ? at : time(NULL));
-    if (gmtime_r(&tt, &tm) == NULL || strftime(stamp, sizeof(stamp), "%Y%m%d%H%M%SZ", &tm) == 0)
+    char stamp[TOTPI_LDAP_TIME_SIZE];
+    if (totpi_ldap_format_time(at > 0 ? at : (int64_t)time(NULL), stamp) != TOTP_OK)
         return totpi_fail(err, TOTP_EINVAL, 0, 0, "%s: the failure time is out of range",
                           t->location);
     for (int race = 0; race < MAX_RACES; race++) {

@@ -10,7 +10,8 @@
 #include <string.h>
 
 #include "internal.h"
-#include "store_ldap.h"
+#include "scratch_hash.h"
+#include "store_ldap_write.h"
 
 #define TOKEN_RDN "cn=totp"
 
@@ -60,12 +61,20 @@ struct token_values {
     char params_dn[1100];
     uint8_t key[TOTP_KEY_MAX];
     size_t key_len;
-    char last[24]; /* the watermark, "" if the record has none */
+    char last[24];  /* the watermark, "" if the record has none */
+    char **scratch; /* the record's scratch codes, hashed */
 };
+
+static void token_values_free(struct token_values *v)
+{
+    totpi_scratch_hash_free(v->scratch);
+    totp_wipe(v, sizeof(*v));
+}
 
 static int token_values(struct ldap_txn *t, const totp_record *rec, struct token_values *v,
                         totp_error *err)
 {
+    memset(v, 0, sizeof(*v));
     totp_params p;
     const totp_params defaults = TOTP_PARAMS_DEFAULT;
     const char *ws = totp_record_get(rec, "WINDOW_SIZE");
@@ -75,11 +84,8 @@ static int token_values(struct ldap_txn *t, const totp_record *rec, struct token
     if (rc == TOTP_OK && totp_record_get(rec, "TOTP_AUTH") == NULL)
         rc =
             totpi_fail(err, TOTP_EINVAL, 0, 0, "%s: only TOTP records can go to LDAP", t->location);
-    else if (rc == TOTP_OK && totp_record_scratch_count(rec) > 0)
-        rc = totpi_fail(err, TOTP_EINVAL, 0, 0,
-                        "%s: scratch codes cannot be kept in LDAP (OATH-LDAP has no place for "
-                        "them)",
-                        t->location);
+    if (rc == TOTP_OK)
+        rc = totpi_scratch_hash_make(rec, &v->scratch, err);
     if (rc == TOTP_OK)
         rc = ensure_params(t, &p, window, v->params_dn, sizeof(v->params_dn), err);
     if (rc == TOTP_OK)
@@ -97,11 +103,13 @@ int totpi_ldap_create_token(struct ldap_txn *t, const totp_record *rec, totp_err
     char token_dn[1100], what[1200];
     int rc = token_values(t, rec, &v, err);
     if (rc != TOTP_OK) {
-        totp_wipe(&v, sizeof(v));
+        token_values_free(&v);
         return rc;
     }
+    int scratch = v.scratch[0] != NULL;
     snprintf(token_dn, sizeof(token_dn), "%s,%s", TOKEN_RDN, t->user_dn);
-    char *oc[] = {"device", "oathTOTPToken", NULL}, *cnv[] = {"totp", NULL};
+    char *oc[] = {"device", "oathTOTPToken", scratch ? LDAP_SCRATCH_CLASS : NULL, NULL};
+    char *cnv[] = {"totp", NULL};
     char *par_v[] = {v.params_dn, NULL}, *last_v[] = {v.last, NULL};
     struct berval secret = {v.key_len, (char *)v.key}, *sec_v[] = {&secret, NULL};
     LDAPMod m[] = {
@@ -110,14 +118,25 @@ int totpi_ldap_create_token(struct ldap_txn *t, const totp_record *rec, totp_err
         {LDAP_MOD_ADD, "oathTOTPParams", {par_v}},
         {LDAP_MOD_ADD | LDAP_MOD_BVALUES, "oathSecret", {.modv_bvals = sec_v}},
         {LDAP_MOD_ADD, "oathTOTPLastTimeStep", {last_v}},
+        {LDAP_MOD_ADD, LDAP_SCRATCH_ATTR, {v.scratch}},
     };
-    LDAPMod *mods[] = {&m[0], &m[1], &m[2], &m[3], v.last[0] != '\0' ? &m[4] : NULL, NULL};
+    LDAPMod *mods[7];
+    size_t n = 0;
+    for (size_t i = 0; i < 4; i++)
+        mods[n++] = &m[i];
+    if (v.last[0] != '\0')
+        mods[n++] = &m[4];
+    if (scratch)
+        mods[n++] = &m[5];
+    mods[n] = NULL;
+    /* Create-if-absent: the add fails if the entry is there, whoever made it (another host
+     * enrolling this user at the same moment, or an interrupted enrollment). */
     rc = ldap_add_ext_s(t->ld, token_dn, mods, NULL, NULL);
-    totp_wipe(&v, sizeof(v));
+    token_values_free(&v);
     if (rc == LDAP_ALREADY_EXISTS)
         return totpi_fail(err, TOTP_EEXIST, 0, 0,
-                          "%.1000s: exists but no user links to it (an interrupted enrollment?); "
-                          "delete it first",
+                          "%.1000s: exists already (enrolled meanwhile elsewhere, or an "
+                          "interrupted enrollment that no user links to: delete it first)",
                           token_dn);
     if (rc != LDAP_SUCCESS) {
         snprintf(what, sizeof(what), "%.200s: creating %.900s", t->store->first_uri, token_dn);
@@ -139,6 +158,31 @@ int totpi_ldap_create_token(struct ldap_txn *t, const totp_record *rec, totp_err
                    : totpi_ldap_fail(t->ld, rc, TOTP_EIO, what, err);
     ldap_delete_ext_s(t->ld, token_dn, NULL, NULL); /* undo; nothing links to it */
     return out;
+}
+
+int totpi_ldap_put_scratch(struct ldap_txn *t, char **values, totp_error *err)
+{
+    char *soc[] = {LDAP_SCRATCH_CLASS, NULL};
+    LDAPMod m[] = {
+        {LDAP_MOD_ADD, "objectClass", {soc}},
+        {LDAP_MOD_REPLACE, LDAP_SCRATCH_ATTR, {values}},
+    };
+    LDAPMod *mods[3] = {&m[1], NULL, NULL};
+    if (values[0] != NULL && !t->scratch_class) {
+        mods[0] = &m[0];
+        mods[1] = &m[1];
+    } else if (!t->scratch_class) {
+        return TOTP_OK; /* none to keep, and none kept */
+    }
+    int lrc = ldap_modify_ext_s(t->ld, t->token_dn, mods, NULL, NULL);
+    if (lrc == LDAP_SUCCESS)
+        return TOTP_OK;
+    char what[1200];
+    snprintf(what, sizeof(what),
+             "%.1000s: replacing the scratch codes (is the pam_totp schema loaded? see "
+             "docs/LDAP.md)",
+             t->location);
+    return totpi_ldap_fail(t->ld, lrc, TOTP_EIO, what, err);
 }
 
 /* Whether some user other than ours links to the token (tokens may be shared). */
@@ -172,13 +216,20 @@ int totpi_ldap_replace_token(struct ldap_txn *t, const totp_record *rec, totp_er
                         "%s: %s; remove it first (totpctl remove), then enroll", t->location,
                         shared ? "other users share this token" : "an HOTP token is not replaced");
     struct token_values v;
+    memset(&v, 0, sizeof(v));
     if (rc == TOTP_OK)
         rc = token_values(t, rec, &v, err);
-    if (rc != TOTP_OK)
+    if (rc != TOTP_OK) {
+        token_values_free(&v);
         return rc;
+    }
     char *par_v[] = {v.params_dn, NULL}, *last_v[] = {v.last, NULL};
+    char *soc[] = {LDAP_SCRATCH_CLASS, NULL};
     struct berval secret = {v.key_len, (char *)v.key}, *sec_v[] = {&secret, NULL};
     LDAPMod m[] = {
+        /* the new secret's scratch codes replace the old ones */
+        {LDAP_MOD_ADD, "objectClass", {soc}},
+        {LDAP_MOD_REPLACE, LDAP_SCRATCH_ATTR, {v.scratch}},
         {LDAP_MOD_REPLACE | LDAP_MOD_BVALUES, "oathSecret", {.modv_bvals = sec_v}},
         {LDAP_MOD_REPLACE, "oathTOTPParams", {par_v}},
         /* the new watermark, or none: the old one belongs to the old secret */
@@ -187,9 +238,18 @@ int totpi_ldap_replace_token(struct ldap_txn *t, const totp_record *rec, totp_er
         {LDAP_MOD_REPLACE, "oathFailureCount", {NULL}},
         {LDAP_MOD_REPLACE, "oathLastFailure", {NULL}},
     };
-    LDAPMod *mods[] = {&m[0], &m[1], &m[2], &m[3], &m[4], NULL};
+    LDAPMod *mods[8];
+    size_t n = 0;
+    int scratch = v.scratch[0] != NULL;
+    if (scratch && !t->scratch_class)
+        mods[n++] = &m[0];
+    if (scratch || t->scratch_class) /* (without the schema, never named) */
+        mods[n++] = &m[1];
+    for (size_t i = 2; i < sizeof(m) / sizeof(m[0]); i++)
+        mods[n++] = &m[i];
+    mods[n] = NULL;
     int lrc = ldap_modify_ext_s(t->ld, t->token_dn, mods, NULL, NULL);
-    totp_wipe(&v, sizeof(v));
+    token_values_free(&v);
     if (lrc != LDAP_SUCCESS) {
         char what[1100];
         snprintf(what, sizeof(what), "%s: replacing the secret", t->location);

@@ -521,6 +521,13 @@ int totp_store_hides_system_record(totp_store *store, const char *user, char *pa
  */
 int totp_store_remove_all(totp_store *store, const char *user, char ***removed, totp_error *err);
 
+/* Enrollment at login (pam_totp enroll_at_login): an administrator's allowance for `user` to
+ * enroll until `until` (Unix seconds; 0 revokes it). A store that keeps none: TOTP_EINVAL. */
+int totp_store_allow_enroll(totp_store *store, const char *user, int64_t until, totp_error *err);
+/* The allowance's expiry in `*until`, expired or not; TOTP_ENOENT if there is none. */
+int totp_store_enroll_allowance(totp_store *store, const char *user, int64_t *until,
+                                totp_error *err);
+
 /* Where the record of a transaction lives (for logs and totpctl). */
 const char *totp_txn_location(const totp_txn *txn);
 
@@ -554,15 +561,19 @@ typedef struct totp_options {
     int forward_pass;
     int nullok;
     int debug;
-    int echo_code;               /* echo_verification_code */
-    int allow_readonly;          /* accepted for compatibility; replay safety still wins */
-    int nodelay;                 /* no pam_fail_delay() request on failure */
-    const char *conf;            /* conf=: the site file read, NULL if none */
-    int ldap_store;              /* store=ldap or store=ad: a directory (else store=file) */
-    totp_ldap_store_config ldap; /* ldap_uri= ldap_base= ldap_filter= ... */
-    char *owned[16];             /* copies the pointers above refer to */
-    int ad_store;                /* store=ad: Active Directory (ldap_store is set too) */
-    const char *ad_key_file;     /* ad_key_file: the fleet keys that seal secrets (store=ad) */
+    int echo_code;                   /* echo_verification_code */
+    int allow_readonly;              /* accepted for compatibility; replay safety still wins */
+    int nodelay;                     /* no pam_fail_delay() request on failure */
+    const char *conf;                /* conf=: the site file read, NULL if none */
+    int ldap_store;                  /* store=ldap or store=ad: a directory (else store=file) */
+    totp_ldap_store_config ldap;     /* ldap_uri= ldap_base= ldap_filter= ... */
+    char *owned[16];                 /* copies the pointers above refer to */
+    int ad_store;                    /* store=ad: Active Directory (ldap_store is set too) */
+    const char *ad_key_file;         /* ad_key_file: the fleet keys that seal secrets (store=ad) */
+    int enroll_at_login;             /* enroll_at_login: a user with no record may enroll... */
+    const char *enroll_group;        /* ...if in enroll_group=GROUP, or holding an allowance */
+    int enroll_replace_with_scratch; /* a scratch-code login may replace the authenticator */
+    const char *issuer;              /* issuer=: totpctl's for new records; logins ignore it */
 } totp_options;
 
 #define TOTP_CONF_DEFAULT "/etc/security/pam_totp.conf"
@@ -589,6 +600,34 @@ void totp_options_clear(totp_options *opt);
  * with TLS, ldap_base, ldap_bind_dn, ldap_bind_pw_file and ad_key_file; see totp(5)).
  * TOTP_EINVAL with `err` naming the problem. */
 int totp_options_store(const totp_options *opt, totp_store **out, totp_error *err);
+
+/* ---- Configuration check (totpctl check) ----------------------------------------------- */
+
+/* Told about each setting line of a site file: its number, the option's name, and why the
+ * module would refuse it (NULL if it applies). */
+typedef void (*totp_conf_line_fn)(void *ctx, unsigned line, const char *name, const char *problem);
+
+/*
+ * Read the site file `path` exactly as totp_options_load() does and apply each line it accepts
+ * to `opt`, but go on past a refused line, so that every bad line is found: `fn` hears of each
+ * setting line. A file the module would refuse as a whole (missing: TOTP_ENOENT; a symbolic
+ * link, not a regular file, not root's, writable by others, a NUL byte, readable by others
+ * while it names ldap_bind_pw_file: TOTP_EPERM or TOTP_EINVAL) is an error with `err` saying
+ * why; once read, its lines have all been reported even when the file is then refused.
+ */
+int totp_conf_check(const char *path, totp_options *opt, totp_conf_line_fn fn, void *ctx,
+                    totp_error *err);
+
+/* Whether the module can use the file `path` given to `option` (ldap_bind_pw_file or
+ * ad_key_file): a regular file of root's (or ours) that group and others cannot read, with a
+ * password on its first line, or keys that parse. TOTP_OK, or `err` says why not. */
+int totp_secret_file_check(const char *option, const char *path, totp_error *err);
+
+/* The accounts a directory store (store=ldap or store=ad) holds, enrolled or not: the names in
+ * the entries under ldap_base that ldap_filter matches with any name (AD: user objects that
+ * are not computers), sorted, NULL-terminated; free with totp_store_list_free(). For
+ * totpctl report, where NSS may not enumerate the directory's accounts. */
+int totp_options_list_accounts(const totp_options *opt, char ***users, totp_error *err);
 
 /* ---- Output files ------------------------------------------------------------------------ */
 
@@ -651,5 +690,7 @@ void totp_wipe_string(char *s);
 #ifdef __cplusplus
 }
 #endif
+
+#include "totp_enroll.h" /* making a new record: enrollment at login, QR codes as text */
 
 #endif /* TOTP_H */

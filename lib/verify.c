@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "scratch_hash.h"
 #include "totp.h"
 
 /* Timestamps kept for rate limiting, at most: one more than the largest limit (rate_limit=
@@ -254,7 +255,8 @@ static int judge(totp_record *rec, const char *input, int flags, int64_t now,
         window = (unsigned)v;
 
     size_t n = extract_code(input, flags, 8, digits);
-    if (n == 8 && totpi_record_take_scratch(rec, digits)) {
+    if (n == 8 &&
+        (totpi_record_take_scratch(rec, digits) || totpi_scratch_hash_take(rec, digits))) {
         totp_wipe(digits, sizeof(digits));
         res->method = TOTP_BY_SCRATCH;
         res->code_len = 8;

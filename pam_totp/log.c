@@ -54,3 +54,10 @@ void log_decision(const struct log_context *ctx, int priority, const char *resul
 {
     log_line(ctx, priority, result, reason, NULL, record);
 }
+
+void log_audit(const struct log_context *ctx, const totp_audit *audit)
+{
+    char line[12 * TOTP_LOGFMT_VALUE_MAX];
+    totp_audit_format(audit, line, sizeof(line)); /* a cut value still leaves a line that parses */
+    pam_syslog(ctx->pamh, LOG_NOTICE, "%s", line);
+}

@@ -5,6 +5,8 @@
 
 #include <security/pam_modules.h>
 
+#include "totp.h"
+
 /* What every line says about the login. */
 struct log_context {
     pam_handle_t *pamh;
@@ -27,5 +29,8 @@ void log_line(const struct log_context *ctx, int priority, const char *result, c
 /* log_line() with a reason in one piece: the decision on a login. */
 void log_decision(const struct log_context *ctx, int priority, const char *result,
                   const char *reason, const char *record);
+
+/* The audit line of a change to a record (LOG_NOTICE), by totp_audit_format. Never a secret. */
+void log_audit(const struct log_context *ctx, const totp_audit *audit);
 
 #endif /* PAM_TOTP_LOG_H */

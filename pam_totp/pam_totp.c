@@ -13,6 +13,7 @@
 
 #include "accepted.h"
 #include "conv.h"
+#include "enroll.h"
 #include "log.h"
 #include "totp.h"
 
@@ -218,7 +219,8 @@ static int authenticate(struct login *l)
      * record is read once, under its lock, after it. */
     int found = TOTP_OK;
     int earlier = !l->opt->forward_pass && accepted_any(l->pamh, l->user);
-    if (l->opt->nullok || l->policy.grace_period > 0 || earlier)
+    struct enroll_login el = {l->pamh, l->opt, &l->policy, l->store, &l->log, l->user, l->now};
+    if (l->opt->nullok || l->policy.grace_period > 0 || earlier || l->opt->enroll_at_login)
         found = look(l, &grace, &lookerr);
     /* The same record accepted a code earlier in this transaction (pam_totp twice in a stack):
      * that code is spent, so asking again could only end in a replay. */
@@ -232,6 +234,13 @@ static int authenticate(struct login *l)
     if (found == TOTP_OK && grace && !l->opt->forward_pass) {
         log_decision(&l->log, LOG_INFO, "accepted", "grace period for this host", l->record);
         return PAM_SUCCESS;
+    }
+    /* No record: enrollment, if this line offers it and the user may (only now is the
+     * allowance or the group looked at, so enrolled users pay nothing for it). */
+    if (found == TOTP_ENOENT && l->opt->enroll_at_login) {
+        rc = enroll_at_login(&el);
+        if (rc != ENROLL_NOT_OFFERED)
+            return rc;
     }
     if (found == TOTP_ENOENT && l->opt->nullok) {
         char why[sizeof(lookerr.message) + 64];
@@ -284,7 +293,11 @@ static int authenticate(struct login *l)
      * accepted.h); never an acceptance taken from the earlier password itself. */
     if (rc == TOTP_OK && !from_first)
         accepted_remember(l->pamh, l->user, l->record);
-    return decide(l, rc, &res, &err);
+    int result = decide(l, rc, &res, &err);
+    /* Lost phone: a scratch code (never the first factor alone) may set up a new app. */
+    if (rc == TOTP_OK && res.method == TOTP_BY_SCRATCH && l->opt->enroll_replace_with_scratch)
+        enroll_replace(&el);
+    return result;
 }
 
 /* debug: one line for each place the store looked at, and what it found there. */

@@ -3,6 +3,7 @@
 #ifndef TOTPCTL_CLI_H
 #define TOTPCTL_CLI_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -33,6 +34,12 @@ enum {
     OPT_AT = 1 << 17,
     OPT_URI = 1 << 18,
     OPT_DRY_RUN = 1 << 19,
+    OPT_PAM_DIR = 1 << 20,
+    OPT_SSHD_CONFIG = 1 << 21,
+    OPT_MISSING = 1 << 22,
+    OPT_FOR = 1 << 23,
+    OPT_UNTIL = 1 << 24,
+    OPT_REVOKE = 1 << 25,
 };
 
 struct cli {
@@ -41,7 +48,9 @@ struct cli {
     const char *arg; /* verify's CODE, import's FILE */
     unsigned seen;   /* OPT_* given */
     const char *user_arg, *file, *conf, *issuer, *label, *rate_limit, *qr_png, *qr_svg;
-    int json, force, no_confirm, qr_mode, uri, dry_run;
+    const char *pam_dir, *sshd_config; /* check */
+    const char *for_arg, *until_arg;   /* allow-enroll --for, --until */
+    int json, force, no_confirm, qr_mode, uri, dry_run, missing;
     totp_params params; /* --algorithm --digits --period */
     unsigned window, scratch_count;
     int64_t at;
@@ -66,15 +75,36 @@ struct json;
 /* Open the JSON object every command prints, with "user" and "path". */
 void cli_json_begin(struct json *j, const struct cli *c, const char *path);
 
-/* Issuer and account names for URIs of records that do not carry their own. */
-const char *cli_default_issuer(void);
-const char *cli_default_account(const struct cli *c);
+/* Issuer and account names for records that do not carry their own: the site file's issuer
+ * (else the host name), and USER@HOST, with " (system)" for a record in the system store, so
+ * that an app holding both a home and a system entry for one host tells them apart. */
+const char *cli_default_issuer(const struct cli *c);
+const char *cli_default_account(const struct cli *c, int system);
+
+/* Where the file store keeps the user's system record (none with --file, secret= or a
+ * directory store): 1 with the path in `path`, else 0. */
+int cli_system_path(const struct cli *c, char *path, size_t size);
 
 /* A user (not root) of the file store, where a system store exists that they cannot look into:
  * an administrator's record there, if any, would be used before theirs. */
 int cli_system_store_hidden(const struct cli *c);
 /* If so, say it on standard error. */
 void cli_hidden_system_note(const struct cli *c);
+
+/* What status and report show of a record. */
+struct record_facts {
+    char where[4096];
+    totp_params params;
+    int hotp;
+    size_t scratch_left;
+    int64_t last_success, failures, last_failure; /* -1: not known (failures: 0) */
+    totp_throttle_info throttle;                  /* at `now` */
+};
+
+/* Read `user`'s record (lock, read, release) and what status and report show of it at `now`;
+ * `*rec` is the record (free it). TOTP_ENOENT when not enrolled; else `err` says why. */
+int cli_record_facts(struct cli *c, const char *user, int64_t now, totp_record **rec,
+                     struct record_facts *f, totp_error *err);
 
 int cmd_enroll(struct cli *c);
 int cmd_show(struct cli *c);
@@ -87,6 +117,22 @@ int cmd_reset_failures(struct cli *c);
 int cmd_remove(struct cli *c);
 int cmd_import(struct cli *c);
 int cmd_reseal(struct cli *c);
+int cmd_check(struct cli *c);
+int cmd_report(struct cli *c);
+
+/* `in` for a terminal: control characters, invalid UTF-8 and Unicode format characters that
+ * reorder or hide text as \xNN or \u{XXXX} (text.c). */
+const char *cli_printable(const char *in, char *out, size_t size);
+
+/* The uids of people's accounts: UID_MIN and UID_MAX of /etc/login.defs, else 1000 and 60000
+ * (logindefs.c). Below, above, and root are system accounts. */
+unsigned long cli_uid_min(void);
+unsigned long cli_uid_max(void);
+int cmd_allow_enroll(struct cli *c);
+
+/* The user's enrollment allowance as one line of text (or JSON) for status; nothing if the
+ * store keeps none or there is none. */
+void allow_status(struct cli *c, struct json *j);
 
 /* import --uri: otpauth URIs from a file or standard input (import_uri.c). */
 int import_uris(struct cli *c);

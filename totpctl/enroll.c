@@ -73,9 +73,12 @@ static int create(struct cli *c, struct enrollment *e)
         totp_record_new(e->key, e->key_len, &c->params, &e->rec) != TOTP_OK ||
         totp_record_set_scratch(e->rec, e->scratch, c->scratch_count) != TOTP_OK)
         return cli_fail(EXIT_ERROR, "out of memory");
-    if ((rc = set_option(e->rec, "ISSUER", c->issuer ? c->issuer : cli_default_issuer(),
+    /* Root writes the system store (save()): its entry in the app says so. */
+    char system[4400];
+    int in_system = c->is_root && cli_system_path(c, system, sizeof(system));
+    if ((rc = set_option(e->rec, "ISSUER", c->issuer ? c->issuer : cli_default_issuer(c),
                          "--issuer")) != EXIT_OK ||
-        (rc = set_option(e->rec, "ACCOUNT", c->label ? c->label : cli_default_account(c),
+        (rc = set_option(e->rec, "ACCOUNT", c->label ? c->label : cli_default_account(c, in_system),
                          "--label")) != EXIT_OK)
         return rc;
     if (c->window > 0) {
@@ -197,6 +200,8 @@ static void report(struct cli *c, const struct enrollment *e, const char *where)
     struct json j;
     cli_json_begin(&j, c, where);
     json_string(&j, "uri", e->uri);
+    json_string(&j, "issuer", totp_record_get(e->rec, "ISSUER"));
+    json_string(&j, "account", totp_record_get(e->rec, "ACCOUNT"));
     json_string(&j, "secret", e->secret);
     json_open(&j, "scratch_codes", '[');
     for (unsigned i = 0; i < c->scratch_count; i++) {
@@ -216,12 +221,7 @@ static void report(struct cli *c, const struct enrollment *e, const char *where)
  * elsewhere (a home record), which --force then leaves in place; `system` gets the new path. */
 static int next_to(const struct cli *c, const char *where, char *system, size_t size)
 {
-    const char *dir = c->opt.store.system_dir != NULL ? c->opt.store.system_dir : "/var/lib/totp";
-    if (!c->is_root || c->opt.ldap_store || c->file != NULL || c->opt.store.secret_path != NULL ||
-        dir[0] == '\0')
-        return 0;
-    snprintf(system, size, "%s/%s", dir, c->user);
-    return strcmp(where, system) != 0;
+    return c->is_root && cli_system_path(c, system, size) && strcmp(where, system) != 0;
 }
 
 int cmd_enroll(struct cli *c)

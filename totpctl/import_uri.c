@@ -79,68 +79,12 @@ static int read_input(const char *path, char **buf, size_t *len)
     return EXIT_OK;
 }
 
-/* `in` for a terminal: control characters and invalid UTF-8 as \xNN, and every character the
- * log escapes too (totp_char_is_hidden: format, separator and filler characters that reorder
- * or hide text) as \u{XXXX}, so that an account name cannot pass for another one on the
- * screen. */
-static const char *printable(const char *in, char *out, size_t size)
-{
-    const unsigned char *p = (const unsigned char *)in;
-    size_t o = 0;
-    while (*p != '\0' && o + 11 < size) {
-        unsigned cp = 0, n = 0;
-        if (*p >= 0xc2 && *p <= 0xdf)
-            cp = *p & 0x1f, n = 1;
-        else if (*p >= 0xe0 && *p <= 0xef)
-            cp = *p & 0x0f, n = 2;
-        else if (*p >= 0xf0 && *p <= 0xf4)
-            cp = *p & 0x07, n = 3;
-        size_t k = 1;
-        for (; k <= n && (p[k] & 0xc0) == 0x80; k++)
-            cp = (cp << 6) | (p[k] & 0x3f);
-        static const unsigned least[4] = {0, 0x80, 0x800, 0x10000}; /* no overlong forms */
-        if (*p < 0x20 || *p == 0x7f ||
-            (*p >= 0x80 && (n == 0 || k <= n || cp < least[n] || cp > 0x10ffff))) {
-            o += (size_t)snprintf(out + o, size - o, "\\x%02x", *p);
-            p++;
-        } else if (n > 0 && totp_char_is_hidden(cp)) { /* one list, the log's */
-            o += (size_t)snprintf(out + o, size - o, "\\u{%04X}", cp);
-            p += n + 1;
-        } else {
-            memcpy(out + o, p, n + 1);
-            o += n + 1;
-            p += n + 1;
-        }
-    }
-    out[o] = '\0';
-    return out;
-}
-
-/* The first uid of ordinary accounts: UID_MIN in /etc/login.defs, else 1000. */
-static unsigned long uid_min(void)
-{
-    unsigned long min = 1000;
-    char line[256];
-    FILE *f = fopen("/etc/login.defs", "re");
-    while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
-        char *end = NULL;
-        if (strncmp(line, "UID_MIN", 7) == 0 && (line[7] == ' ' || line[7] == '\t')) {
-            unsigned long v = strtoul(line + 8, &end, 10);
-            if (end != line + 8)
-                min = v;
-        }
-    }
-    if (f != NULL)
-        fclose(f);
-    return min;
-}
-
 /* The user a URI goes to: -u USER, or the one its account names; an existing account. Without
  * -u, never root or a system account (uid below UID_MIN): a URI file names whom it likes. */
 static int map_user(const struct cli *c, struct entry *e, const char *path)
 {
     char name[257], shown[1200];
-    printable(e->account, shown, sizeof(shown));
+    cli_printable(e->account, shown, sizeof(shown));
     if (c->user_arg == NULL && totp_uri_account_user(e->account, name, sizeof(name)) != TOTP_OK)
         return cli_fail(EXIT_USAGE, "%s: line %u: the account \"%s\" names no user", path, e->line,
                         shown);
@@ -149,10 +93,10 @@ static int map_user(const struct cli *c, struct entry *e, const char *path)
     if (pw == NULL) {
         char user[1200];
         return cli_fail(EXIT_USAGE, "%s: line %u: account \"%s\": no user %s on this system", path,
-                        e->line, shown, printable(want, user, sizeof(user)));
+                        e->line, shown, cli_printable(want, user, sizeof(user)));
     }
     snprintf(e->user, sizeof(e->user), "%s", pw->pw_name);
-    if (c->user_arg == NULL && (pw->pw_uid == 0 || pw->pw_uid < uid_min()))
+    if (c->user_arg == NULL && (pw->pw_uid == 0 || pw->pw_uid < cli_uid_min()))
         return cli_fail(EXIT_USAGE,
                         "%s: line %u: account \"%s\" names %s, %s (uid %u): refused without "
                         "-u (import it alone with -u %s if that is meant)",
@@ -210,7 +154,7 @@ static void warn_domain(const struct cli *c, const struct batch *b, size_t i, co
     fprintf(stderr,
             "totpctl: warning: %s: line %u: accounts \"...%s\" go to the local user of the same "
             "name; the domain is not checked: make sure it is yours\n",
-            path, b->e[i].line, printable(at, shown, sizeof(shown)));
+            path, b->e[i].line, cli_printable(at, shown, sizeof(shown)));
 }
 
 /* The record a login finds for `e`'s user now, if it is not where the import writes (a home
@@ -302,7 +246,7 @@ static void report(const struct cli *c, const struct batch *b, size_t done)
         for (size_t i = 0; i < done; i++) {
             char shown[1200];
             printf("line %u: %s -> %s: %s %s%s%s%s%s\n", b->e[i].line,
-                   printable(b->e[i].account, shown, sizeof(shown)), b->e[i].user,
+                   cli_printable(b->e[i].account, shown, sizeof(shown)), b->e[i].user,
                    c->dry_run ? "would write" : "imported into", b->e[i].where,
                    b->e[i].replaces ? " (replacing the record there)" : "",
                    b->e[i].shadows[0] != '\0'

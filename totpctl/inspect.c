@@ -34,8 +34,10 @@ int cmd_show(struct cli *c)
     int rc = read_record(c, &rec, where, sizeof(where));
     if (rc != EXIT_OK)
         return rc;
-    if (totp_record_uri(rec, &c->opt.policy.defaults, cli_default_issuer(), cli_default_account(c),
-                        &uri) != TOTP_OK ||
+    char system[4400];
+    int in_system = cli_system_path(c, system, sizeof(system)) && strcmp(where, system) == 0;
+    if (totp_record_uri(rec, &c->opt.policy.defaults, cli_default_issuer(c),
+                        cli_default_account(c, in_system), &uri) != TOTP_OK ||
         totp_record_secret(rec, key, &len) != TOTP_OK ||
         totp_base32_encode(key, len, secret, sizeof(secret), 0) != TOTP_OK)
         rc = cli_fail(EXIT_ERROR, "%s: cannot build the otpauth URI", where);
@@ -150,17 +152,45 @@ static void status_text(const struct cli *c, const totp_record *rec, const totp_
                c->opt.policy.throttle.max_delay == 0 ? " (throttle=off)" : "");
 }
 
+int cli_record_facts(struct cli *c, const char *user, int64_t now, totp_record **rec,
+                     struct record_facts *f, totp_error *err)
+{
+    totp_txn *txn = NULL;
+    memset(f, 0, sizeof(*f));
+    *rec = NULL;
+    int rc = totp_store_begin(c->store, user, 0, &txn, rec, err);
+    if (rc == TOTP_OK)
+        snprintf(f->where, sizeof(f->where), "%s", totp_txn_location(txn));
+    totp_txn_abort(txn);
+    if (rc != TOTP_OK)
+        return rc;
+    if (totp_record_params(*rec, &c->opt.policy.defaults, &f->params) != TOTP_OK) {
+        totp_record_free(*rec);
+        *rec = NULL;
+        if (err != NULL) {
+            err->code = TOTP_EFORMAT;
+            snprintf(err->message, sizeof(err->message), "%.300s: unusable parameters", f->where);
+        }
+        return TOTP_EFORMAT;
+    }
+    f->hotp = totp_record_get(*rec, "HOTP_COUNTER") != NULL;
+    f->scratch_left = totp_record_scratch_count(*rec);
+    f->last_success = number_of(*rec, "LAST_SUCCESS", 0);
+    f->failures = number_of(*rec, "FAILURES", 0);
+    if (f->failures < 0)
+        f->failures = 0;
+    f->last_failure = number_of(*rec, "FAILURES", 1);
+    totp_throttle_state(*rec, now, &c->opt.policy, &f->throttle);
+    return TOTP_OK;
+}
+
 int cmd_status(struct cli *c)
 {
     totp_record *rec = NULL;
-    totp_txn *txn = NULL;
     totp_error err = {0};
-    totp_params p;
-    char where[4096] = "";
-    int rc = totp_store_begin(c->store, c->user, 0, &txn, &rec, &err);
-    if (rc == TOTP_OK)
-        snprintf(where, sizeof(where), "%s", totp_txn_location(txn));
-    totp_txn_abort(txn);
+    struct record_facts f;
+    int64_t now = (c->seen & OPT_AT) ? c->at : (int64_t)time(NULL);
+    int rc = cli_record_facts(c, c->user, now, &rec, &f, &err);
     /* A user cannot see the system store: "not enrolled" would be a guess. */
     int hidden = cli_system_store_hidden(c);
     if (rc == TOTP_ENOENT) {
@@ -170,41 +200,36 @@ int cmd_status(struct cli *c)
             json_string(&j, "user", c->user);
             json_bool(&j, "enrolled", 0);
             json_bool(&j, "system_store_visible", !hidden);
+            allow_status(c, &j);
             json_end(&j);
         } else if (hidden) {
             printf("%s has no record in their home directory\n", c->user);
         } else {
             printf("%s is not enrolled\n", c->user);
+            allow_status(c, NULL);
         }
         cli_hidden_system_note(c);
         return EXIT_REJECTED;
     }
     if (rc != TOTP_OK)
         return cli_error(rc, &err);
-    if (totp_record_params(rec, &c->opt.policy.defaults, &p) != TOTP_OK) {
-        totp_record_free(rec);
-        return cli_fail(EXIT_ERROR, "%s: unusable parameters", where);
-    }
-    totp_throttle_info throttle;
-    int64_t now = (c->seen & OPT_AT) ? c->at : (int64_t)time(NULL);
-    totp_throttle_state(rec, now, &c->opt.policy, &throttle);
     if (!c->json) {
-        status_text(c, rec, &p, where, &throttle);
+        status_text(c, rec, &f.params, f.where, &f.throttle);
     } else {
         struct json j;
         int64_t v;
         json_begin(&j, stdout);
         json_string(&j, "user", c->user);
         json_bool(&j, "enrolled", 1);
-        json_string(&j, "path", where);
+        json_string(&j, "path", f.where);
         json_bool(&j, "system_store_visible", !hidden);
-        json_string(&j, "type", totp_record_get(rec, "HOTP_COUNTER") ? "hotp" : "totp");
-        json_string(&j, "algorithm", totp_algorithm_name(p.algorithm));
-        json_int(&j, "digits", p.digits);
-        json_int(&j, "period", p.period);
-        json_int(&j, "scratch_codes_left", (int64_t)totp_record_scratch_count(rec));
-        if ((v = number_of(rec, "LAST_SUCCESS", 0)) >= 0)
-            json_int(&j, "last_success", v);
+        json_string(&j, "type", f.hotp ? "hotp" : "totp");
+        json_string(&j, "algorithm", totp_algorithm_name(f.params.algorithm));
+        json_int(&j, "digits", f.params.digits);
+        json_int(&j, "period", f.params.period);
+        json_int(&j, "scratch_codes_left", (int64_t)f.scratch_left);
+        if (f.last_success >= 0)
+            json_int(&j, "last_success", f.last_success);
         else
             json_null(&j, "last_success");
         uint64_t step;
@@ -216,13 +241,13 @@ int cmd_status(struct cli *c)
             json_int(&j, "next_counter", v);
         else
             json_null(&j, "next_counter");
-        json_int(&j, "failures", (v = number_of(rec, "FAILURES", 0)) > 0 ? v : 0);
-        if ((v = number_of(rec, "FAILURES", 1)) >= 0)
-            json_int(&j, "last_failure", v);
+        json_int(&j, "failures", f.failures);
+        if (f.last_failure >= 0)
+            json_int(&j, "last_failure", f.last_failure);
         else
             json_null(&j, "last_failure");
-        json_bool(&j, "throttled", throttle.left > 0);
-        json_int(&j, "throttle_seconds_left", throttle.left);
+        json_bool(&j, "throttled", f.throttle.left > 0);
+        json_int(&j, "throttle_seconds_left", f.throttle.left);
         json_end(&j);
     }
     totp_record_free(rec);

@@ -44,6 +44,19 @@ void json_begin(struct json *j, FILE *out)
     fputc('{', out);
 }
 
+void json_begin_array(struct json *j, FILE *out)
+{
+    j->out = out;
+    j->depth = 0;
+    j->first[0] = 1;
+    fputc('[', out);
+}
+
+void json_end_array(struct json *j)
+{
+    fputs("]\n", j->out);
+}
+
 void json_end(struct json *j)
 {
     fputs("}\n", j->out);

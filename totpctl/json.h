@@ -12,8 +12,10 @@ struct json {
     int first[16]; /* per level: nothing written yet */
 };
 
-void json_begin(struct json *j, FILE *out); /* opens the top-level object */
-void json_end(struct json *j);              /* closes it, and a newline */
+void json_begin(struct json *j, FILE *out);       /* opens the top-level object */
+void json_end(struct json *j);                    /* closes it, and a newline */
+void json_begin_array(struct json *j, FILE *out); /* a top-level array instead */
+void json_end_array(struct json *j);
 void json_string(struct json *j, const char *key, const char *value); /* NULL: null */
 void json_int(struct json *j, const char *key, int64_t value);
 void json_bool(struct json *j, const char *key, int value);

@@ -26,6 +26,7 @@ static const struct command {
     const char *synopsis;
     const char *summary; /* one line for 'totpctl --help' */
     const char *help;
+    int standalone; /* runs without the site settings loaded or a user (check) */
 } commands[] = {
     {"enroll", cmd_enroll,
      GLOBAL | QR_OPTS | OPT_ISSUER | OPT_LABEL | OPT_ALGORITHM | OPT_DIGITS | OPT_PERIOD |
@@ -34,8 +35,10 @@ static const struct command {
      "Create a new secret and scratch codes, show the otpauth URI and its QR code, and activate\n"
      "the record once a code from the app verifies. As root: the system store; as a user:\n"
      "~/.config/totp/secret.\n"
-     "  --issuer NAME          issuer shown by the app (default: this host's name)\n"
-     "  --label NAME           account shown by the app (default: USER@HOST)\n"
+     "  --issuer NAME          issuer shown by the app (default: the site file's issuer,\n"
+     "                         else this host's name)\n"
+     "  --label NAME           account shown by the app (default: USER@HOST; as root, in\n"
+     "                         the system store: USER@HOST (system))\n"
      "  --algorithm ALG        SHA1 (default), SHA256 or SHA512\n"
      "  --digits N             6 (default), 7 or 8\n"
      "  --period SECONDS       1 to 300 (default 30)\n"
@@ -45,36 +48,40 @@ static const struct command {
      "  --force                replace an existing record\n"
      "  --no-confirm           activate without asking for a code (for scripts)\n"
      "  --qr utf8|ansi|none    QR code on the terminal (default: utf8 on a terminal)\n"
-     "  --qr-png FILE, --qr-svg FILE  also write the QR code as an image (mode 0600)\n"},
+     "  --qr-png FILE, --qr-svg FILE  also write the QR code as an image (mode 0600)\n",
+     0},
     {"show", cmd_show, GLOBAL | QR_OPTS, 0, "show [--qr MODE] [--qr-png FILE] [--qr-svg FILE]",
      "the otpauth URI and QR code again, for a new phone",
-     "Show the otpauth URI and QR code of an existing record again.\n"},
+     "Show the otpauth URI and QR code of an existing record again.\n", 0},
     {"code", cmd_code, GLOBAL | OPT_AT, 0, "code [--at UNIXTIME]",
      "the code the server expects now, for checking clocks",
-     "Print the code the server expects now (or at UNIXTIME), for checking clocks.\n"},
+     "Print the code the server expects now (or at UNIXTIME), for checking clocks.\n", 0},
     {"verify", cmd_verify, GLOBAL, 1, "verify CODE",
      "check a code and use it up, as the PAM module does",
-     "Check CODE and use it up exactly as the PAM module would. Exit 0 if accepted.\n"},
+     "Check CODE and use it up exactly as the PAM module would. Exit 0 if accepted.\n", 0},
     {"scratch", cmd_scratch, GLOBAL | OPT_SCRATCH, 0, "scratch [--scratch-codes N]",
      "a fresh set of scratch codes; the old ones stop working",
-     "Issue a fresh set of scratch codes; the old ones stop working.\n"},
+     "Issue a fresh set of scratch codes; the old ones stop working.\n", 0},
     {"status", cmd_status, GLOBAL | OPT_AT, 0, "status [--at UNIXTIME]",
      "enrolled or not, where, parameters, scratch codes, logins, throttle",
      "Whether the user is enrolled, where, with which parameters, how many scratch codes are\n"
      "left, the last successful login, the failures since, and whether they throttle codes\n"
-     "now (or at UNIXTIME) and for how long.\n"},
+     "now (or at UNIXTIME) and for how long.\n",
+     0},
     {"reset-failures", cmd_reset_failures, GLOBAL, 0, "reset-failures",
      "as root: clear the failures, lifting the throttle",
-     "As root: clear the user's consecutive failures, which lifts the guessing throttle.\n"},
+     "As root: clear the user's consecutive failures, which lifts the guessing throttle.\n", 0},
     {"remove", cmd_remove, GLOBAL, 0, "remove",
      "delete every record that would authenticate the user",
      "Delete every record that would authenticate the user, in the lookup order: the system\n"
      "record (root), ~/.config/totp/secret and ~/.google_authenticator (as the user), so that\n"
-     "none takes over from another. Also a deleted account's system record (-u NAME).\n"},
+     "none takes over from another. Also a deleted account's system record (-u NAME).\n",
+     0},
     {"list", cmd_list, OPT_CONF | OPT_JSON, 0, "list",
      "(root) users with a record in the system store",
      "As root: every user with a record in the system store; records of accounts that no\n"
-     "longer exist are flagged (a new account of that name would inherit them).\n"},
+     "longer exist are flagged (a new account of that name would inherit them).\n",
+     0},
     {"import", cmd_import, GLOBAL | OPT_FORCE | OPT_URI | OPT_DRY_RUN, 1,
      "import [--force] FILE | import --uri [--dry-run] [--force] FILE|-",
      "(root) a google-authenticator file, or otpauth URIs, into the system store",
@@ -86,11 +93,48 @@ static const struct command {
      "               \"alice\": alice). All are checked before any is written.\n"
      "               otpauth-migration:// exports are not supported.\n"
      "  --dry-run    with --uri: say which URI goes to which user; write nothing\n"
-     "  --force      replace existing system records\n"},
+     "  --force      replace existing system records\n",
+     0},
+    {"allow-enroll", cmd_allow_enroll,
+     OPT_USER | OPT_CONF | OPT_JSON | OPT_FOR | OPT_UNTIL | OPT_REVOKE, 0,
+     "allow-enroll --for DURATION | --until TIME | --revoke",
+     "(root) let the user enroll at login (enroll_at_login) for a while",
+     "As root: let the user, who has no record, enroll at login on lines with enroll_at_login,\n"
+     "until the allowance expires or the enrollment uses it up.\n"
+     "  --for DURATION  from now: seconds, or a number with s, m, h, d or w (e.g. 8h, 7d)\n"
+     "  --until TIME    until a Unix time, or a local date and time YYYY-MM-DD[THH:MM]\n"
+     "  --revoke        take the allowance back\n",
+     0},
     {"reseal", cmd_reseal, OPT_USER | OPT_CONF | OPT_JSON, 0, "reseal [-u USER]",
      "store=ad: seal the secrets again under the newest key (rotation)",
      "store=ad: seal every enrolled user's secret (or USER's) again under the first key of\n"
-     "ad_key_file, opening it with whichever key of the file sealed it (key rotation).\n"},
+     "ad_key_file, opening it with whichever key of the file sealed it (key rotation).\n",
+     0},
+    {"report", cmd_report, OPT_CONF | OPT_JSON | OPT_MISSING | OPT_AT, 0,
+     "report [--missing] [--at UNIXTIME] [--json]",
+     "(root) every account: enrolled or not, where, logins, throttle",
+     "As root: every account NSS lists (getpwent) and, with store=ldap or ad, every account the\n"
+     "directory holds; for each, its kind (human: UID_MIN to UID_MAX of /etc/login.defs;\n"
+     "system; directory: not known to NSS) and its record: where, algorithm, last success,\n"
+     "failures, throttled now (or at UNIXTIME) and for how long, scratch codes left.\n"
+     "  --missing    only people (human accounts, directory accounts and root) without a\n"
+     "               record; exit 1 if there is any\n"
+     "Exit 3 if a record could not be read (each named on standard error).\n",
+     0},
+    {"check", cmd_check, OPT_CONF | OPT_JSON | OPT_PAM_DIR | OPT_SSHD_CONFIG, 0,
+     "check [--conf FILE] [--pam-dir DIR] [--sshd-config FILE] [--json]",
+     "the site file, pam.d and sshd settings, before a reload",
+     "Check the site file, every PAM file that loads pam_totp.so (also through @include,\n"
+     "include or substack) and sshd's settings, as the module would judge them. Each problem\n"
+     "is one line \"FILE:LINE: error: REASON\" or \"FILE:LINE: warning: REASON\" (LINE 0: the\n"
+     "file as a whole, or a setting left at its default). Exit 0: no error (warnings may be\n"
+     "shown), 1: errors, 2: usage, 3: something could not be read (run it as root).\n"
+     "  --conf FILE          the site file (default /etc/security/pam_totp.conf)\n"
+     "  --pam-dir DIR        the PAM directory (default /etc/pam.d)\n"
+     "  --sshd-config FILE   sshd's settings from FILE and its Include files (default: as root\n"
+     "                       \"sshd -T\", else /etc/ssh/sshd_config)\n"
+     "  --json               an array of {file, line, severity, reason}\n",
+     1},
 };
 
 static const struct option long_options[] = {
@@ -114,6 +158,12 @@ static const struct option long_options[] = {
     {"at", required_argument, NULL, 'a'},
     {"uri", no_argument, NULL, 'U'},
     {"dry-run", no_argument, NULL, 'n'},
+    {"pam-dir", required_argument, NULL, 'd'},
+    {"missing", no_argument, NULL, 'm'},
+    {"sshd-config", required_argument, NULL, 'k'},
+    {"for", required_argument, NULL, 'o'},
+    {"until", required_argument, NULL, 't'},
+    {"revoke", no_argument, NULL, 'r'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -165,7 +215,7 @@ void cli_json_begin(struct json *j, const struct cli *c, const char *path)
     json_string(j, "path", path);
 }
 
-const char *cli_default_issuer(void)
+static const char *host_name(void)
 {
     static char host[256];
     if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0')
@@ -174,11 +224,25 @@ const char *cli_default_issuer(void)
     return host;
 }
 
-const char *cli_default_account(const struct cli *c)
+const char *cli_default_issuer(const struct cli *c)
+{
+    return c->opt.issuer != NULL ? c->opt.issuer : host_name();
+}
+
+const char *cli_default_account(const struct cli *c, int system)
 {
     static char account[600];
-    snprintf(account, sizeof(account), "%s@%s", c->user, cli_default_issuer());
+    snprintf(account, sizeof(account), "%s@%s%s", c->user, host_name(), system ? " (system)" : "");
     return account;
+}
+
+int cli_system_path(const struct cli *c, char *path, size_t size)
+{
+    const char *dir = c->opt.store.system_dir != NULL ? c->opt.store.system_dir : "/var/lib/totp";
+    if (c->opt.ldap_store || c->file != NULL || c->opt.store.secret_path != NULL || dir[0] == '\0')
+        return 0;
+    snprintf(path, size, "%s/%s", dir, c->user);
+    return 1;
 }
 
 int cli_system_store_hidden(const struct cli *c)
@@ -267,6 +331,24 @@ static int take_option(struct cli *c, int ch, const char *v)
         break;
     case 'n':
         c->dry_run = 1, c->seen |= OPT_DRY_RUN;
+        break;
+    case 'o':
+        c->for_arg = v, c->seen |= OPT_FOR;
+        break;
+    case 't':
+        c->until_arg = v, c->seen |= OPT_UNTIL;
+        break;
+    case 'r':
+        c->seen |= OPT_REVOKE;
+        break;
+    case 'd':
+        c->pam_dir = v, c->seen |= OPT_PAM_DIR;
+        break;
+    case 'k':
+        c->sshd_config = v, c->seen |= OPT_SSHD_CONFIG;
+        break;
+    case 'm':
+        c->missing = 1, c->seen |= OPT_MISSING;
         break;
     case 'p':
         c->qr_png = v, c->seen |= OPT_QR_PNG;
@@ -401,6 +483,8 @@ static int run(struct cli *c, int argc, char **argv)
     if (argc - optind != cmd->args)
         return cli_fail(EXIT_USAGE, "usage: totpctl %s", cmd->synopsis);
     c->arg = cmd->args > 0 ? argv[optind] : NULL;
+    if (cmd->standalone)
+        return cmd->run(c);
     if ((rc = open_store(c)) != EXIT_OK || (rc = resolve_user(c)) != EXIT_OK)
         return rc;
     return cmd->run(c);

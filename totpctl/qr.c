@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* qr.c: QR codes for otpauth URIs with libqrencode: terminal (UTF-8 half blocks or ANSI
- * colours, black on white with a quiet zone, so dark and light terminals both work), PNG, SVG. */
+/* qr.c: QR codes for otpauth URIs: on a terminal (libtotp's totp_qr_text: UTF-8 half blocks or
+ * ANSI colours, black on white with a quiet zone, so dark and light terminals both work), and
+ * as PNG or SVG images (libqrencode). */
 #include "config.h"
 
 #include <png.h>
@@ -13,11 +14,7 @@
 #include "qr.h"
 
 #define QUIET 4 /* modules of light margin on each side in images, as the QR standard asks */
-/* On a terminal, every line counts (80x24 must hold the code and the prompt under it): two
- * modules of margin, which phone scanners read, and the lowest error correction, which a
- * crisp screen does not need. */
-#define QUIET_TERM 2
-#define SCALE      8 /* image pixels per module */
+#define SCALE 8 /* image pixels per module */
 
 int qr_mode_parse(const char *name)
 {
@@ -43,46 +40,16 @@ static int dark(const QRcode *qr, int x, int y)
     return qr->data[y * qr->width + x] & 1;
 }
 
-/* Terminal cells the code takes: columns and lines. */
-static void term_size(const QRcode *qr, enum qr_mode mode, int *cols, int *lines)
-{
-    int side = qr->width + 2 * QUIET_TERM;
-    *cols = mode == QR_ANSI ? 2 * side : side;
-    *lines = mode == QR_ANSI ? side : (side + 1) / 2;
-}
-
-static void draw(FILE *out, const QRcode *qr, enum qr_mode mode)
-{
-    int lo = -QUIET_TERM, hi = qr->width + QUIET_TERM;
-    if (mode == QR_UTF8) {
-        /* Two module rows per line: upper half block, lower half block, full block. */
-        for (int y = lo; y < hi; y += 2) {
-            fputs("\033[30;107m", out);
-            for (int x = lo; x < hi; x++) {
-                int top = dark(qr, x, y), bottom = y + 1 < hi && dark(qr, x, y + 1);
-                fputs(top && bottom ? "\u2588" : top ? "\u2580" : bottom ? "\u2584" : " ", out);
-            }
-            fputs("\033[0m\n", out);
-        }
-    } else {
-        for (int y = lo; y < hi; y++) {
-            for (int x = lo; x < hi; x++)
-                fputs(dark(qr, x, y) ? "\033[40m  " : "\033[107m  ", out);
-            fputs("\033[0m\n", out);
-        }
-    }
-}
-
 int qr_print_fit(FILE *out, const char *text, enum qr_mode mode, int reserve_lines)
 {
     if (mode == QR_NONE)
         return 0;
-    QRcode *qr = QRcode_encodeString(text, 0, QR_ECLEVEL_L, QR_MODE_8, 1);
-    if (qr == NULL)
-        return -1;
+    char *drawn = NULL;
     int cols, lines, rc = 0;
     struct winsize ws;
-    term_size(qr, mode, &cols, &lines);
+    if (totp_qr_text(text, mode == QR_ANSI ? TOTP_QR_ANSI : TOTP_QR_COLOUR, &drawn, &cols,
+                     &lines) != TOTP_OK)
+        return -1;
     /* On a terminal, a code whose top scrolls away or whose lines wrap cannot be scanned. */
     if (isatty(fileno(out)) && ioctl(fileno(out), TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
         ws.ws_col > 0 && (cols > ws.ws_col || lines + reserve_lines > ws.ws_row)) {
@@ -93,9 +60,9 @@ int qr_print_fit(FILE *out, const char *text, enum qr_mode mode, int reserve_lin
                 cols, lines + reserve_lines, (unsigned)ws.ws_col, (unsigned)ws.ws_row);
         rc = 1;
     } else {
-        draw(out, qr, mode);
+        fputs(drawn, out);
     }
-    QRcode_free(qr);
+    totp_wipe_string(drawn);
     return rc;
 }
 

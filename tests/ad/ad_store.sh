@@ -92,7 +92,7 @@ A ldapsearch -b "" -s base dnsHostName >/dev/null 2>&1 ||
 section "the shipped schema"
 sed "s/DC=X/$base/" "$schema" | A ldapmodify >"$work/schema.log" 2>&1 ||
     { echo "FAIL: loading $schema: $(tail -n 3 "$work/schema.log")"; exit 1; }
-for u in alice bob carol dave erin frank pamhost enroller; do
+for u in alice bob carol dave erin frank pamhost enroller sam rita ron; do
     samba-tool user create "$u" "Pw-$u-0k!" >/dev/null 2>&1 || bad "creating user $u"
 done
 has "$(A ldapsearch -LLL -b "CN=Schema,CN=Configuration,$base" '(lDAPDisplayName=pamTotpLastStep)' \
@@ -110,12 +110,16 @@ g_period=9c57241e-80be-4d4e-8db9-9dceb5deffb0
 g_last=19edf052-119d-4173-85c6-032b867ff008
 g_count=e7fa6d84-aa4b-48c6-8bec-80af2a76dca6
 g_when=34fc0f2d-844a-4830-867e-ce65d3cd925d
+g_scratch=818f39a5-c635-49ca-b25e-4228cdd34fb4
+g_until=b14660fa-695a-4a93-948c-39470bdc9c7e
 sid() { samba-tool user show "$1" --attributes=objectSid 2>/dev/null | sed -n 's/^objectSid: //p'; }
 pam_sid=$(sid pamhost)
 has "$pam_sid" "S-1-5-21-" "the PAM account's SID"
 sddl="(OA;CIIO;RPCR;$g_secret;$user_class;$pam_sid)"
 for g in $g_alg $g_digits $g_period; do sddl="$sddl(OA;CIIO;RP;$g;$user_class;$pam_sid)"; done
 for g in $g_last $g_count $g_when; do sddl="$sddl(OA;CIIO;RPWP;$g;$user_class;$pam_sid)"; done
+# scratch-code hashes: revealed (confidential) and written (a used one is deleted); allowances read
+sddl="$sddl(OA;CIIO;RPWPCR;$g_scratch;$user_class;$pam_sid)(OA;CIIO;RP;$g_until;$user_class;$pam_sid)"
 samba-tool dsacl set --objectdn="CN=Users,$base" --sddl="$sddl" >"$work/dsacl.log" 2>&1 ||
     bad "samba-tool dsacl set: $(tail -n 2 "$work/dsacl.log")"
 # The enrollment identity: writes the secret and parameters, and adds the auxiliary class.
@@ -126,6 +130,7 @@ for g in $g_alg $g_digits $g_period $g_last $g_count $g_when; do
     sddl="$sddl(OA;CIIO;RPWP;$g;$user_class;$enroll_sid)"
 done
 sddl="$sddl(OA;CIIO;WP;$g_objectclass;$user_class;$enroll_sid)"
+sddl="$sddl(OA;CIIO;RPWPCR;$g_scratch;$user_class;$enroll_sid)(OA;CIIO;RPWP;$g_until;$user_class;$enroll_sid)"
 samba-tool dsacl set --objectdn="CN=Users,$base" --sddl="$sddl" >"$work/dsacl.log" 2>&1 ||
     bad "samba-tool dsacl set (enroller): $(tail -n 2 "$work/dsacl.log")"
 
@@ -445,6 +450,110 @@ is "$(attr erin pamTotpSecret)" "" "erin's secret is gone"
 is "$(modify_as P alice pamTotpAlgorithm 'pamTotpAlgorithm: SHA256')" 50 \
     "the PAM account cannot change the algorithm"
 
+# ---- scratch codes: hashed on the user object (pamTotpScratchHash, confidential), each usable
+# once on every host (two site files, two processes), rotated by totpctl scratch --------------
+section "scratch codes: hashed, single use across hosts, rotated"
+cp "$work/pam.conf" "$work/host2.conf"
+echo "auth required $module conf=$work/host2.conf" >"$work/services/host2"
+has "$(A ldapsearch -LLL -b "CN=Schema,CN=Configuration,$base" '(lDAPDisplayName=pamTotpScratchHash)' \
+    searchFlags isSingleValued)" "searchFlags: 640" "pamTotpScratchHash is confidential"
+out=$(T enroll -u sam --no-confirm --json 2>"$work/err")
+is "$?" 0 "enroll sam: $(cat "$work/err")"
+sam_secret=$(printf '%s' "$out" | jq -r .secret)
+out=$(T scratch -u sam --scratch-codes 4 --json 2>"$work/err")
+is "$?" 0 "totpctl scratch with store=ad: $(cat "$work/err")"
+mapfile -t sc < <(printf '%s' "$out" | jq -r '.scratch_codes[]')
+is "${#sc[@]}" 4 "four codes printed once"
+nhash() { A ldapsearch -LLL -o ldif-wrap=no -b "$(udn "$1")" -s base pamTotpScratchHash |
+    grep -c '^pamTotpScratchHash'; }
+is "$(nhash sam)" 4 "four values on the DC"
+h1=$(attr sam pamTotpScratchHash)
+case "$h1" in '$'*) ;; *) h1=$(printf '%s' "$h1" | base64 -d 2>/dev/null) ;; esac
+is "$(printf '%s' "$h1" | cut -c1-22)" '$pbkdf2-sha256$100000$' "PBKDF2 hashes"
+is "$(U ldapsearch -LLL -b "$(udn sam)" -s base pamTotpScratchHash | grep -c '^pamTotpScratchHash')" \
+    0 "another user cannot read them"
+is "$(T status -u sam --json | jq -r .scratch_codes_left)" 4 "status counts them"
+is "$(login login sam "${sc[0]}")" "login accepted" "a scratch code logs in on host 1"
+is "$(login host2 sam "${sc[0]}")" "Authentication failure" "and is refused on host 2"
+is "$(nhash sam)" 3 "its hash is gone, the others stay"
+is "$(attr sam pamTotpFailureCount)" 1 "the refused one counted as a failure"
+is "$(login host2 sam "${sc[1]}")" "login accepted" "another code on host 2"
+is "$(attr sam pamTotpFailureCount)" 0 "which reset the failures"
+mkfifo "$work/go1" "$work/go2"
+"$tools/ldap-txn" "$work/pam.conf" sam "${sc[2]}" <"$work/go1" >"$work/txn1.out" 2>&1 &
+p1=$!
+"$tools/ldap-txn" "$work/host2.conf" sam "${sc[2]}" <"$work/go2" >"$work/txn2.out" 2>&1 &
+p2=$!
+exec 7>"$work/go1" 8>"$work/go2"
+for _ in $(seq 300); do grep -q . "$work/txn1.out" && grep -q . "$work/txn2.out" && break; sleep 0.05; done
+is "$(head -n 1 "$work/txn1.out") $(head -n 1 "$work/txn2.out")" "begun begun" "both hosts read"
+echo go >&7
+echo go >&8
+exec 7>&- 8>&-
+wait "$p1"
+r1=$?
+wait "$p2"
+r2=$?
+is "$((r1 + r2))" 1 "one of two racing hosts accepts the code: $(cat "$work/txn1.out" "$work/txn2.out")"
+has "$(cat "$work/txn1.out" "$work/txn2.out")" "pamTotpScratchHash changed meanwhile" "the other says why"
+out=$(T scratch -u sam --scratch-codes 2 --json 2>"$work/err")
+is "$?" 0 "rotate: $(cat "$work/err")"
+mapfile -t sc2 < <(printf '%s' "$out" | jq -r '.scratch_codes[]')
+is "$(nhash sam)" 2 "the new set replaced the old"
+is "$(login login sam "${sc[3]}")" "Authentication failure" "an old code is dead after rotation"
+is "$(login host2 sam "${sc2[0]}")" "login accepted" "a new one works"
+is "$(login login sam "$(code_at_step "$sam_secret" "$(step_now)")")" "login accepted" \
+    "TOTP codes still work beside them"
+out=$(E scratch -u sam --scratch-codes 3 --json 2>"$work/err")
+is "$?" 0 "the enrollment identity issues scratch codes: $(cat "$work/err")"
+
+# ---- enrollment is create-if-absent: two hosts enroll one user at once, one secret ---------
+section "enrollment race: one secret"
+rm -f "$work/go1" "$work/go2"
+mkfifo "$work/go1" "$work/go2"
+"$tools/ldap-txn" --enroll "$work/admin.conf" rita GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ \
+    <"$work/go1" >"$work/txn1.out" 2>&1 &
+p1=$!
+"$tools/ldap-txn" --enroll "$work/enroller.conf" rita JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP \
+    <"$work/go2" >"$work/txn2.out" 2>&1 &
+p2=$!
+exec 7>"$work/go1" 8>"$work/go2"
+for _ in $(seq 300); do grep -q . "$work/txn1.out" && grep -q . "$work/txn2.out" && break; sleep 0.05; done
+is "$(head -n 1 "$work/txn1.out") $(head -n 1 "$work/txn2.out")" "begun begun" \
+    "both hosts found rita not enrolled"
+echo go >&7
+echo go >&8
+exec 7>&- 8>&-
+wait "$p1"
+r1=$?
+wait "$p2"
+r2=$?
+is "$((r1 + r2))" 1 "one of two racing enrollments commits: $(cat "$work/txn1.out" "$work/txn2.out")"
+has "$(cat "$work/txn1.out" "$work/txn2.out")" "changed meanwhile" "the other is refused"
+winner=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ
+[ "$r1" = 0 ] || winner=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+is "$(login login rita "$(code_at_step "$winner" "$(step_now)")")" "login accepted" \
+    "the winner's secret stands"
+
+# ---- the enrollment allowance: pamTotpEnrollUntil on the user object ------------------------
+section "enrollment allowance"
+is "$("$tools/ldap-txn" --allowance "$work/pam.conf" ron)" none "no allowance at first"
+"$tools/ldap-txn" --allow "$work/admin.conf" ron 1893456000 >"$work/txn1.out" 2>&1
+is "$?" 0 "allow ron until 2030: $(cat "$work/txn1.out")"
+is "$(attr ron pamTotpEnrollUntil)" 1893456000 "as UNIX time"
+has "$(A ldapsearch -LLL -b "$(udn ron)" -s base objectClass)" pamTotpEnrollee "with its class"
+is "$("$tools/ldap-txn" --allowance "$work/host2.conf" ron)" 1893456000 "the hosts read it"
+"$tools/ldap-txn" --allow "$work/admin.conf" ron 1000000000 >/dev/null 2>&1
+is "$("$tools/ldap-txn" --allowance "$work/pam.conf" ron)" 1000000000 \
+    "an expired one is read as it is (the caller judges it)"
+"$tools/ldap-txn" --allow "$work/pam.conf" ron 1893456000 >/dev/null 2>&1
+is "$?" 1 "the hosts' account cannot grant one"
+"$tools/ldap-txn" --allow "$work/enroller.conf" ron 1893456000 >"$work/txn1.out" 2>&1
+is "$?" 0 "the enrollment identity can: $(cat "$work/txn1.out")"
+"$tools/ldap-txn" --allow "$work/admin.conf" ron 0 >"$work/txn1.out" 2>&1
+is "$?" 0 "revoke: $(cat "$work/txn1.out")"
+is "$("$tools/ldap-txn" --allowance "$work/pam.conf" ron)" none "revoked"
+
 # ---- the DC down or hung: denied within the timeout ----------------------------------------
 section "the DC down or hung: denied within the timeout"
 write_conf "$work/down.conf" "pamhost@ad.test" "$work/pam.pw" "ldap_timeout = 2"
@@ -566,7 +675,7 @@ has "$(A ldapsearch -LLL -b "$(udn carol)" -s base sAMAccountName)" "sAMAccountN
 is "$(A ldapsearch -LLL -b "$(udn carol)" -s base objectClass | grep -c pamTotpUser)" 0 \
     "and loses the auxiliary class"
 is "$(login nullok carol "")" "login accepted" "carol is unenrolled (nullok)"
-is "$(T list 2>&1 | tr '\n' ' ')" "alice bob " "list after removal"
+is "$(T list 2>&1 | tr '\n' ' ')" "alice bob rita sam " "list after removal"
 
 # ---- the end: nothing of ours is left running ----------------------------------------------
 section "the end: nothing of ours is left running"

@@ -102,6 +102,32 @@ expect 2 "--label with invalid UTF-8" T enroll --no-confirm --qr none --label "$
 has "$err" "--label: must be UTF-8 text without control characters" "invalid UTF-8 is a usage error naming --label"
 [ ! -e "$work/label" ] && ok || bad "a refused --issuer/--label wrote a record"
 
+# The site file's issuer names new enrollments; --issuer overrides it; a bad one is refused
+# naming the file and line, by totpctl and by the module (the same parser), which otherwise
+# accepts the key and ignores it for logins.
+iconf=$work/issuer.conf
+{ cat "$conf"; echo "issuer = Example Corp"; } >"$iconf"
+expect 0 "enroll under a site issuer" T --conf "$iconf" enroll --no-confirm --qr none --json --file "$work/issuer-rec"
+[ "$(echo "$out" | jq -r .issuer)" = "Example Corp" ] && ok || bad "the site file's issuer is not used: $out"
+has "$(echo "$out" | jq -r .uri)" "otpauth://totp/Example%20Corp:" "the URI carries the site issuer"
+[ "$(echo "$out" | jq -r .uri)" = "$(T --conf "$iconf" --file "$work/issuer-rec" show --json | jq -r .uri)" ] && ok || bad "show gives another URI than enroll"
+expect 0 "--issuer over a site issuer" T --conf "$iconf" enroll --no-confirm --qr none --json --force --issuer "Ops Team" --file "$work/issuer-rec"
+[ "$(echo "$out" | jq -r .issuer)" = "Ops Team" ] && ok || bad "--issuer does not override the site file: $out"
+printf 'JBSWY3DPEHPK3PXP\n" TOTP_AUTH\n' >"$work/issuer-ga" # a google-authenticator file: no ISSUER
+chmod 0600 "$work/issuer-ga"
+expect 0 "show a record without ISSUER under a site issuer" T --conf "$iconf" --file "$work/issuer-ga" show --json
+has "$(echo "$out" | jq -r .uri)" "otpauth://totp/Example%20Corp:" "show uses the site issuer for a record without one"
+echo "issuer = a:b" >"$work/bad-issuer.conf"
+expect 2 "a site issuer with a colon" T --conf "$work/bad-issuer.conf" enroll --no-confirm --qr none --file "$work/issuer-bad"
+has "$err" "$work/bad-issuer.conf:1: issuer=a:b: must be 1 to 128 characters of text without ':'" "the bad issuer's file and line are named"
+[ ! -e "$work/issuer-bad" ] && ok || bad "a bad site issuer still wrote a record"
+echo "auth required $module conf=$iconf" >"$work/services/issuer"
+LD_PRELOAD=libpam_wrapper.so:libnss_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$work/services \
+    PAM_WRAPPER_DISABLE_DEEPBIND=1 UID_WRAPPER_DISABLE_DEEPBIND=1 \
+    "$tools/pam-login" issuer nosuchuser 000000 >"$work/issuer.out" 2>&1
+grep -q "Authentication failure" "$work/issuer.out" && ok || bad "the module does not take a site file with issuer: $(cat "$work/issuer.out")"
+rm -f "$work/issuer-rec" "$work/issuer-ga"
+
 # ---- self-enrollment: confirm with the app, scan the QR, log in ---------------------------
 alice_rec=$work/home/alice/.config/totp/secret
 expect 2 "enroll without a terminal" as_alice "$totpctl" --conf "$conf" enroll </dev/null
@@ -408,6 +434,12 @@ if [ "$(id -u)" = 0 ]; then
     expect 0 "root enrolls alice in the system store too" T -u alice enroll --no-confirm --force --qr none
     has "$err" "Note: alice's record $work/home/alice/.config/totp/secret stays" "the kept home record is named"
     [ -e "$work/home/alice/.config/totp/secret" ] && [ -e "$system/alice" ] && ok || bad "--force did what its message said"
+    # Two entries in alice's app for one host: the labels tell the system store's from hers.
+    home_account=$(as_alice "$totpctl" --conf "$conf" show --json | jq -r .uri)
+    expect 0 "root's show of alice's system record" T -u alice show --json
+    case "$home_account" in *"alice%40$(hostname)?"*) ok ;; *) bad "the home record's label is not alice@HOST: $home_account" ;; esac
+    has "$(echo "$out" | jq -r .uri)" ":alice%40$(hostname)%20%28system%29?" "the system record's label is alice@HOST (system)"
+    [ "${home_account%%\?*}" != "$(echo "$out" | jq -r .uri | sed 's/?.*//')" ] && ok || bad "the home and system entries have one label"
     expect 0 "remove every record of alice's" T -u alice remove
     has "$out" "removed $system/alice
 removed $work/home/alice/.config/totp/secret

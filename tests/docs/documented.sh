@@ -68,5 +68,47 @@ for page in "$src/man/pam_totp.8" "$src/man/totpctl.1" "$src/man/totp.5"; do
     [ -z "$warnings" ] && ok || bad "$(basename "$page") renders with warnings: $warnings"
 done
 
+# ---- examples and README: the traps of issue 23 -------------------------------------------
+# The strict sshd file keeps the rollout's exempt line, commented: uncommented, it is that line.
+exempt=$(grep -E '^auth .*pam_succeed_if\.so .*ingroup totp-exempt' "$src/examples/pam.d/sshd-rollout" | tr -s ' \t' ' ')
+strict=$(grep -E '^#auth .*pam_succeed_if\.so .*ingroup totp-exempt' "$src/examples/pam.d/sshd" | sed 's/^#//' | tr -s ' \t' ' ')
+[ -n "$exempt" ] && [ "$exempt" = "$strict" ] && ok ||
+    bad "examples/pam.d/sshd does not keep sshd-rollout's exempt line, commented ('$strict' vs '$exempt')"
+
+# nullok: a user without a record is neither asked nor judged (pam_totp(8), the module); README
+# must not say that everyone is asked regardless.
+grep -q 'neither asked nor judged' "$src/man/pam_totp.8" && grep -q 'neither asked nor judged' "$src/README.md" &&
+    ! grep -qi 'everyone is asked for a code, enrolled or not' "$src/README.md" && ok ||
+    bad "README and pam_totp(8) disagree on nullok: an unenrolled user is neither asked nor judged"
+
+# Commands for the root shell (README's commands are run as root; a bare root shell has no
+# sudo) carry no "sudo ": sudo appears only where it is what is being configured or tested.
+rootcmds=$(grep -nE '(^|[`$;(] *)sudo +(make|totpctl|install|pam-auth-update|apt|apt-get|cp|sshd|systemctl|groupadd|useradd|chmod|chown|dpkg|pamtester|ldap|samba-tool)\b' \
+    "$src/README.md" "$src"/docs/*.md "$src"/man/*.[158] "$src/SECURITY.md" 2>/dev/null)
+[ -z "$rootcmds" ] && ok || bad "root-shell commands written with sudo: $rootcmds"
+# The rollout runs pamtester: README says to install it there, not only in the test command.
+sed -n '/^## Rolling out/,/^## /p' "$src/README.md" | grep -q 'apt-get install.*pamtester' && ok ||
+    bad "README's rollout uses pamtester without saying how to install it"
+# examples/ paths: where the Debian package puts them, too.
+grep -q '/usr/share/doc/libpam-totp/examples' "$src/README.md" && ok ||
+    bad "README does not say where the package installs examples/"
+
+# Root's enrollment over a user's own record is refused until --force: README quotes the refusal
+# totpctl prints and gives the command.
+refusal='--force keeps that record and enrolls'
+grep -q -- "$refusal" "$src/totpctl/enroll.c" && tr '\n' ' ' <"$src/README.md" | tr -s ' ' | grep -q -- "$refusal alice" &&
+    grep -q 'totpctl -u alice enroll --force' "$src/README.md" && ok ||
+    bad "README does not say that root's enrollment after the user's own needs --force, with the command"
+
+# README's rollback: sshd's PAM file before the drop-in, the module out of every PAM file before
+# the package goes (removing it leaves those stacks refusing everyone).
+rollback=$(sed -n '/^## Rolling back/,/^## /p' "$src/README.md")
+first() { echo "$rollback" | grep -nF -- "$1" | head -n 1 | cut -d: -f1; }
+pamd=$(first '/etc/pam.d/sshd') dropin=$(first 'rm /etc/ssh/sshd_config.d/pam_totp.conf')
+check=$(first 'grep -l pam_totp /etc/pam.d/*') remove=$(first 'apt-get remove libpam-totp')
+[ -n "$pamd" ] && [ -n "$dropin" ] && [ "$pamd" -lt "$dropin" ] && [ -n "$check" ] && [ -n "$remove" ] &&
+    [ "$check" -lt "$remove" ] && echo "$rollback" | grep -qF '/etc/pam.d/sudo' && ok ||
+    bad "README has no Rolling back section in the safe order (pam.d, drop-in, reload, sudo, then the package)"
+
 echo "docs: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -65,6 +65,7 @@ printf 'TLS_REQCERT never\n' >"$work/weak-ldap.conf"
 mkdir -p "$work/db" "$work/services"
 {
     for s in core cosine nis inetorgperson; do echo "include /etc/ldap/schema/$s.schema"; done
+    echo "include $(cd "$srcdir" && pwd)/examples/ldap/pam_totp.schema"
     cat <<EOF
 modulepath /usr/lib/ldap
 moduleload back_mdb

@@ -47,6 +47,7 @@ has() { case "$1" in *"$2"*) ok ;; *) bad "$3: \"$2\" not in: $1" ;; esac; }
 mkdir -p "$work/db" "$work/services"
 {
     for s in core cosine nis inetorgperson; do echo "include /etc/ldap/schema/$s.schema"; done
+    echo "include $(cd "$srcdir" && pwd)/examples/ldap/pam_totp.schema"
     cat <<EOF
 modulepath /usr/lib/ldap
 moduleload back_mdb
@@ -493,6 +494,147 @@ if [ "$(id -u)" = 0 ]; then
 else
     echo "SKIP: import --force into LDAP needs root (it reads the file as its owner); CI runs it"
 fi
+
+# ---- scratch codes (examples/ldap/pam_totp.schema): hashed on the token, each usable once on
+# every host, rotated by totpctl scratch; two "hosts" are two site files, two processes.
+for u in sam rita; do
+    A ldapadd >/dev/null <<EOF || bad "adding $u"
+dn: uid=$u,ou=people,$suffix
+objectClass: inetOrgPerson
+uid: $u
+cn: $u
+sn: $u
+EOF
+done
+cp "$work/pam.conf" "$work/host2.conf"
+echo "auth required $module conf=$work/host2.conf" >"$work/services/host2"
+out=$(T enroll -u sam --no-confirm --json 2>"$work/err")
+is "$?" 0 "enroll sam: $(cat "$work/err")"
+sam_token=cn=totp,uid=sam,ou=people,$suffix
+out=$(T scratch -u sam --scratch-codes 4 --json 2>"$work/err")
+is "$?" 0 "totpctl scratch in LDAP: $(cat "$work/err")"
+mapfile -t sc < <(printf '%s' "$out" | jq -r '.scratch_codes[]')
+is "${#sc[@]}" 4 "four new codes printed once"
+hashes=$(A ldapsearch -LLL -o ldif-wrap=no -b "$sam_token" -s base "(objectClass=*)" \
+    pamTotpScratchHash objectClass)
+is "$(printf '%s\n' "$hashes" | grep -c '^pamTotpScratchHash: \$pbkdf2-sha256\$100000\$')" 4 \
+    "kept as four PBKDF2 hashes"
+has "$hashes" "objectClass: pamTotpScratchCodes" "the token has the auxiliary class"
+case "$hashes" in *"${sc[0]}"*) bad "a plain scratch code in the directory" ;; *) ok ;; esac
+is "$(T status -u sam --json | jq -r .scratch_codes_left)" 4 "status counts them"
+is "$(ldapsearch -x -H "$uri" -LLL -b "$sam_token" -s base pamTotpScratchHash | grep -c Hash)" 0 \
+    "others cannot read the hashes"
+nhash() { A ldapsearch -LLL -b "$1" -s base pamTotpScratchHash | grep -c '^pamTotpScratchHash'; }
+is "$(login login sam "${sc[0]}")" "login accepted" "a scratch code logs in on host 1"
+is "$(login host2 sam "${sc[0]}")" "Authentication failure" "and is refused on host 2"
+is "$(login login sam "${sc[0]}")" "Authentication failure" "and on host 1 again"
+is "$(nhash "$sam_token")" 3 "its hash is gone, the others stay"
+is "$(attr "$sam_token" oathFailureCount)" 2 "the refused ones counted as failures"
+is "$(login host2 sam "${sc[1]}")" "login accepted" "another code on host 2"
+is "$(attr "$sam_token" oathFailureCount)" 0 "which reset the failures"
+is "$(T status -u sam --json | jq -r .scratch_codes_left)" 2 "two left"
+
+# Two hosts read the token, both judge the same scratch code right, both commit: one accept.
+race() { # race OUT1 OUT2 CMD1... -- CMD2...: both begin, then both commit; sets r1 r2
+    local a=() b=() in_b=0 x
+    for x in "${@:3}"; do
+        if [ "$x" = -- ]; then in_b=1; elif [ $in_b = 0 ]; then a+=("$x"); else b+=("$x"); fi
+    done
+    rm -f "$work/go" "$work/go2"
+    mkfifo "$work/go" "$work/go2"
+    "${a[@]}" <"$work/go" >"$1" 2>&1 &
+    local p1=$!
+    "${b[@]}" <"$work/go2" >"$2" 2>&1 &
+    local p2=$!
+    exec 7>"$work/go" 8>"$work/go2"
+    for _ in $(seq 200); do grep -q . "$1" && grep -q . "$2" && break; sleep 0.05; done
+    is "$(head -n 1 "$1") $(head -n 1 "$2")" "begun begun" "both hosts read first"
+    echo go >&7
+    echo go >&8
+    exec 7>&- 8>&-
+    wait "$p1"
+    r1=$?
+    wait "$p2"
+    r2=$?
+}
+race "$work/txn.out" "$work/txn2.out" "$tools/ldap-txn" "$work/pam.conf" sam "${sc[2]}" -- \
+    "$tools/ldap-txn" "$work/host2.conf" sam "${sc[2]}"
+is "$((r1 + r2))" 1 "one of two racing hosts accepts the scratch code: $(cat "$work/txn.out" "$work/txn2.out")"
+has "$(cat "$work/txn.out" "$work/txn2.out")" "pamTotpScratchHash changed meanwhile" "the other says why"
+
+out=$(T scratch -u sam --scratch-codes 2 --json 2>"$work/err")
+is "$?" 0 "rotate: $(cat "$work/err")"
+mapfile -t sc2 < <(printf '%s' "$out" | jq -r '.scratch_codes[]')
+is "$(nhash "$sam_token")" 2 "the new set replaced the old"
+is "$(login login sam "${sc[3]}")" "Authentication failure" "an old code is dead after rotation"
+is "$(login host2 sam "${sc2[1]}")" "login accepted" "a new one works"
+out=$(T scratch -u sam --scratch-codes 0 2>&1)
+is "$?" 0 "rotate to none: $out"
+is "$(nhash "$sam_token")" 0 "no hashes left"
+is "$(login login sam "${sc2[0]}")" "Authentication failure" "and no code works"
+
+# ---- enrollment is create-if-absent: two hosts enroll one user at once, one record --------
+race "$work/txn.out" "$work/txn2.out" \
+    "$tools/ldap-txn" --enroll "$work/admin.conf" rita GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ -- \
+    "$tools/ldap-txn" --enroll "$work/admin.conf" rita JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+is "$((r1 + r2))" 1 "one of two racing enrollments commits: $(cat "$work/txn.out" "$work/txn2.out")"
+has "$(cat "$work/txn.out" "$work/txn2.out")" "exists already" "the other finds the token there"
+rita_token=cn=totp,uid=rita,ou=people,$suffix
+winner=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ
+[ "$r1" = 0 ] || winner=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+is "$(login login rita "$(code_at_step "$winner" "$(step_now)")")" "login accepted" \
+    "the winner's secret stands"
+is "$(A ldapsearch -LLL -b "uid=rita,ou=people,$suffix" -s base oathTOTPToken | grep -c '^oathTOTPToken')" \
+    1 "one link"
+"$tools/ldap-txn" --enroll "$work/admin.conf" rita JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP \
+    </dev/null >"$work/txn.out" 2>&1
+is "$?" 1 "a later enrollment is refused"
+has "$(cat "$work/txn.out")" "already has an oathTOTPToken" "at once"
+# A token entry already there (another host's half-made enrollment) is not overwritten either.
+A ldapadd >/dev/null <<EOF || bad "adding a stray token"
+dn: uid=gina2,ou=people,$suffix
+objectClass: inetOrgPerson
+uid: gina2
+cn: gina2
+sn: gina2
+
+dn: cn=totp,uid=gina2,ou=people,$suffix
+objectClass: device
+objectClass: oathTOTPToken
+cn: totp
+oathTOTPParams: $params
+oathSecret: stray-secret-stray-secret
+EOF
+out=$(T enroll -u gina2 --no-confirm 2>&1)
+[ "$?" != 0 ] && ok || bad "enroll over a stray token entry succeeded: $out"
+has "$out" "exists already" "and says so"
+is "$(attr "cn=totp,uid=gina2,ou=people,$suffix" oathSecret)" stray-secret-stray-secret \
+    "the entry is not overwritten"
+
+# ---- the enrollment allowance: pamTotpEnrollUntil on the user's entry -----------------------
+is "$("$tools/ldap-txn" --allowance "$work/admin.conf" rita)" none "no allowance at first"
+"$tools/ldap-txn" --allow "$work/admin.conf" rita 1893456000 >"$work/txn.out" 2>&1
+is "$?" 0 "allow rita until 2030: $(cat "$work/txn.out")"
+is "$(attr "uid=rita,ou=people,$suffix" pamTotpEnrollUntil)" 20300101000000Z "as a GeneralizedTime"
+has "$(A ldapsearch -LLL -b "uid=rita,ou=people,$suffix" -s base objectClass)" pamTotpEnrollee \
+    "with the auxiliary class"
+is "$("$tools/ldap-txn" --allowance "$work/pam.conf" rita)" 1893456000 "the hosts read it back"
+"$tools/ldap-txn" --allow "$work/admin.conf" rita 1000000000 >/dev/null 2>&1
+is "$("$tools/ldap-txn" --allowance "$work/host2.conf" rita)" 1000000000 \
+    "an expired one is read as it is (the caller judges it)"
+"$tools/ldap-txn" --allow "$work/pam.conf" rita 1893456000 >"$work/txn.out" 2>&1
+is "$?" 1 "the hosts' account cannot grant one (example ACLs)"
+"$tools/ldap-txn" --allow "$work/admin.conf" rita 0 >"$work/txn.out" 2>&1
+is "$?" 0 "revoke: $(cat "$work/txn.out")"
+is "$("$tools/ldap-txn" --allowance "$work/admin.conf" rita)" none "revoked"
+case "$(A ldapsearch -LLL -b "uid=rita,ou=people,$suffix" -s base objectClass)" in
+*pamTotpEnrollee*) bad "the class stays after a revoke" ;;
+*) ok ;;
+esac
+is "$("$tools/ldap-txn" --allowance "$work/admin.conf" nobody-here)" none \
+    "an unknown user has none"
+"$tools/ldap-txn" --allow "$work/admin.conf" nobody-here 1893456000 >"$work/txn.out" 2>&1
+is "$?" 1 "nor can get one"
 
 # ---- the directory down or hanging: denied, within the timeout -----------------------------
 code=$(code_at_step "$new_secret" $(($(step_now) + 1)))

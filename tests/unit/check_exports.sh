@@ -6,17 +6,18 @@ lib="${top_builddir:-.}/lib/.libs/libtotp.so"
 [ -f "$lib" ] || { echo "FAIL: $lib not built"; exit 1; }
 soname=$(objdump -p "$lib" | awk '/SONAME/ {print $2}')
 [ "$soname" = "libtotp.so.0" ] || { echo "FAIL: soname is '$soname', want libtotp.so.0"; exit 1; }
-# Every exported function or object must be declared in lib/totp.h.
-header="${srcdir:-.}/lib/totp.h"
+# Every exported function or object must be declared in lib/totp.h (or totp_enroll.h, which it
+# includes).
+header="${srcdir:-.}/lib/totp.h ${srcdir:-.}/lib/totp_enroll.h"
 bad=0
 for sym in $(nm -D --defined-only "$lib" | awk '$2 ~ /^[TDBR]$/ {print $3}' | sed 's/@.*//'); do
     case "$sym" in
-    totp_*) grep -q "\\b$sym(" "$header" || { echo "FAIL: $sym exported but not in totp.h"; bad=1; } ;;
+    totp_*) cat $header | grep -q "\\b$sym(" || { echo "FAIL: $sym exported but not in totp.h"; bad=1; } ;;
     *) echo "FAIL: $sym exported"; bad=1 ;;
     esac
 done
 # ...and every function in totp.h must be exported.
-for sym in $(grep -oE '\btotp_[a-z0-9_]+\(' "$header" | tr -d '(' | sort -u); do
+for sym in $(cat $header | grep -oE '\btotp_[a-z0-9_]+\('  | tr -d '(' | sort -u); do
     nm -D --defined-only "$lib" | grep -q " $sym@" || nm -D --defined-only "$lib" | grep -q " $sym\$" ||
         { echo "FAIL: $sym declared in totp.h but not exported"; bad=1; }
 done

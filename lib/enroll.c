@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* enroll.c: making a new record: who may enroll at login, the new secret, its confirmation. */
+#include "config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "account.h"
+#include "internal.h"
+#include "totp.h"
+
+/* Whether the account is in `group`: its primary group or a supplementary one. */
+static int in_group(const char *user, const char *group, int *member, totp_error *err)
+{
+    struct totpi_account acct = {0};
+    struct group gr, *found = NULL;
+    char buf[16384];
+    gid_t *groups = NULL;
+    int n = 0;
+    *member = 0;
+    int e = getgrnam_r(group, &gr, buf, sizeof(buf), &found);
+    if (found == NULL && e != 0 && e != ENOENT && e != ESRCH)
+        return totpi_fail(err, TOTP_EIO, e, 0, "enroll_group=%s: cannot look the group up: %s",
+                          group, strerror(e));
+    if (found == NULL) /* nobody is in it: a warning for the administrator, not a failure */
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "enroll_group=%s: no such group", group);
+    gid_t gid = gr.gr_gid;
+    int rc = totpi_account_lookup(user, &acct, err);
+    if (rc == TOTP_OK && (rc = totpi_account_groups(&acct, &groups, &n)) != TOTP_OK)
+        totpi_fail(err, rc, 0, 0, "%s: cannot list the account's groups", acct.name);
+    for (int i = 0; rc == TOTP_OK && i < n; i++)
+        *member |= groups[i] == gid;
+    free(groups);
+    totpi_account_clear(&acct);
+    return rc;
+}
+
+int totp_enroll_permitted(totp_store *store, const char *user, const char *group, int64_t now,
+                          totp_enroll_grant *grant, totp_error *err)
+{
+    int member = 0;
+    int64_t until = 0;
+    if (grant != NULL)
+        *grant = TOTP_ENROLL_NO;
+    if (store == NULL || user == NULL || grant == NULL)
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "invalid argument");
+    int missing_group = 0;
+    if (group != NULL) {
+        int rc = in_group(user, group, &member, err);
+        missing_group = rc == TOTP_EINVAL;
+        if (rc != TOTP_OK && !missing_group)
+            return rc;
+        if (member) {
+            *grant = TOTP_ENROLL_BY_GROUP;
+            return TOTP_OK;
+        }
+    }
+    totp_error local = {0};
+    int rc = totp_store_enroll_allowance(store, user, &until, &local);
+    if (rc == TOTP_OK && until > now) {
+        *grant = TOTP_ENROLL_BY_ALLOWANCE;
+        return TOTP_OK;
+    }
+    /* A store that keeps no allowances grants none; any other failure is not knowing. */
+    if (rc != TOTP_OK && rc != TOTP_ENOENT && !(rc == TOTP_EINVAL && group != NULL)) {
+        if (err != NULL)
+            *err = local;
+        return rc;
+    }
+    if (missing_group)
+        return totpi_fail(err, TOTP_OK, TOTP_EINVAL, 0, "enroll_group=%s: no such group%s", group,
+                          rc == TOTP_OK ? ", allowance expired" : ", no allowance");
+    return totpi_fail(err, TOTP_OK, 0, 0, "%s%s%s", group != NULL ? "not in enroll_group " : "",
+                      group != NULL ? group : "",
+                      rc == TOTP_OK ? (group != NULL ? ", allowance expired" : "allowance expired")
+                                    : (group != NULL ? ", no allowance" : "no allowance"));
+}
+
+int totp_enrollment_new(const totp_params *params, const char *issuer, const char *account,
+                        size_t scratch_count, totp_enrollment *e)
+{
+    uint8_t key[TOTP_KEY_MAX];
+    if (e == NULL)
+        return TOTP_EINVAL;
+    memset(e, 0, sizeof(*e));
+    if (params == NULL || issuer == NULL || account == NULL ||
+        scratch_count > TOTP_SCRATCH_COUNT_MAX)
+        return TOTP_EINVAL;
+    size_t len = totp_secret_default_len(params->algorithm);
+    int rc = totp_secret_generate(key, len);
+    if (rc == TOTP_OK)
+        rc = totp_scratch_generate(e->scratch, scratch_count);
+    if (rc == TOTP_OK)
+        rc = totp_base32_encode(key, len, e->secret, sizeof(e->secret), 0);
+    if (rc == TOTP_OK)
+        rc = totp_record_new(key, len, params, &e->rec);
+    totp_wipe(key, sizeof(key));
+    e->scratch_count = scratch_count;
+    if (rc == TOTP_OK)
+        rc = totp_record_set_scratch(e->rec, e->scratch, scratch_count);
+    if (rc == TOTP_OK)
+        rc = totp_record_set(e->rec, "ISSUER", issuer);
+    if (rc == TOTP_OK)
+        rc = totp_record_set(e->rec, "ACCOUNT", account);
+    if (rc == TOTP_OK)
+        rc = totp_record_uri(e->rec, params, NULL, NULL, &e->uri);
+    if (rc != TOTP_OK)
+        totp_enrollment_clear(e);
+    return rc;
+}
+
+int totp_enrollment_confirm(totp_enrollment *e, const char *code, int64_t now,
+                            const totp_policy *policy)
+{
+    if (e == NULL || e->rec == NULL || code == NULL || policy == NULL)
+        return TOTP_EINVAL;
+    totp_policy p = *policy;
+    totp_result res;
+    p.noskewadj = 1;
+    p.rate_attempts = 0;
+    int rc = totp_policy_check(e->rec, code, 0, now, &p, &res);
+    if (rc == TOTP_OK && res.method == TOTP_BY_SCRATCH) {
+        /* Put it back: it proves nothing about the app. */
+        totp_record_set_scratch(e->rec, e->scratch, e->scratch_count);
+        rc = TOTP_EMISMATCH;
+    }
+    /* Bookkeeping of the trial is not the user's history. */
+    totp_record_unset(e->rec, "FAILURES");
+    totp_record_unset(e->rec, "LAST_SUCCESS");
+    return rc;
+}
+
+void totp_enrollment_clear(totp_enrollment *e)
+{
+    if (e == NULL)
+        return;
+    totp_wipe_string(e->uri);
+    totp_record_free(e->rec);
+    totp_wipe(e, sizeof(*e));
+}
