@@ -665,6 +665,50 @@ fresh bob
 is "$(login login 'bob@AD.TEST' "$(code_at_step "$bob_secret" "$fs")")" "login accepted" \
     "and so is its DNS name"
 
+# ---- two hosts with clocks apart -----------------------------------------------------------
+section "two hosts with clocks apart (libfaketime)"
+# As tests/ldap/ldap_secure.sh section 8, on the DC: host a's clock is ahead of host b's by 20
+# and 150 s: 3 of 10 alternating guesses judged, whichever host starts; pamTotpLastFailure
+# round-trips to the second; 1000 s apart: every switch judged, and host b warns.
+. "$srcdir/tests/tools/fleet-clock.sh"
+services=$work/services
+if fleet_faketime=$(fleet_clock_lib); then
+    write_conf "$work/clock.conf" "pamhost@ad.test" "$work/pam.pw" "throttle = 3,600,600"
+    echo "auth required $module conf=$work/clock.conf" >"$work/services/clock-a"
+    echo "auth required $module conf=$work/clock.conf" >"$work/services/clock-b"
+    wrong=$(code_at_step "$bob_secret" $(($(step_now) + 120))) # an hour ahead: wrong
+    for off in 20 150; do
+        for first in a b; do
+            T -u bob reset-failures >/dev/null
+            : >"$PAM_LOGIN_LOG"
+            fleet_burst "$off" clock-a clock-b bob "$wrong" 10 "$first" >/dev/null
+            is "$(attr bob pamTotpFailureCount)" 3 \
+                "host b $off s behind, $first first: 3 of 10 alternating guesses judged"
+            is "$(grep -c 'result=denied user=.* service=clock-b .*too many attempts' \
+                "$PAM_LOGIN_LOG")" "$([ "$first" = b ] && echo 3 || echo 4)" \
+                "host b $off s behind, $first first: host b refuses its later guesses unjudged"
+            grep -q 'result=warning' "$PAM_LOGIN_LOG" && bad "a warning within the tolerance" || ok
+        done
+        T -u bob reset-failures >/dev/null
+        login_ahead "$off" clock-a bob "$wrong" >/dev/null
+        written=$(attr bob pamTotpLastFailure)
+        login clock-b bob "$wrong" >/dev/null
+        is "$(attr bob pamTotpLastFailure)" "$written" \
+            "host b $off s behind keeps host a's later failure time, to the second"
+        is "$(attr bob pamTotpFailureCount)" 2 "and counts its failure"
+    done
+    T -u bob reset-failures >/dev/null
+    : >"$PAM_LOGIN_LOG"
+    fleet_burst 1000 clock-a clock-b bob "$wrong" 6 >/dev/null
+    is "$(attr bob pamTotpFailureCount)" 6 "host b 1000 s behind: every switch is judged"
+    grep -Eq 'result=warning user=.* service=clock-b rhost=- reason="the last failure was recorded (99[0-9]|1000) s in the future, more than the 900 s the throttle believes: check the clocks"' \
+        "$PAM_LOGIN_LOG" && ok ||
+        bad "host b 1000 s behind logs the failure it does not believe: $(grep result=warning "$PAM_LOGIN_LOG")"
+    T -u bob reset-failures >/dev/null
+else
+    echo "SKIP (the checks with clocks apart): $(fleet_clock_lib 2>&1)"
+fi
+
 # ---- remove --------------------------------------------------------------------------------
 section "remove"
 T remove -u carol >/dev/null 2>"$work/err"
