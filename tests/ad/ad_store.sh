@@ -164,6 +164,8 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
 . "$srcdir/tests/tools/pamwrap-login.sh"
 pamwrap_exclusive
 login() { pamwrap_login "$work/services" "$@"; } # login SERVICE USER ANSWER: prints the result
+export PAM_LOGIN_LOG=$work/auth.log # the module's log lines (pam-login appends them)
+logged() { tail -n 1 "$PAM_LOGIN_LOG"; } # the last line the module logged
 T() { "$totpctl" --conf "$work/admin.conf" "$@"; }
 udn() { echo "CN=$1,CN=Users,$base"; }
 attr() { # attr USER ATTRIBUTE: its value as the administrator (base64 if binary)
@@ -627,6 +629,12 @@ is "$(refs)" 3 "Samba: three references from the domain's root without the contr
 is "$(refs -e 1.2.840.113556.1.4.1339)" 0 "none with the domain-scope control"
 is "$(login nullok nobody-here "")" "login accepted" \
     "an absent user at the domain's root: no reference came back, not enrolled (nullok)"
+# docs/AD.md section 6 quotes these lines: the auth log says where the module looked and why.
+has "$(logged)" "result=ignored user=nobody-here service=nullok rhost=- reason=\"no record (nullok): $uri: no entry under $base matches (sAMAccountName=nobody-here)\"" \
+    "the log names the URI, the base and the filter"
+is "$(login login nobody-here 123456)" "Authentication failure" "without nullok: asked and denied"
+has "$(logged)" "result=denied user=nobody-here service=login rhost=- reason=\"no record: $uri: no entry under $base matches (sAMAccountName=nobody-here)\"" \
+    "logged with the same words"
 grep -v ad_key_file "$work/admin.conf" >"$work/nokey.conf"
 chmod 0600 "$work/nokey.conf"
 "$totpctl" --conf "$work/nokey.conf" status -u alice >/dev/null 2>"$work/err"
@@ -643,6 +651,14 @@ is "$(login plain alice "")" "Authentication service cannot retrieve authenticat
 "$totpctl" --conf "$work/plain.conf" status -u alice >/dev/null 2>"$work/err"
 has "$(cat "$work/err")" "no pamTotpSecret readable by the bind identity" "and says why"
 is "$(login plain dave "")" "login accepted" "dave (no pamTotp data) is still unenrolled"
+# (user= is the account's own name as NSS gives it here: ADTEST\dave.)
+has "$(logged)" "service=plain rhost=- reason=\"no record (nullok): $uri/$(udn dave): no pamTotpSecret (not enrolled)\"" \
+    "the log names the entry and why"
+# A directory server's diagnostic (Samba's spans two lines) is one escaped line on stderr.
+"$totpctl" --conf "$work/plain.conf" enroll -u dave --no-confirm >/dev/null 2>"$work/err"
+is "$?" 3 "frank cannot enroll dave"
+is "$(wc -l <"$work/err")" 1 "one line on stderr: $(cat "$work/err")"
+has "$(cat "$work/err")" "Insufficient access" "naming the server's refusal"
 
 # ---- names of other domains ----------------------------------------------------------------
 section "names of other domains"
@@ -657,6 +673,10 @@ is "$(login nullok 'bob@other.realm' "")" "Authentication failure" "an unknown u
 is "$(login login 'bob@other.realm' 000000)" "Authentication failure" "a wrong code for it"
 is "$(attr bob pamTotpFailureCount)" "$fails" "counts against nobody"
 is "$(attr bob pamTotpLastStep)" $((fs - 2)) "and moves no watermark"
+grep -q "result=denied user=bob@other.realm service=login rhost=- reason=\"unknown user: $uri/$base: bob@other.realm is not a name in this directory's domain (ad.test)\"" \
+    "$PAM_LOGIN_LOG" && ok || bad "the log says why bob@other.realm is unknown: $(logged)"
+grep -q "user=\"EVIL\\\\\\\\bob\" .*reason=\"unknown user: .*EVIL\\\\\\\\bob is not a name in this directory's domain (ad.test, ADTEST)\"" \
+    "$PAM_LOGIN_LOG" && ok || bad "the log says why EVIL\\bob is unknown: $(grep EVIL "$PAM_LOGIN_LOG")"
 T status -u 'EVIL\bob' >/dev/null 2>"$work/err"
 has "$(cat "$work/err")" "is not a name in this directory's domain (ad.test, ADTEST)" \
     "and says why"
