@@ -177,10 +177,10 @@ is "$(attr "$token" oathTOTPLastTimeStep)" "$s0" "a failure leaves the watermark
 export PAM_LOGIN_LOG=$work/auth.log
 : >"$PAM_LOGIN_LOG"
 is "$(login login dave "$code")" "Authentication failure" "dave has no token"
-has "$(tail -n 1 "$PAM_LOGIN_LOG")" 'result=denied user=dave service=login rhost=- reason="no record: uid=dave,ou=people,dc=example,dc=com: no oathTOTPToken or oathHOTPToken"' \
+has "$(tail -n 1 "$PAM_LOGIN_LOG")" "result=denied user=dave service=login rhost=- reason=\"no record: $uri/uid=dave,ou=people,$suffix: no oathTOTPToken or oathHOTPToken\"" \
     "the log says where it looked and why"
 is "$(login nullok dave "")" "login accepted" "nullok lets an unenrolled user through"
-has "$(tail -n 1 "$PAM_LOGIN_LOG")" 'result=ignored user=dave service=nullok rhost=- reason="no record (nullok): uid=dave,ou=people,dc=example,dc=com: no oathTOTPToken or oathHOTPToken"' \
+has "$(tail -n 1 "$PAM_LOGIN_LOG")" "result=ignored user=dave service=nullok rhost=- reason=\"no record (nullok): $uri/uid=dave,ou=people,$suffix: no oathTOTPToken or oathHOTPToken\"" \
     "and so does the nullok line"
 is "$(login login '*' "$code")" "Authentication failure" "user '*' matches nobody (escaped)"
 has "$(tail -n 1 "$PAM_LOGIN_LOG")" "reason=\"no record: $uri: no entry under $suffix matches (uid=\\\\2a)\"" \
