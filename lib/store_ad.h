@@ -50,6 +50,7 @@ struct ad_txn {
     char *scratch_read;        /* the scratch-code hashes as read (when a record was made) */
     char *enroll_until;        /* pamTotpEnrollUntil as read, NULL if absent */
     int has_enroll_class;      /* the entry has objectClass pamTotpEnrollee */
+    int has_scratch;           /* the entry has scratch-code hashes (read or not) */
     uint8_t key[TOTP_KEY_MAX]; /* the secret as opened */
     size_t key_len;
     totp_params params;

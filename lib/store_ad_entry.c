@@ -161,7 +161,7 @@ int totpi_ad_read(struct ad_txn *t, totp_record **rec, totp_error *err)
     free(t->enroll_until);
     t->blob.bv_val = t->last = t->fail_count = t->enroll_until = NULL;
     t->blob.bv_len = 0;
-    t->enrolled = t->has_class = t->hidden = t->has_enroll_class = 0;
+    t->enrolled = t->has_class = t->hidden = t->has_enroll_class = t->has_scratch = 0;
     int rc = totpi_ldap_filter(s->cfg.filter, t->user, &filter, err);
     if (rc != TOTP_OK)
         return rc;
@@ -227,6 +227,11 @@ int totpi_ad_read(struct ad_txn *t, totp_record **rec, totp_error *err)
                                totpi_strcasecmp(oc[i]->bv_val, AD_ENROLL_CLASS) == 0;
     }
     ldap_value_free_len(oc);
+    /* Known even when the record is not read (remove, enroll --force): the old codes must go
+     * with the secret, and before the class that allows them. */
+    struct berval **hashes = rc == TOTP_OK ? ldap_get_values_len(t->ld, e, AD_SCRATCH) : NULL;
+    t->has_scratch = hashes != NULL && hashes[0] != NULL;
+    ldap_value_free_len(hashes);
 
     struct berval **blob = rc == TOTP_OK ? ldap_get_values_len(t->ld, e, AD_SECRET) : NULL;
     if (blob != NULL && blob[0] != NULL) {

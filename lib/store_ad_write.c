@@ -110,7 +110,8 @@ int totpi_ad_write_secret(struct ad_txn *t, const totp_record *rec, totp_error *
     for (size_t i = 2; !reseal_only && i < sizeof(m) / sizeof(m[0]) - 1; i++)
         mods[n++] = &m[i];
     if (!reseal_only && v.scratch != NULL &&
-        (v.scratch[0] != NULL || (t->scratch_read != NULL && t->scratch_read[0] != '\0')))
+        (v.scratch[0] != NULL || t->has_scratch ||
+         (t->scratch_read != NULL && t->scratch_read[0] != '\0')))
         mods[n++] = &m[sizeof(m) / sizeof(m[0]) - 1];
     mods[n] = NULL;
     /* Create-if-absent: with no secret read, the add to the single-valued pamTotpSecret fails if
@@ -149,7 +150,7 @@ int totpi_ad_remove(totp_txn *txn, totp_error *err)
         {LDAP_MOD_REPLACE, AD_LAST_STEP, {NULL}}, {LDAP_MOD_REPLACE, AD_FAIL_COUNT, {NULL}},
         {LDAP_MOD_REPLACE, AD_FAIL_TIME, {NULL}}, {LDAP_MOD_REPLACE, AD_SCRATCH, {NULL}},
     };
-    int scratch = t->scratch_read != NULL && t->scratch_read[0] != '\0';
+    int scratch = t->has_scratch || (t->scratch_read != NULL && t->scratch_read[0] != '\0');
     LDAPMod *mods[] = {&m[0], &m[1], &m[2], &m[3], &m[4], &m[5], &m[6], scratch ? &m[7] : NULL,
                        NULL};
     int rc = TOTP_OK, lrc = ldap_modify_ext_s(t->ld, t->user_dn, mods, NULL, NULL);

@@ -241,6 +241,12 @@ int totpi_ldap_replace_token(struct ldap_txn *t, const totp_record *rec, totp_er
     LDAPMod *mods[8];
     size_t n = 0;
     int scratch = v.scratch[0] != NULL;
+    /* An unread token (enroll --force) may have the class and old codes: ask, so that the
+     * class is not added twice and the old codes go with the old secret. */
+    struct berval soc_value = {strlen(soc[0]), soc[0]};
+    if (t->unread && !t->scratch_class)
+        t->scratch_class = ldap_compare_ext_s(t->ld, t->token_dn, "objectClass", &soc_value, NULL,
+                                              NULL) == LDAP_COMPARE_TRUE;
     if (scratch && !t->scratch_class)
         mods[n++] = &m[0];
     if (scratch || t->scratch_class) /* (without the schema, never named) */

@@ -661,7 +661,7 @@ int totp_char_is_hidden(uint32_t cp);
 /* One change to a record, for the audit line (authpriv, as useradd and passwd log theirs).
  * Absent fields are logged as "-"; never put a secret, code or scratch code in any. */
 typedef struct totp_audit {
-    const char *action;    /* enroll, replace, remove, scratch, reset-failures, import, ... */
+    const char *action;    /* enroll, replace, verify, remove, ...: totpctl(1), AUDIT */
     const char *result;    /* ok, failed, refused */
     const char *user;      /* whose record */
     const char *store;     /* file, ldap, ad */

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <security/pam_ext.h>
 
 #include "accepted.h"
@@ -190,6 +191,22 @@ int enroll_at_login(const struct enroll_login *l)
         totp_enrollment_clear(&e);
         return refuse(l, rc, why, NULL, NULL);
     }
+    /* The question may have been held for as long as the caller liked (sudo has no timeout):
+     * the permission is judged again when the answer arrives, as the code was. */
+    totp_enroll_grant still = TOTP_ENROLL_NO;
+    rc = totp_enroll_permitted(l->store, l->user, l->opt->enroll_group, (int64_t)time(NULL), &still,
+                               &err);
+    if (rc == TOTP_OK && still == TOTP_ENROLL_NO) {
+        totp_enrollment_clear(&e);
+        return refuse(l, TOTP_EPERM,
+                      "the permission to enroll (group or allowance) ended before the answer", NULL,
+                      NULL);
+    }
+    if (rc != TOTP_OK) {
+        totp_enrollment_clear(&e);
+        return refuse(l, rc, NULL, &err, NULL);
+    }
+    grant = still;
     rc = create(l, &e, where, sizeof(where), &err);
     if (rc != TOTP_OK) {
         totp_enrollment_clear(&e);
@@ -221,13 +238,60 @@ static int carry_over(const totp_record *old, totp_record *rec)
     return TOTP_OK;
 }
 
-/* Replace the record under its lock: one compare-and-swap commit in the same store. */
-static int replace(const struct enroll_login *l, const totp_enrollment *e, char *where, size_t size,
-                   totp_error *err)
+/* The secret of the record a scratch code was accepted from, to replace only that one. */
+struct replaced {
+    uint8_t secret[TOTP_KEY_MAX];
+    size_t len;
+};
+
+static int read_secret(const struct enroll_login *l, struct replaced *r, totp_error *err)
+{
+    totp_txn *txn = NULL;
+    totp_record *rec = NULL;
+    int rc = totp_store_begin(l->store, l->user, 0, &txn, &rec, err);
+    if (rc == TOTP_OK)
+        rc = totp_record_secret(rec, r->secret, &r->len);
+    totp_txn_abort(txn);
+    totp_record_free(rec);
+    return rc;
+}
+
+/* Whether `rec` still holds the secret read before the question (compared in constant time). */
+static int same_secret(const totp_record *rec, const struct replaced *r)
+{
+    uint8_t now[TOTP_KEY_MAX];
+    size_t len = 0;
+    int same = totp_record_secret(rec, now, &len) == TOTP_OK && len == r->len &&
+               CRYPTO_memcmp(now, r->secret, len) == 0;
+    totp_wipe(now, sizeof(now));
+    return same;
+}
+
+static int replace_refused(totp_error *err)
+{
+    if (err != NULL) {
+        err->code = TOTP_EEXIST;
+        snprintf(err->message, sizeof(err->message),
+                 "the record changed while the question was held (re-enrolled or removed): "
+                 "it is not replaced");
+    }
+    return TOTP_EEXIST;
+}
+
+/* Replace the record under its lock: one compare-and-swap commit in the same store, and only
+ * if it is still the record whose scratch code was used: one written meanwhile (an
+ * administrator's re-enrollment while the question was held) is never overwritten. */
+static int replace(const struct enroll_login *l, const totp_enrollment *e, const struct replaced *r,
+                   char *where, size_t size, totp_error *err)
 {
     totp_txn *txn = NULL;
     totp_record *old = NULL;
     int rc = totp_store_begin(l->store, l->user, 0, &txn, &old, err);
+    if (rc == TOTP_OK && !same_secret(old, r)) {
+        totp_txn_abort(txn);
+        totp_record_free(old);
+        return replace_refused(err);
+    }
     if (rc == TOTP_OK) {
         snprintf(where, size, "%s", totp_txn_location(txn));
         rc = carry_over(old, e->rec);
@@ -246,15 +310,21 @@ void enroll_replace(const struct enroll_login *l)
     totp_enrollment e;
     char host[256], account[600], where[4096] = "";
     const char *why = NULL;
+    struct replaced r = {{0}, 0};
     snprintf(account, sizeof(account), "%s@%s", l->user, host_name(host, sizeof(host)));
-    int rc = totp_enrollment_new(&l->policy->defaults, host, account, SCRATCH_CODES, &e);
+    int rc = read_secret(l, &r, &err);
+    if (rc == TOTP_OK)
+        rc = totp_enrollment_new(&l->policy->defaults, host, account, SCRATCH_CODES, &e);
+    else
+        memset(&e, 0, sizeof(e));
     if (rc == TOTP_OK)
         rc = confirm(l, &e,
                      "You logged in with a scratch code. If you lost your authenticator, set up "
                      "a new one now: it replaces the old one.\n",
                      "Code from the new app (press Enter to keep the old one): ", &why);
     if (rc == TOTP_OK)
-        rc = replace(l, &e, where, sizeof(where), &err);
+        rc = replace(l, &e, &r, where, sizeof(where), &err);
+    totp_wipe(&r, sizeof(r));
     if (rc == TOTP_OK) {
         audit(l, "replace", where);
         show_scratch(l, &e);

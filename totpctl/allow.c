@@ -89,15 +89,34 @@ int cmd_allow_enroll(struct cli *c)
         if (until - now > DURATION_MAX)
             return cli_fail(EXIT_USAGE, "--until %s: at most a year from now", c->until_arg);
     }
+    /* An allowance is kept by name: one for a name no account has would pass to whoever
+     * gets that name later. The directories answer for their own accounts. */
+    char *canonical = NULL;
+    if (given != OPT_REVOKE && !c->opt.ldap_store) {
+        int found = totp_user_canonical(c->user, &canonical, &err);
+        free(canonical);
+        if (found == TOTP_EUSER)
+            return cli_fail(EXIT_USAGE, "allow-enroll: -u %s: no such account", c->user);
+        if (found != TOTP_OK)
+            return cli_error(found, &err);
+    }
     int rc = totp_store_allow_enroll(c->store, c->user, until, &err);
     if (rc == TOTP_ENOENT && given == OPT_REVOKE) {
         fprintf(stderr, "totpctl: %s had no enrollment allowance\n", c->user);
+        audit(c, c->user, NULL, EXIT_REJECTED, "no enrollment allowance to revoke");
         return EXIT_REJECTED;
     }
-    if (rc != TOTP_OK)
-        return cli_error(rc, &err);
-    char when[64];
+    if (rc != TOTP_OK) {
+        audit(c, c->user, NULL, rc = cli_error(rc, &err), NULL);
+        return rc;
+    }
+    char when[64], note[96];
     print_time(until, when, sizeof(when));
+    if (until > 0)
+        snprintf(note, sizeof(note), "may enroll at login until %lld", (long long)until);
+    else
+        snprintf(note, sizeof(note), "allowance revoked");
+    audit(c, c->user, NULL, EXIT_OK, note);
     if (c->json) {
         struct json j;
         json_begin(&j, stdout);

@@ -48,6 +48,9 @@ int cmd_verify(struct cli *c)
     if (rc != TOTP_OK && rc != TOTP_EMISMATCH && rc != TOTP_EREPLAY && rc != TOTP_ECODE &&
         rc != TOTP_ERATELIMIT)
         return cli_error(rc, &err); /* not durable, or unreadable: not accepted */
+    /* Either way the record changed: a code used up, or one more failure counted. */
+    audit(c, c->user, where, rc == TOTP_OK ? EXIT_OK : EXIT_REJECTED,
+          verdict_line(rc, &res, line, sizeof(line)));
     if (c->json) {
         struct json j;
         cli_json_begin(&j, c, where);
@@ -96,6 +99,9 @@ int cmd_scratch(struct cli *c)
     }
     totp_wipe(codes, sizeof(codes));
     totp_record_free(rec);
+    char note[64];
+    snprintf(note, sizeof(note), "%u new scratch codes", c->scratch_count);
+    audit(c, c->user, where, rc, rc == EXIT_OK ? note : NULL);
     return rc;
 }
 
@@ -124,6 +130,10 @@ int cmd_reset_failures(struct cli *c)
         rc = cli_error(rc, &err);
     }
     totp_record_free(rec);
+    char note[96];
+    snprintf(note, sizeof(note), "%llu consecutive failures cleared%s",
+             (unsigned long long)info.failures, info.left > 0 ? ", throttle lifted" : "");
+    audit(c, c->user, where, rc, rc == EXIT_OK ? note : NULL);
     if (rc != EXIT_OK)
         return rc;
     if (c->json) {
@@ -158,11 +168,16 @@ int cmd_remove(struct cli *c)
         for (size_t i = 0; removed != NULL && removed[i] != NULL; i++)
             printf("removed %s\n", removed[i]);
     }
+    /* One line for each record gone, and one more if not all could go. */
+    for (size_t i = 0; removed != NULL && removed[i] != NULL; i++)
+        audit(c, c->user, removed[i], EXIT_OK, NULL);
     totp_store_list_free(removed);
     if (rc == TOTP_ENOENT)
         rc = cli_fail(EXIT_REJECTED, "%s is not enrolled", c->user);
     else if (rc != TOTP_OK)
         rc = cli_error(rc, &err);
+    if (rc != EXIT_OK)
+        audit(c, c->user, NULL, rc, NULL);
     if (rc != EXIT_REJECTED)
         cli_hidden_system_note(c);
     if (rc == EXIT_OK && !c->json)
@@ -184,6 +199,9 @@ int cmd_import(struct cli *c)
         return import_uris(c);
     if (c->dry_run)
         return cli_fail(EXIT_USAGE, "--dry-run goes with --uri");
+    int status = cli_absolute_path("import", &c->arg, 0, c->arg_path, sizeof(c->arg_path));
+    if (status != EXIT_OK)
+        return status;
     if (c->arg[0] != '/')
         return cli_fail(EXIT_USAGE, "import %s: must be an absolute path", c->arg);
 
@@ -214,7 +232,12 @@ int cmd_import(struct cli *c)
     }
     totp_record_free(rec);
     if (rc != TOTP_OK)
-        return cli_error(rc, &err);
+        rc = cli_error(rc, &err);
+    char note[4200];
+    snprintf(note, sizeof(note), "from %s", c->arg);
+    audit(c, c->user, rc == EXIT_OK ? where : NULL, rc, rc == EXIT_OK ? note : NULL);
+    if (rc != EXIT_OK)
+        return rc;
     /* The file was read as the user: they (and anything running as them) have seen the
      * secret, and copying it does not take it back. */
     fprintf(stderr,

@@ -63,6 +63,9 @@ struct stack_entry {
     int act[3]; /* the action for success, failure, ignore */
     int kind;
     int nullok; /* pam_totp with nullok (from its line or its site file) */
+    int enroll; /* pam_totp with enroll_at_login */
+    int argc;   /* the module's arguments, valid while the stack is judged */
+    char **argv;
 };
 
 #define STACK_MAX 64 /* auth lines judged per service */
@@ -75,12 +78,18 @@ struct auth_stack {
 /* The file name of a module path ("pam_unix.so"). */
 const char *check_base_name(const char *path);
 
-/* An auth line's entry: its control's actions and what kind of module it is. */
+/* An auth line's entry: its control's actions, what kind of module it is, its arguments. */
 void check_stack_entry(struct stack_entry *e, const char *file, unsigned line, const char *control,
-                       const char *module);
+                       const char *module, int argc, char **argv);
 
-/* The findings about one service's auth stack (check_stack.c). */
-void check_stack_judge(struct check *k, const char *service, const struct auth_stack *st);
+/* The findings about the auth stack of `service` (the file's name in the PAM directory); 1 if
+ * pam_totp.so runs in it for that service. (check_stack.c) */
+int check_stack_judge(struct check *k, const char *service, const struct auth_stack *st);
+
+/* What a condition line (pam_succeed_if on "service") answers for `service`: COND_TRUE,
+ * COND_FALSE, or COND_EITHER when it depends on the user, the host, ... (check_cond.c) */
+enum { COND_EITHER = -1, COND_FALSE = 0, COND_TRUE = 1 };
+int check_condition_for_service(const struct stack_entry *e, const char *service);
 
 /* The options a pam_totp line gives: the site file (its own conf=, else k->conf) and then its
  * arguments, each refused one reported at FILE:LINE. `opt` must be cleared by the caller.

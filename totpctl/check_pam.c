@@ -257,11 +257,12 @@ static void expand_auth(struct check *k, struct pam_files *fs, const char *path,
             return;
         }
         struct stack_entry *e = &st->e[st->count++];
-        check_stack_entry(e, pf->path, l->line, l->control, l->module);
+        check_stack_entry(e, pf->path, l->line, l->control, l->module, l->argc, l->argv);
         if (e->kind == KIND_TOTP) {
             totp_options opt;
             check_module_options(k, pf->path, l->line, l->argc, (const char **)l->argv, &opt);
             e->nullok = opt.nullok;
+            e->enroll = opt.enroll_at_login;
             totp_options_clear(&opt);
         }
     }
@@ -310,12 +311,8 @@ void check_pam_dir(struct check *k)
         if (st == NULL)
             break;
         expand_auth(k, &fs, path, 0, st);
-        int has = 0;
-        for (size_t j = 0; j < st->count; j++)
-            has |= st->e[j].kind == KIND_TOTP;
-        if (has && strcmp(names[i], "sshd") == 0)
+        if (check_stack_judge(k, names[i], st) && strcmp(names[i], "sshd") == 0)
             k->sshd_has_totp = 1;
-        check_stack_judge(k, names[i], st);
         free(st);
     }
     for (size_t i = 0; i < count; i++)

@@ -107,26 +107,46 @@ static int module_kind(const char *module)
     return KIND_OTHER;
 }
 
+/* What runs of the stack did: the modules run, and for each the first factor (a module whose
+ * answer counts) seen failing before it in some run, 1-based (0: none). */
+struct trace {
+    char reached[STACK_MAX];
+    unsigned char failed_before[STACK_MAX];
+};
+
+/* A module whose failure the stack goes on after, and whose answer counts (not a condition,
+ * not an optional one whose success and failure change nothing). */
+static int is_factor(const struct stack_entry *e)
+{
+    return e->kind == KIND_OTHER &&
+           !(e->act[OUT_SUCCESS] == ACT_OK && e->act[OUT_FAIL] == ACT_IGNORE);
+}
+
 /* One run of Linux-PAM's dispatch (_pam_dispatch_aux): the modules varied take their outcome
- * from the bits of `combo`, pam_totp answers `totp`. 1 if the stack succeeds; `reached` marks
- * the modules run, `*stop` where it ended. */
-static int dispatch(const struct auth_stack *st, unsigned long combo, int totp, char *reached,
+ * from the bits of `combo`, pam_totp answers `totp`. 1 if the stack succeeds; `t` (if given)
+ * gathers what the run did, `*stop` where it ended. */
+static int dispatch(const struct auth_stack *st, unsigned long combo, int totp, struct trace *t,
                     size_t *stop)
 {
     enum { UNDEF, POSITIVE, NEGATIVE } impression = UNDEF;
     int ok = 0; /* the status so far is PAM_SUCCESS */
-    size_t bit = 0, i;
+    size_t bit = 0, i, failed = 0;
     for (i = 0; i < st->count; i++) {
         const struct stack_entry *e = &st->e[i];
         int out = OUT_SUCCESS;
-        if (reached != NULL)
-            reached[i] = 1;
+        if (t != NULL) {
+            t->reached[i] = 1;
+            if (failed != 0 && t->failed_before[i] == 0)
+                t->failed_before[i] = (unsigned char)failed;
+        }
         if (e->kind == KIND_TOTP)
             out = totp;
         else if (e->kind == KIND_DENY)
             out = OUT_FAIL;
         else if (e->kind == KIND_OTHER || e->kind == KIND_CONDITION)
             out = (combo >> bit) & 1 ? OUT_SUCCESS : OUT_FAIL;
+        if (out == OUT_FAIL && failed == 0 && is_factor(e))
+            failed = i + 1;
         int act = e->act[out];
         if (act == ACT_OK || act == ACT_DONE) {
             if ((impression == UNDEF || (impression == POSITIVE && ok)) && out != OUT_IGNORE)
@@ -174,7 +194,7 @@ static const char *control_shown(const struct stack_entry *e, char *out, size_t 
 
 /* Everything the stack can do with pam_totp's answer, over every outcome of the others. */
 struct verdict {
-    char reached[STACK_MAX];
+    struct trace runs;
     int can_deny;            /* some outcome: a right code passes, a wrong one is refused */
     int any_pass;            /* some outcome with a right code passes */
     int ignored_pass;        /* some outcome passes a user pam_totp ignores (nullok) */
@@ -196,9 +216,9 @@ static void judge_runs(const struct auth_stack *st, unsigned m, struct verdict *
 {
     memset(v, 0, sizeof(*v));
     for (unsigned long combo = 0; combo < (1UL << m); combo++) {
-        int right = dispatch(st, combo, OUT_SUCCESS, v->reached, NULL);
-        int wrong = dispatch(st, combo, OUT_FAIL, v->reached, NULL);
-        int ignored = dispatch(st, combo, OUT_IGNORE, v->reached, NULL);
+        int right = dispatch(st, combo, OUT_SUCCESS, &v->runs, NULL);
+        int wrong = dispatch(st, combo, OUT_FAIL, &v->runs, NULL);
+        int ignored = dispatch(st, combo, OUT_IGNORE, &v->runs, NULL);
         v->any_pass |= right;
         v->can_deny |= right && !wrong;
         v->ignored_pass |= ignored;
@@ -231,34 +251,80 @@ static int only_conditions(const struct auth_stack *st, unsigned long combo,
     return 1;
 }
 
-void check_stack_judge(struct check *k, const char *service, const struct auth_stack *st)
+/* The stack as `service` runs it: a condition known for that service (pam_succeed_if
+ * service notin login:sudo) always succeeds or always fails there. */
+static void resolve_conditions(const char *service, struct auth_stack *st)
+{
+    for (size_t i = 0; i < st->count; i++) {
+        if (st->e[i].kind != KIND_CONDITION)
+            continue;
+        int c = check_condition_for_service(&st->e[i], service);
+        if (c != COND_EITHER)
+            st->e[i].kind = c == COND_TRUE ? KIND_PERMIT : KIND_DENY;
+    }
+}
+
+static unsigned varied_count(const struct auth_stack *st)
+{
+    unsigned m = 0;
+    for (size_t i = 0; i < st->count; i++)
+        m += varied(&st->e[i]);
+    return m;
+}
+
+int check_stack_judge(struct check *k, const char *service, const struct auth_stack *given)
 {
     const struct stack_entry *totp = NULL;
-    unsigned m = 0;
     int nullok = 0;
     char a[4200], b[600];
-    for (size_t i = 0; i < st->count; i++) {
-        m += varied(&st->e[i]);
-        nullok |= st->e[i].kind == KIND_TOTP && st->e[i].nullok;
-        if (st->e[i].kind == KIND_TOTP && totp == NULL)
-            totp = &st->e[i];
-    }
-    if (totp == NULL || m > VARIED_MAX || st->overflow)
-        return;
+    if (given->overflow || varied_count(given) > VARIED_MAX)
+        return 1;
+    /* What any service could run (every condition either way), to tell a pam_totp line this
+     * service skips by design from one that can never run at all. */
+    struct verdict any;
+    judge_runs(given, varied_count(given), &any);
+    struct auth_stack *st = malloc(sizeof(*st));
+    if (st == NULL)
+        return 1;
+    memcpy(st, given, sizeof(*st));
+    resolve_conditions(service, st);
     struct verdict v;
-    judge_runs(st, m, &v);
+    judge_runs(st, varied_count(st), &v);
     size_t stop = 0;
     dispatch(st, 0, OUT_SUCCESS, NULL, &stop);
+    int has = 0, scoped_out = 0;
     for (size_t i = 0; i < st->count; i++) {
-        if (st->e[i].kind == KIND_TOTP && !v.reached[i])
+        if (st->e[i].kind != KIND_TOTP)
+            continue;
+        has = 1, nullok |= st->e[i].nullok;
+        if (v.runs.reached[i] && totp == NULL)
+            totp = &st->e[i];
+        if (!v.runs.reached[i] && any.runs.reached[i])
+            scoped_out = 1; /* skipped for this service by a condition on it */
+        else if (!v.runs.reached[i])
             check_report(k, st->e[i].file, st->e[i].line, SEV_ERROR,
                          "pam_totp.so never runs: the auth stack of %s always ends before it%s%s",
                          service, stop < st->count ? ", at " : "",
                          stop < st->count ? where(&st->e[stop], a, sizeof(a)) : "");
     }
-    if (!v.reached[totp - st->e])
-        return;
+    if (totp == NULL) {
+        free(st);
+        return has && !scoped_out;
+    }
     int sshd_key = strcmp(service, "sshd") == 0 && check_sshd_key_first(k);
+    for (size_t i = 0; i < st->count && !sshd_key; i++) {
+        unsigned failed = v.runs.failed_before[i];
+        if (st->e[i].kind == KIND_TOTP && st->e[i].enroll && failed != 0)
+            check_report(k, st->e[i].file, st->e[i].line, SEV_ERROR,
+                         "enroll_at_login: pam_totp.so runs in the auth stack of %s after %s "
+                         "failed: whoever knows a user name reaches enrollment and can make their "
+                         "own authenticator that user's (make the first factor requisite%s)",
+                         service, where(&st->e[failed - 1], a, sizeof(a)),
+                         strcmp(service, "sshd") == 0
+                             ? ", or make sshd ask for a public key first: "
+                               "AuthenticationMethods publickey,keyboard-interactive"
+                             : "");
+    }
     const struct stack_entry *by = NULL;
     if (v.bypass && !only_conditions(st, v.bypass_by, &by))
         check_report(k, totp->file, totp->line, SEV_ERROR,
@@ -296,13 +362,16 @@ void check_stack_judge(struct check *k, const char *service, const struct auth_s
                          ? " (make sshd ask for a public key first: AuthenticationMethods "
                            "publickey,keyboard-interactive)"
                          : "");
+    free(st);
+    return 1;
 }
 
 void check_stack_entry(struct stack_entry *e, const char *file, unsigned line, const char *control,
-                       const char *module)
+                       const char *module, int argc, char **argv)
 {
     memset(e, 0, sizeof(*e));
     e->file = file, e->line = line, e->module = module, e->control = control;
+    e->argc = argc, e->argv = argv;
     control_actions(control, e->act);
     e->kind = module_kind(module);
 }

@@ -56,14 +56,23 @@ struct cli {
     int64_t at;
 
     /* Resolved. */
+    char conf_path[4096], file_path[4096], arg_path[4096]; /* relative ones made absolute */
     int is_root;
     char user[257];
     totp_options opt; /* the site file's settings (--conf) */
     totp_store *store;
+
+    /* The audit trail (audit.c): the action of a command that changes records, else NULL. */
+    const char *action;
+    unsigned audited; /* lines written */
 };
 
 /* Print "totpctl: MESSAGE" on stderr and return `status`. */
 int cli_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The message of the last cli_fail() not yet in an audit line ("" if none), and forget it. */
+const char *cli_last_failure(void);
+void cli_forget_failure(void);
 
 /* The exit status for a library error, after printing its message (or the reason). */
 int cli_error(int rc, const totp_error *err);
@@ -120,6 +129,13 @@ int cmd_reseal(struct cli *c);
 int cmd_check(struct cli *c);
 int cmd_report(struct cli *c);
 
+/* A relative path argument (`what` names it in errors) made absolute against the current
+ * directory into `buf`, and `*path` pointed at it; absolute paths, ~ and ${...} unchanged.
+ * With `resolve_dirs`, its directories are resolved as realpath(3) does, the last component
+ * not followed; without, they are kept as given (for a walk that refuses links). (path_arg.c) */
+int cli_absolute_path(const char *what, const char **path, int resolve_dirs, char *buf,
+                      size_t size);
+
 /* `in` for a terminal: control characters, invalid UTF-8 and Unicode format characters that
  * reorder or hide text as \xNN or \u{XXXX} (text.c). */
 const char *cli_printable(const char *in, char *out, size_t size);
@@ -133,6 +149,17 @@ int cmd_allow_enroll(struct cli *c);
 /* The user's enrollment allowance as one line of text (or JSON) for status; nothing if the
  * store keeps none or there is none. */
 void allow_status(struct cli *c, struct json *j);
+
+/* Whether `command` changes records (and so is audited). */
+int audit_covers(const char *command);
+/*
+ * The audit line (authpriv) for c->action on `user`'s record at `record` (either may be NULL),
+ * with the command's exit status: result=ok, refused (1, 2) or failed (3); `reason` defaults to
+ * the last failure. Nothing if the command changes no record. Never give it a secret or code.
+ */
+void audit(struct cli *c, const char *user, const char *record, int status, const char *reason);
+/* When the command is over: the one line of a command that wrote none (an early refusal). */
+void audit_end(struct cli *c, int status);
 
 /* import --uri: otpauth URIs from a file or standard input (import_uri.c). */
 int import_uris(struct cli *c);

@@ -231,13 +231,9 @@ int cmd_enroll(struct cli *c)
     int exists = 0;
     memset(&e, 0, sizeof(e));
 
-    if (c->opt.ldap_store) { /* OATH-LDAP has no place for these */
-        if ((c->seen & OPT_SCRATCH) && c->scratch_count > 0)
-            return cli_fail(EXIT_USAGE, "--scratch-codes: the LDAP store keeps no scratch codes");
-        if (c->rate_limit != NULL)
-            return cli_fail(EXIT_USAGE, "--rate-limit: the LDAP store keeps no attempt history");
-        c->scratch_count = 0;
-    }
+    /* The directory stores keep scratch codes (hashed) but no attempt history. */
+    if (c->opt.ldap_store && c->rate_limit != NULL)
+        return cli_fail(EXIT_USAGE, "--rate-limit: the LDAP store keeps no attempt history");
     if (c->opt.ad_store && (c->seen & OPT_WINDOW))
         return cli_fail(EXIT_USAGE, "--window: store=ad keeps no window (the site's applies)");
     int rc = existing(c, &exists, where, sizeof(where));
@@ -277,5 +273,11 @@ int cmd_enroll(struct cli *c)
                 "before it.\n",
                 c->user, kept);
     enrollment_clear(&e);
+    char note[4200] = "";
+    if (rc == EXIT_OK && beside)
+        snprintf(note, sizeof(note), "the record at %s stays, used after this one", kept);
+    if (exists && c->force && !beside)
+        c->action = "replace"; /* the record at `where` was (or was to be) overwritten */
+    audit(c, c->user, where[0] != '\0' ? where : NULL, rc, note[0] != '\0' ? note : NULL);
     return rc;
 }

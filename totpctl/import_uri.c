@@ -203,11 +203,14 @@ static int check_batch(struct cli *c, struct batch *b, const char *path)
             snprintf(b->e[i].where, sizeof(b->e[i].where), "%s", totp_txn_location(txn));
         totp_txn_abort(txn);
         totp_record_free(old);
-        if (b->e[i].replaces && !c->force)
-            return cli_fail(EXIT_REJECTED,
-                            "%s: line %u: %s already has a system record; --force "
-                            "replaces it (nothing was imported)",
-                            path, b->e[i].line, b->e[i].user);
+        if (b->e[i].replaces && !c->force) {
+            rc = cli_fail(EXIT_REJECTED,
+                          "%s: line %u: %s already has a system record; --force "
+                          "replaces it (nothing was imported)",
+                          path, b->e[i].line, b->e[i].user);
+            audit(c, b->e[i].user, b->e[i].where, rc, NULL);
+            return rc;
+        }
         if (rc != TOTP_OK)
             return cli_error(rc, &err);
         if (!b->e[i].replaces && (rc = find_shadowed(c, &b->e[i])) != EXIT_OK)
@@ -237,7 +240,12 @@ static int write_one(struct cli *c, struct entry *e)
         snprintf(e->where, sizeof(e->where), "%s", totp_txn_location(txn));
         rc = totp_txn_commit(txn, e->rec, &err);
     }
-    return rc == TOTP_OK ? EXIT_OK : cli_error(rc, &err);
+    rc = rc == TOTP_OK ? EXIT_OK : cli_error(rc, &err);
+    char note[4200];
+    snprintf(note, sizeof(note), "otpauth URI, line %u of %s%s", e->line, c->arg,
+             e->replaces ? ", replacing the record there" : "");
+    audit(c, e->user, e->where[0] != '\0' ? e->where : NULL, rc, rc == EXIT_OK ? note : NULL);
+    return rc;
 }
 
 static void report(const struct cli *c, const struct batch *b, size_t done)

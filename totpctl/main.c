@@ -169,6 +169,9 @@ static const struct option long_options[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* The reason an audit line gives for a refusal or failure (audit.c). */
+static char last_failure[1024];
+
 int cli_fail(int status, const char *fmt, ...)
 {
     va_list ap;
@@ -177,7 +180,20 @@ int cli_fail(int status, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+    va_start(ap, fmt);
+    vsnprintf(last_failure, sizeof(last_failure), fmt, ap);
+    va_end(ap);
     return status;
+}
+
+const char *cli_last_failure(void)
+{
+    return last_failure;
+}
+
+void cli_forget_failure(void)
+{
+    last_failure[0] = '\0';
 }
 
 int cli_error(int rc, const totp_error *err)
@@ -279,7 +295,8 @@ static void usage(FILE *out)
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(out, "  %-15s %s\n", commands[i].name, commands[i].summary);
     fputs("\n'totpctl COMMAND --help' describes a command. Exit status: 0 success, 1 code\n"
-          "rejected or not enrolled, 2 usage error, 3 permission or I/O error.\n",
+          "rejected or not enrolled, 2 usage error, 3 permission or I/O error. Every change\n"
+          "to a record is logged to syslog (authpriv, totpctl(1) AUDIT).\n",
           out);
 }
 
@@ -483,11 +500,21 @@ static int run(struct cli *c, int argc, char **argv)
     if (argc - optind != cmd->args)
         return cli_fail(EXIT_USAGE, "usage: totpctl %s", cmd->synopsis);
     c->arg = cmd->args > 0 ? argv[optind] : NULL;
+    /* The CLI reads these itself: a relative path is the current directory's. */
+    if ((rc = cli_absolute_path("--conf", &c->conf, 1, c->conf_path, sizeof(c->conf_path))) !=
+            EXIT_OK ||
+        (rc = cli_absolute_path("--file", &c->file, 0, c->file_path, sizeof(c->file_path))) !=
+            EXIT_OK)
+        return rc;
     if (cmd->standalone)
         return cmd->run(c);
-    if ((rc = open_store(c)) != EXIT_OK || (rc = resolve_user(c)) != EXIT_OK)
-        return rc;
-    return cmd->run(c);
+    /* From here on a command that changes records leaves an audit line, whatever happens
+     * (a dry run changes nothing). */
+    c->action = audit_covers(cmd->name) && !c->dry_run ? cmd->name : NULL;
+    if ((rc = open_store(c)) == EXIT_OK && (rc = resolve_user(c)) == EXIT_OK)
+        rc = cmd->run(c);
+    audit_end(c, rc);
+    return rc;
 }
 
 int main(int argc, char **argv)

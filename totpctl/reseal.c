@@ -9,13 +9,16 @@
 #include "json.h"
 
 /* One user's secret opened with whichever key sealed it and sealed again under the first. */
-static int reseal_one(struct cli *c, const char *user, totp_error *err)
+static int reseal_one(struct cli *c, const char *user, char *where, size_t size, totp_error *err)
 {
     totp_txn *txn = NULL;
     totp_record *rec = NULL;
     int rc = totp_store_begin(c->store, user, TOTP_TXN_RESEAL, &txn, &rec, err);
-    if (rc == TOTP_OK)
+    where[0] = '\0';
+    if (rc == TOTP_OK) {
+        snprintf(where, size, "%s", totp_txn_location(txn));
         rc = totp_txn_commit(txn, rec, err);
+    }
     totp_record_free(rec);
     return rc;
 }
@@ -40,13 +43,17 @@ int cmd_reseal(struct cli *c)
     }
     for (size_t i = 0; list[i] != NULL; i++) {
         memset(&err, 0, sizeof(err));
-        int rc = reseal_one(c, list[i], &err);
+        char where[4096];
+        int rc = reseal_one(c, list[i], where, sizeof(where), &err);
         if (rc != TOTP_OK) {
             failed++;
-            cli_fail(EXIT_ERROR, "%s: %s", list[i],
-                     err.message[0] != '\0' ? err.message : totp_strerror(rc));
+            audit(c, list[i], where[0] != '\0' ? where : NULL,
+                  cli_fail(EXIT_ERROR, "%s: %s", list[i],
+                           err.message[0] != '\0' ? err.message : totp_strerror(rc)),
+                  NULL);
             continue;
         }
+        audit(c, list[i], where, EXIT_OK, NULL);
         if (c->json)
             json_string(&j, NULL, list[i]);
         else

@@ -92,7 +92,7 @@ A ldapsearch -b "" -s base dnsHostName >/dev/null 2>&1 ||
 section "the shipped schema"
 sed "s/DC=X/$base/" "$schema" | A ldapmodify >"$work/schema.log" 2>&1 ||
     { echo "FAIL: loading $schema: $(tail -n 3 "$work/schema.log")"; exit 1; }
-for u in alice bob carol dave erin frank pamhost enroller sam rita ron; do
+for u in alice bob carol dave erin frank pamhost enroller sam rita ron ursula; do
     samba-tool user create "$u" "Pw-$u-0k!" >/dev/null 2>&1 || bad "creating user $u"
 done
 has "$(A ldapsearch -LLL -b "CN=Schema,CN=Configuration,$base" '(lDAPDisplayName=pamTotpLastStep)' \
@@ -164,9 +164,9 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
 . "$srcdir/tests/tools/pamwrap-login.sh"
 pamwrap_exclusive
 login() { pamwrap_login "$work/services" "$@"; } # login SERVICE USER ANSWER: prints the result
-export PAM_LOGIN_LOG=$work/auth.log # the module's log lines (pam-login appends them)
-logged() { tail -n 1 "$PAM_LOGIN_LOG"; } # the last line the module logged
-T() { "$totpctl" --conf "$work/admin.conf" "$@"; }
+T() { LD_PRELOAD=${LD_PRELOAD:-}$pamwrap_shim "$totpctl" --conf "$work/admin.conf" "$@"; }
+logged() { pamwrap_log_since 0 | tail -n 1; } # the last line logged (by the module, after a login)
+mark=0 # pamwrap_log_since "$mark": what was logged since
 udn() { echo "CN=$1,CN=Users,$base"; }
 attr() { # attr USER ATTRIBUTE: its value as the administrator (base64 if binary)
     A ldapsearch -LLL -o ldif-wrap=no -b "$(udn "$1")" -s base "(objectClass=*)" "$2" 2>/dev/null |
@@ -206,8 +206,22 @@ is "$(printf '%s' "$blob" | base64 -d | od -An -tx1 -N5 | tr -d ' \n')" 01000000
 T enroll -u alice --no-confirm >/dev/null 2>"$work/err"
 is "$?" 1 "enrolling alice twice"
 has "$(cat "$work/err")" "already enrolled" "second enrollment refused"
-T enroll -u alice --no-confirm --scratch-codes 3 >/dev/null 2>"$work/err"
-is "$?" 2 "scratch codes with store=ad"
+out=$(T enroll -u ursula --no-confirm --scratch-codes 3 --json 2>"$work/err")
+is "$?" 0 "enroll --scratch-codes 3 with store=ad: $(cat "$work/err")"
+mapfile -t usc < <(printf '%s' "$out" | jq -r '.scratch_codes[]')
+is "${#usc[@]}" 3 "three scratch codes printed"
+is "$(A ldapsearch -LLL -o ldif-wrap=no -b "$(udn ursula)" -s base pamTotpScratchHash | grep -c '^pamTotpScratchHash')" 3 \
+    "kept as three hashes on the user object"
+is "$(login login ursula "${usc[0]}")" "login accepted" "an enrollment's scratch code logs in"
+is "$(login login ursula "${usc[0]}")" "Authentication failure" "once"
+out=$(T enroll -u ursula --no-confirm --force --scratch-codes 0 --json 2>"$work/err")
+is "$?" 0 "enroll --force with no scratch codes: $(cat "$work/err")"
+is "$(login login ursula "${usc[1]}")" "Authentication failure" "the old secret's scratch codes go with it"
+T enroll -u ursula --no-confirm --force --scratch-codes 2 >/dev/null 2>"$work/err" ||
+    bad "enroll --force with scratch codes: $(cat "$work/err")"
+T remove -u ursula >/dev/null 2>"$work/err" || bad "removing ursula: $(cat "$work/err")"
+is "$(A ldapsearch -LLL -o ldif-wrap=no -b "$(udn ursula)" -s base pamTotpScratchHash objectClass | grep -c 'pamTotpScratchHash\|pamTotpUser')" 0 \
+    "remove takes the scratch hashes and the class away"
 T enroll -u nobody-here --no-confirm >/dev/null 2>"$work/err"
 is "$?" 1 "enrolling a user the directory lacks"
 has "$(cat "$work/err")" "no entry under $base matches (sAMAccountName=nobody-here)" \
@@ -673,10 +687,8 @@ is "$(login nullok 'bob@other.realm' "")" "Authentication failure" "an unknown u
 is "$(login login 'bob@other.realm' 000000)" "Authentication failure" "a wrong code for it"
 is "$(attr bob pamTotpFailureCount)" "$fails" "counts against nobody"
 is "$(attr bob pamTotpLastStep)" $((fs - 2)) "and moves no watermark"
-grep -q "result=denied user=bob@other.realm service=login rhost=- reason=\"unknown user: $uri/$base: bob@other.realm is not a name in this directory's domain (ad.test)\"" \
-    "$PAM_LOGIN_LOG" && ok || bad "the log says why bob@other.realm is unknown: $(logged)"
-grep -q "user=\"EVIL\\\\\\\\bob\" .*reason=\"unknown user: .*EVIL\\\\\\\\bob is not a name in this directory's domain (ad.test, ADTEST)\"" \
-    "$PAM_LOGIN_LOG" && ok || bad "the log says why EVIL\\bob is unknown: $(grep EVIL "$PAM_LOGIN_LOG")"
+pamwrap_log_since "$mark" | grep -q "result=denied user=bob@other.realm service=login rhost=- reason=\"unknown user: $uri/$base: bob@other.realm is not a name in this directory's domain (ad.test)\"" && ok || bad "the log says why bob@other.realm is unknown: $(logged)"
+pamwrap_log_since "$mark" | grep -q "user=\"EVIL\\\\\\\\bob\" .*reason=\"unknown user: .*EVIL\\\\\\\\bob is not a name in this directory's domain (ad.test, ADTEST)\"" && ok || bad "the log says why EVIL\\bob is unknown: $(pamwrap_log_since "$mark" | grep EVIL)"
 T status -u 'EVIL\bob' >/dev/null 2>"$work/err"
 has "$(cat "$work/err")" "is not a name in this directory's domain (ad.test, ADTEST)" \
     "and says why"
@@ -700,14 +712,13 @@ if fleet_faketime=$(fleet_clock_lib); then
     for off in 20 150; do
         for first in a b; do
             T -u bob reset-failures >/dev/null
-            : >"$PAM_LOGIN_LOG"
+            mark=$(pamwrap_log_mark)
             fleet_burst "$off" clock-a clock-b bob "$wrong" 10 "$first" >/dev/null
             is "$(attr bob pamTotpFailureCount)" 3 \
                 "host b $off s behind, $first first: 3 of 10 alternating guesses judged"
-            is "$(grep -c 'result=denied user=.* service=clock-b .*too many attempts' \
-                "$PAM_LOGIN_LOG")" "$([ "$first" = b ] && echo 3 || echo 4)" \
+            is "$(pamwrap_log_since "$mark" | grep -c 'result=denied user=.* service=clock-b .*too many attempts')" "$([ "$first" = b ] && echo 3 || echo 4)" \
                 "host b $off s behind, $first first: host b refuses its later guesses unjudged"
-            grep -q 'result=warning' "$PAM_LOGIN_LOG" && bad "a warning within the tolerance" || ok
+            pamwrap_log_since "$mark" | grep -q 'result=warning' && bad "a warning within the tolerance" || ok
         done
         T -u bob reset-failures >/dev/null
         login_ahead "$off" clock-a bob "$wrong" >/dev/null
@@ -718,12 +729,11 @@ if fleet_faketime=$(fleet_clock_lib); then
         is "$(attr bob pamTotpFailureCount)" 2 "and counts its failure"
     done
     T -u bob reset-failures >/dev/null
-    : >"$PAM_LOGIN_LOG"
+    mark=$(pamwrap_log_mark)
     fleet_burst 1000 clock-a clock-b bob "$wrong" 6 >/dev/null
     is "$(attr bob pamTotpFailureCount)" 6 "host b 1000 s behind: every switch is judged"
-    grep -Eq 'result=warning user=.* service=clock-b rhost=- reason="the last failure was recorded (99[0-9]|1000) s in the future, more than the 900 s the throttle believes: check the clocks"' \
-        "$PAM_LOGIN_LOG" && ok ||
-        bad "host b 1000 s behind logs the failure it does not believe: $(grep result=warning "$PAM_LOGIN_LOG")"
+    pamwrap_log_since "$mark" | grep -Eq 'result=warning user=.* service=clock-b rhost=- reason="the last failure was recorded (99[0-9]|1000) s in the future, more than the 900 s the throttle believes: check the clocks"' && ok ||
+        bad "host b 1000 s behind logs the failure it does not believe: $(pamwrap_log_since "$mark" | grep result=warning)"
     T -u bob reset-failures >/dev/null
 else
     echo "SKIP (the checks with clocks apart): $(fleet_clock_lib 2>&1)"

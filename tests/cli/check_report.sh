@@ -41,7 +41,7 @@ stock() { # a PAM directory with the example sshd file and stubs for what it inc
 }
 stock
 cp "$examples/pam_totp.conf" "$work/site.conf" && chmod 0644 "$work/site.conf"
-sshd_ok=$examples/sshd_config.d/pam_totp.conf
+sshd_ok=$(cd "$examples/sshd_config.d" && pwd)/pam_totp.conf
 C() { "$totpctl" check --conf "$work/site.conf" --pam-dir "$work/pam.d" --sshd-config "$sshd_ok" "$@"; }
 expect 0 "stock examples are clean" C
 [ -z "$out" ] && ok || bad "stock examples: output: $out"
@@ -68,7 +68,16 @@ line_is "$out" "$work/bare.d/sshd:$inc_at: warning: includes $work/bare.d/common
 # ---- usage and unreadable input ------------------------------------------------------------
 expect 2 "unknown option" "$totpctl" check --bogus
 expect 2 "check takes no -u" "$totpctl" check -u root
-expect 2 "--conf must be absolute" "$totpctl" check --conf relative.conf --pam-dir "$work/pam.d"
+# A relative --conf is the current directory's: its directory resolved, a final link not
+# followed (the module refuses a site file that is a link, and so does the check).
+expect 0 "a relative --conf" sh -c 'cd "$1" && shift && exec "$@"' - "$work/pam.d" "$totpctl" check --conf ../site.conf --pam-dir "$work/pam.d" --sshd-config "$sshd_ok"
+[ -z "$out" ] && ok || bad "relative --conf: output: $out"
+ln -s site.conf "$work/rel-link.conf"
+expect 1 "a relative --conf that is a link" sh -c 'cd "$1" && shift && exec "$@"' - "$work" "$totpctl" check --conf rel-link.conf --pam-dir "$work/pam.d" --sshd-config "$sshd_ok"
+line_is "$out" "$work/rel-link.conf:0: error: $work/rel-link.conf: cannot open: is a symbolic link" "a relative link named by its absolute path"
+rm "$work/rel-link.conf"
+expect 3 "a relative --conf in a missing directory" "$totpctl" check --conf no-such-dir/x.conf --pam-dir "$work/pam.d"
+has "$err" "--conf no-such-dir/x.conf: no-such-dir/: No such file or directory" "says which directory"
 expect 3 "missing --pam-dir" C --pam-dir "$work/nothing"
 has "$err" "$work/nothing: cannot read" "missing --pam-dir says so"
 expect 3 "missing --conf" "$totpctl" check --conf "$work/nothing.conf" --pam-dir "$work/pam.d" --sshd-config "$sshd_ok"
@@ -182,6 +191,91 @@ stack '@include common-auth\nauth [success=1 default=ignore] pam_totp.so\nauth r
 expect 0 "jumps as Debian writes them" C
 [ -z "$out" ] && ok || bad "jump stack: output: $out"
 rm "$work/pam.d/login"
+
+# enroll_at_login where a failed first factor still reaches it: a stranger who knows a user
+# name enrolls their own authenticator as that user's record.
+stack 'auth required pam_unix.so\nauth required pam_totp.so enroll_at_login\n'
+expect 1 "enroll_at_login after a required first factor" C
+line_is "$out" "$work/pam.d/login:2: error: enroll_at_login: pam_totp.so runs in the auth stack of login after pam_unix.so ($work/pam.d/login:1) failed" "enrollment after a failed password"
+stack 'auth sufficient pam_unix.so\nauth required pam_totp.so enroll_at_login\n'
+expect 1 "enroll_at_login after a sufficient first factor" C
+line_is "$out" "$work/pam.d/login:2: error: enroll_at_login: pam_totp.so runs in the auth stack of login after pam_unix.so ($work/pam.d/login:1) failed" "enrollment after sufficient"
+stack 'auth required pam_unix.so\nauth required pam_totp.so\n'
+expect 0 "no enroll_at_login: no enrollment finding" C
+hasnt "$out" "enroll_at_login" "without enroll_at_login"
+stack 'auth requisite pam_unix.so\nauth required pam_totp.so enroll_at_login\n'
+expect 0 "enroll_at_login after a requisite first factor" C
+hasnt "$out" "enroll_at_login" "requisite first factor"
+stack 'auth optional pam_faildelay.so delay=1\nauth optional pam_gnome_keyring.so\n@include common-auth\nauth required pam_totp.so enroll_at_login\n'
+expect 0 "enroll_at_login after Debian's common-auth" C
+hasnt "$out" "enroll_at_login" "common-auth (success=1, requisite pam_deny) first"
+rm "$work/pam.d/login"
+printf 'auth required pam_unix.so\nauth required pam_totp.so enroll_at_login\n' >"$work/pam.d/sshd"
+expect 0 "enroll_at_login in sshd asking for a public key first" C
+hasnt "$out" "enroll_at_login" "sshd with publickey,keyboard-interactive"
+printf 'UsePAM yes\nKbdInteractiveAuthentication yes\nPasswordAuthentication no\nPubkeyAuthentication no\n' >"$work/sshd_nokey"
+expect 1 "enroll_at_login in sshd without a key first" C --sshd-config "$work/sshd_nokey"
+line_is "$out" "$work/pam.d/sshd:2: error: enroll_at_login: pam_totp.so runs in the auth stack of sshd after pam_unix.so ($work/pam.d/sshd:1) failed" "sshd without a key"
+has "$out" "AuthenticationMethods publickey,keyboard-interactive" "says what sshd needs"
+stock
+for f in "$examples"/pam.d/*; do cp "$f" "$work/pam.d/$(basename "$f")"; done
+out=$(C 2>&1)
+hasnt "$out" "enroll_at_login" "the shipped examples enroll only where safe"
+stock
+
+# pam_succeed_if on "service" is known for the service judged (the file's name): true or false
+# there, whatever its flags; conditions on the user stay either way.
+stack 'auth required pam_unix.so\nauth [success=1 default=ignore] pam_succeed_if.so quiet_success use_uid service != login\nauth required pam_totp.so\n'
+expect 0 "service != the service judged: the code is asked" C
+[ -z "$out" ] && ok || bad "service != login: output: $out"
+stack 'auth required pam_unix.so\nauth [success=1 default=ignore] pam_succeed_if.so quiet service in sudo:login:su\nauth required pam_totp.so\n'
+expect 0 "service in a list naming it: pam_totp skipped there by design" C
+[ -z "$out" ] && ok || bad "service in: output: $out"
+stack 'auth required pam_unix.so\nauth [success=1 default=ignore] pam_succeed_if.so service = sudo\nauth optional pam_totp.so\n'
+expect 1 "service = another service: an optional pam_totp is still found" C
+line_is "$out" "$work/pam.d/login:3: error: a wrong code still passes the auth stack of login when pam_unix.so ($work/pam.d/login:1) succeeds" "optional after a false service condition"
+stack 'auth required pam_unix.so\nauth [success=1 default=ignore] pam_succeed_if.so service = login user ingroup wheel\nauth required pam_totp.so\n'
+expect 1 "service and user: either way" C
+line_is "$out" "$work/pam.d/login:3: error: a wrong code still passes the auth stack of login when pam_unix.so" "a user condition still counts"
+rm "$work/pam.d/login"
+
+# Debian 12's common-auth as pam-auth-update writes it with debian/pam-configs/totp enabled
+# (pam_unix's success=end becomes success=1; the profile's own lines are copied as they are),
+# and the stock files that include it: the profile skips pam_totp outside login/su/sudo.
+profile_auth() { awk '/^Auth:/ { f = 1; next } /^[A-Za-z-]+:/ { f = 0 } f && NF { sub(/^[ \t]+/, ""); print "auth\t" $0 }' "$srcdir/debian/pam-configs/totp"; }
+debian_pam() { # debian_pam [sed expression applied to the profile's lines]
+    rm -rf "$work/pam.d" && mkdir "$work/pam.d"
+    {
+        printf '# here are the per-package modules (the "Primary" block)\n'
+        printf 'auth\t[success=1 default=ignore]\tpam_unix.so nullok\n'
+        printf '# here'"'"'s the fallback if no module succeeds\nauth\trequisite\t\t\tpam_deny.so\n'
+        printf 'auth\trequired\t\t\tpam_permit.so\n'
+        printf '# and here are more per-package modules (the "Additional" block)\n'
+        profile_auth | sed "${1:-}"
+        printf '# end of pam-auth-update config\n'
+    } >"$work/pam.d/common-auth"
+    for f in common-account common-session common-password common-session-noninteractive; do
+        echo "account required pam_unix.so" >"$work/pam.d/$f"
+    done
+    printf 'session required pam_limits.so\n@include common-auth\n@include common-account\n@include common-session-noninteractive\n' >"$work/pam.d/sudo"
+    printf 'auth optional pam_faildelay.so delay=3000000\nauth requisite pam_nologin.so\n@include common-auth\nauth optional pam_group.so\n@include common-account\n@include common-session\n' >"$work/pam.d/login"
+    printf 'auth sufficient pam_rootok.so\n@include common-auth\n@include common-account\n@include common-session\n' >"$work/pam.d/su"
+    printf '@include common-auth\naccount required pam_nologin.so\n@include common-account\n@include common-session\n' >"$work/pam.d/sshd"
+    printf '@include common-auth\n@include common-account\n@include common-password\n@include common-session\n' >"$work/pam.d/other"
+}
+debian_pam
+grep -q 'pam_succeed_if.so quiet service notin login:su:su-l:sudo:sudo-i' "$work/pam.d/common-auth" && grep -q 'required	pam_totp.so' "$work/pam.d/common-auth" && ok || bad "common-auth composed from the profile: $(cat "$work/pam.d/common-auth")"
+expect 0 "the scoped pam-auth-update profile on Debian 12: no false error" C
+hasnt "$out" "error:" "scoped profile: no error"
+hasnt "$out" "never runs" "scoped profile: pam_totp skipped in sshd/other by design"
+totp_at=$(grep -n 'pam_totp.so' "$work/pam.d/common-auth" | cut -d: -f1)
+debian_pam 's/^auth\trequired\tpam_totp.so/auth\toptional\tpam_totp.so/'
+expect 1 "the profile's pam_totp made optional" C
+line_is "$out" "$work/pam.d/common-auth:$totp_at: error: a wrong code still passes the auth stack of sudo when pam_unix.so" "optional: sudo"
+line_is "$out" "$work/pam.d/common-auth:$totp_at: error: a wrong code still passes the auth stack of login when pam_unix.so" "optional: login"
+hasnt "$out" "auth stack of sshd" "optional: sshd is outside the profile's scope"
+hasnt "$out" "auth stack of other" "optional: other is outside the profile's scope"
+stock
 
 # ---- sshd: the code prompt must appear and be the code's --------------------------------------
 mkdir "$work/sshd.d"

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # totpctl.sh: every totpctl command and error path, with fake users (nss_wrapper), logins
 # through the real PAM module (pam_wrapper), JSON checked with jq and QR images decoded with
-# zbarimg. As root, the fake users are uid 65534 and the root-only paths run too.
+# zbarimg, and the audit line of each command that changes a record (syslog through
+# tests/tools/libsyslog-shim.so). As root, the fake users are uid 65534 and the root-only paths
+# run too.
 set -u
 # Share the pam_wrapper lock (tests/tools/pamwrap-login.sh): no directory test's burst of 40
 # logins starts while this test's pam_wrapper processes run.
@@ -32,7 +34,12 @@ EOF
 echo "users:x:$gid:alice,bob" >"$work/group"
 export NSS_WRAPPER_PASSWD=$work/passwd NSS_WRAPPER_GROUP=$work/group
 export NSS_WRAPPER_DISABLE_DEEPBIND=1 # sanitizer builds refuse RTLD_DEEPBIND
-export LD_PRELOAD=libnss_wrapper.so ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
+# syslog(3) of totpctl and of the module goes to the test's file, not to the host's log.
+shim=${TOTP_TEST_SYSLOG_SHIM:-$PWD/$top/tests/tools/.libs/libsyslog-shim.so}
+[ -f "$shim" ] || { echo "FAIL: $shim not built (make check builds it)"; exit 1; }
+export TOTP_TEST_SYSLOG_FILE=${TOTP_TEST_SYSLOG_FILE:-$work/syslog}
+: >>"$TOTP_TEST_SYSLOG_FILE" && chmod 0666 "$TOTP_TEST_SYSLOG_FILE" # alice's lines too
+export LD_PRELOAD=libnss_wrapper.so:$shim ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
 # The system store must exist (a missing one is an error, not "not enrolled"). As a user, the
 # module and totpctl take one of the user's own for the system store, as for the site file.
 system=$work/system
@@ -47,18 +54,41 @@ echo "auth required pam_deny.so" >"$work/services/other" # libpam's fallback ser
 
 passed=0
 failed=0
+secrets=()
 ok() { passed=$((passed + 1)); }
 bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
 # expect STATUS DESCRIPTION COMMAND...: the command's exit status; its output is in $out.
 expect() {
     local want=$1 what=$2
     shift 2
+    log_mark
     out=$("$@" 2>"$work/err")
     local got=$?
     err=$(cat "$work/err")
+    # Secrets and scratch codes shown, which no log line may hold (checked at the end).
+    case $out in "{"*) secrets+=($(printf '%s' "$out" | jq -r '(.secret? // empty), (.scratch_codes? // [] | .[])' 2>/dev/null)) ;; esac
     if [ "$got" = "$want" ]; then ok; else bad "$what: exit $got, wanted $want; $err"; fi
 }
 has() { case "$1" in *"$2"*) ok ;; *) bad "$3: \"$2\" not in: $1" ;; esac; }
+# The syslog lines since log_mark (expect() marks before each command).
+log_mark() { log_seen=$(cat "$TOTP_TEST_SYSLOG_FILE" 2>/dev/null | wc -l); }
+log_since() { tail -n +$((log_seen + 1)) "$TOTP_TEST_SYSLOG_FILE" 2>/dev/null; }
+# audited [-N] FIELD...: the last command wrote N (default 1) audit lines (authpriv: notice when
+# result=ok, else warning), each with every key=value FIELD.
+audited() {
+    local n=1 lines f
+    case $1 in -[0-9]*) n=${1#-}; shift ;; esac
+    lines=$(log_since | grep '^<[0-9]*>totpctl: ')
+    [ "$(printf '%s' "$lines" | grep -c .)" = "$n" ] && ok || { bad "$n audit line(s) wanted for $*, got: $lines"; return; }
+    while IFS= read -r line; do
+        for f in "$@"; do
+            case " ${line#*: } " in *" $f "*) ok ;; *) bad "$f not in the audit line: $line" ;; esac
+        done
+        case $line in "<85>totpctl: "*" result=ok "* | "<84>totpctl: "*" result=refused "* | "<84>totpctl: "*" result=failed "*) ok ;;
+        *) bad "not authpriv.notice for result=ok, authpriv.warning else: $line" ;; esac
+    done <<<"$lines"
+}
+not_audited() { case "$(log_since)" in *"totpctl: "*) bad "$1 wrote an audit line: $(log_since)" ;; *) ok ;; esac; }
 as_alice() { # run as alice, in her home
     if [ "$(id -u)" = 0 ]; then
         HOME=$work/home/alice setpriv --reuid="$uid" --regid="$gid" --clear-groups "$@"
@@ -68,7 +98,8 @@ as_alice() { # run as alice, in her home
 }
 T() { "$totpctl" --conf "$conf" "$@"; }
 login() { # login USER CODE: through pam_totp.so, as sshd would (as whoever runs the test)
-    LD_PRELOAD=libpam_wrapper.so:libnss_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$work/services \
+    LD_PRELOAD=libpam_wrapper.so:libnss_wrapper.so:$shim PAM_WRAPPER_USE_SYSLOG=1 \
+        PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$work/services \
         PAM_WRAPPER_DISABLE_DEEPBIND=1 UID_WRAPPER_DISABLE_DEEPBIND=1 \
         "$tools/pam-login" login "$1" "$2" >/dev/null 2>&1
 }
@@ -86,7 +117,11 @@ expect 2 "option that does not apply" T code --issuer x; has "$err" "does not ap
 expect 2 "missing argument" T verify; has "$err" "usage: totpctl verify CODE" "verify usage"
 expect 2 "bad --digits" T enroll --digits 9 --no-confirm; has "$err" "--digits 9: must be a number from 6 to 8" "digits"
 expect 2 "bad --qr" T show --qr sixel; has "$err" "--qr sixel: must be utf8, ansi or none" "qr mode"
-expect 2 "relative --file" T --file rel/path status; has "$err" "must be an absolute path" "--file"
+# A relative --file is the current directory's (its directories kept as given); ~ is not.
+expect 0 "relative --file" sh -c 'cd "$1" && shift && exec "$@"' - "$work" "$totpctl" --conf "$conf" --file rel-secret enroll --no-confirm --qr none --json
+[ "$(echo "$out" | jq -r .path)" = "$work/rel-secret" ] && [ -f "$work/rel-secret" ] && ok || bad "relative --file: not $work/rel-secret: $out"
+rm -f "$work/rel-secret"
+expect 2 "--file ~/..." T --file '~/secret' status; has "$err" "must be an absolute path" "--file with ~"
 expect 2 "bad --rate-limit" T enroll --no-confirm --rate-limit 3 --file "$work/x"
 # ISSUER/ACCOUNT: 1 to 128 characters (not bytes) of UTF-8 text; anything else is a usage error
 # naming the option, and no record is written.
@@ -132,11 +167,15 @@ rm -f "$work/issuer-rec" "$work/issuer-ga"
 alice_rec=$work/home/alice/.config/totp/secret
 expect 2 "enroll without a terminal" as_alice "$totpctl" --conf "$conf" enroll </dev/null
 has "$err" "no terminal to read a code from the app" "no terminal"
+audited action=enroll result=refused user=alice store=file how=user actor=alice actor_uid=$uid sudo_user=-
 expect 1 "enroll with wrong codes" as_alice "$tools/pty-enroll" --wrong "$totpctl" --conf "$conf" enroll --qr none
+audited action=enroll result=refused user=alice record=- 'reason="not enrolled: no code from the app matched"'
 [ ! -e "$alice_rec" ] && ok || bad "a refused enrollment wrote a record"
 expect 0 "self-enrollment" as_alice "$tools/pty-enroll" "$totpctl" --conf "$conf" enroll --qr utf8 \
     --qr-png "$work/home/alice/qr.png" --qr-svg "$work/home/alice/qr.svg" --issuer "ACME Co"
 has "$out" "enrolled alice: $alice_rec" "self-enrollment path"
+audited action=enroll result=ok user=alice store=file "record=$alice_rec" how=user actor=alice actor_uid=$uid \
+    sudo_user=- service=- rhost=- reason=-
 has "$out" "$(printf '\033[30;107m')" "utf8 QR drawn black on white"
 [ "$(stat -c %a:%u "$alice_rec")" = "600:$uid" ] && ok || bad "record mode/owner $(stat -c %a:%u "$alice_rec")"
 [ "$(stat -c %a "$work/home/alice/.config/totp")" = 700 ] && ok || bad "directory mode"
@@ -152,9 +191,11 @@ now=$(date +%s)
 login alice "$(code_in "$secret" $((now + 30)))" && ok || bad "alice cannot log in with the next code"
 expect 1 "enroll again without --force" as_alice "$totpctl" --conf "$conf" enroll --no-confirm
 has "$err" "alice is already enrolled ($alice_rec); --force replaces the record" "already enrolled"
+audited action=enroll result=refused "record=$alice_rec" "reason=\"alice is already enrolled ($alice_rec); --force replaces the record\""
 
 # ---- enroll --json, verify, the module agrees on what is used up ----------------------------
 expect 0 "enroll --force --json" as_alice "$totpctl" --conf "$conf" enroll --force --no-confirm --json --scratch-codes 4
+audited action=replace result=ok user=alice "record=$alice_rec" how=user
 echo "$out" | jq -e '.user == "alice" and (.scratch_codes | length) == 4 and .algorithm == "SHA1" and .digits == 6 and .period == 30 and (.uri | startswith("otpauth://totp/")) and (.secret | test("^[A-Z2-7]{32}$"))' >/dev/null && ok || bad "enroll JSON: $out"
 [ "$(echo "$out" | jq -r .path)" = "$alice_rec" ] && ok || bad "enroll JSON path"
 secret=$(echo "$out" | jq -r .secret)
@@ -164,13 +205,16 @@ code=$(code_in "$secret" "$now")
 expect 0 "code" as_alice "$totpctl" --conf "$conf" code
 [ "$out" = "$code" ] || [ "$out" = "$(code_in "$secret" $((now + 1)))" ] && ok || bad "code prints $out, app shows $code"
 expect 0 "verify the current code" as_alice "$totpctl" --conf "$conf" verify "$code"; has "$out" "accepted" "verify"
+audited action=verify result=ok user=alice "record=$alice_rec" reason=accepted
 expect 1 "verify it again" as_alice "$totpctl" --conf "$conf" verify "$code"; has "$out" "code already used" "replay"
+audited action=verify result=refused 'reason="rejected: code already used"'
 login alice "$code" && bad "PAM accepted a code totpctl verify used" || ok
 next=$(code_in "$secret" $((now + 30)))
 login alice "$next" && ok || bad "PAM refused the next code"
 expect 1 "verify a code PAM used" as_alice "$totpctl" --conf "$conf" verify --json "$next"
 echo "$out" | jq -e '.accepted == false and .result == "rejected: code already used"' >/dev/null && ok || bad "verify JSON: $out"
 expect 1 "verify a malformed code" as_alice "$totpctl" --conf "$conf" verify 12ab56
+audited action=verify result=refused 'reason="rejected: malformed code"'
 far=$(code_in "$secret" $((now - 1200)))
 expect 1 "verify a code 20 minutes behind" as_alice "$totpctl" --conf "$conf" verify "$far"
 has "$out" "rejected: wrong code (matches a code " "clock hint"
@@ -181,23 +225,28 @@ case $out in *"check the clocks"*) bad "a code valid later is hinted: $out" ;; *
 
 # ---- scratch codes -------------------------------------------------------------------------
 expect 0 "scratch --json" as_alice "$totpctl" --conf "$conf" scratch --scratch-codes 3 --json
+audited action=scratch result=ok user=alice "record=$alice_rec" how=user 'reason="3 new scratch codes"'
 echo "$out" | jq -e '(.scratch_codes | length) == 3' >/dev/null && ok || bad "scratch JSON: $out"
 new_scratch=$(echo "$out" | jq -r '.scratch_codes[1]')
 expect 1 "an old scratch code is dead" as_alice "$totpctl" --conf "$conf" verify "$old_scratch"
 expect 0 "a new scratch code works" as_alice "$totpctl" --conf "$conf" verify "$new_scratch"
+audited action=verify result=ok 'reason="accepted (scratch code)"'
 has "$out" "scratch code" "scratch accepted"
 login alice "$new_scratch" && bad "a used scratch code logged in" || ok
 
 # ---- status, remove ---------------------------------------------------------------------------
 expect 0 "status" as_alice "$totpctl" --conf "$conf" status
+not_audited "status"
 has "$out" "record:         $alice_rec" "status record"
 has "$out" "scratch codes:  2 left" "status scratch count"
 expect 0 "status --json" as_alice "$totpctl" --conf "$conf" status --json
 echo "$out" | jq -e '.enrolled == true and .type == "totp" and .scratch_codes_left == 2 and (.last_success | type) == "number" and .failures == 1' >/dev/null && ok || bad "status JSON: $out"
 expect 0 "remove" as_alice "$totpctl" --conf "$conf" remove; has "$out" "removed $alice_rec" "remove"
+audited action=remove result=ok user=alice "record=$alice_rec" how=user actor=alice
 expect 1 "status after remove" as_alice "$totpctl" --conf "$conf" status --json
 echo "$out" | jq -e '.enrolled == false' >/dev/null && ok || bad "status JSON after remove: $out"
 expect 1 "verify when not enrolled" as_alice "$totpctl" --conf "$conf" verify 123456; has "$err" "alice is not enrolled" "not enrolled"
+audited action=verify result=refused user=alice record=- 'reason="alice is not enrolled"'
 # A record too broken to read is still replaced by enroll --force, and removed by remove.
 broken() { as_alice sh -c 'umask 077; mkdir -p "$(dirname "$1")"; printf "not base32!\n" >"$1"' sh "$alice_rec"; }
 broken
@@ -222,6 +271,8 @@ expect 0 "status under a looser site throttle" as_alice "$totpctl" --conf "$conf
 echo "$out" | jq -e '.throttled == true and .throttle_seconds_left == 50' >/dev/null && bad "the site throttle is ignored: $out" || ok
 if [ "$(id -u)" = 0 ]; then
     expect 0 "root lifts the throttle" T -u alice --file "$alice_rec" reset-failures --json
+    audited action=reset-failures result=ok user=alice "record=$alice_rec" how=admin actor=root actor_uid=0 \
+        'reason="5 consecutive failures cleared"'
     echo "$out" | jq -e '.failures_cleared == 5' >/dev/null && ok || bad "reset-failures JSON: $out"
     expect 0 "status after reset-failures" as_alice "$totpctl" --conf "$tconf" status --at 1800000010 --json
     echo "$out" | jq -e '.failures == 0 and .last_failure == null and .throttled == false' >/dev/null && ok || bad "status JSON after reset: $out"
@@ -230,6 +281,7 @@ if [ "$(id -u)" = 0 ]; then
 else
     expect 3 "a user cannot lift a throttle" as_alice "$totpctl" --conf "$tconf" reset-failures
     has "$err" "only root can lift a throttle" "reset-failures is root's"
+    audited action=reset-failures result=failed user=alice how=user 'reason="reset-failures: only root can lift a throttle"'
 fi
 rm -f "$alice_rec"
 
@@ -275,11 +327,19 @@ has "$err" "$work/home/alice/rfc: line 2: STEP_SIZE must be 1 to 300 seconds" "c
 [ "$(echo "$err" | wc -l)" = 1 ] && ok || bad "error is not one line: $err"
 expect 3 "QR image into a missing directory" as_alice "$totpctl" --conf "$conf" enroll --no-confirm --qr-png "$work/nowhere/qr.png"
 has "$err" "$work/nowhere: cannot open directory" "missing directory message"
+audited action=enroll result=failed user=alice record=-
 [ ! -e "$alice_rec" ] && ok || bad "a failed enrollment wrote a record"
 
 # ---- as root: provisioning others, the system store, list, import --------------------------
 if [ "$(id -u)" = 0 ]; then
+    expect 0 "allow-enroll --for" T -u bob allow-enroll --for 1h
+    audited action=allow-enroll result=ok user=bob how=admin actor=root actor_uid=0
+    expect 0 "allow-enroll --revoke" T -u bob allow-enroll --revoke
+    audited action=allow-enroll result=ok user=bob 'reason="allowance revoked"'
+    expect 1 "allow-enroll --revoke again" T -u bob allow-enroll --revoke
+    audited action=allow-enroll result=refused user=bob 'reason="no enrollment allowance to revoke"'
     expect 0 "root enrolls bob" T -u bob enroll --no-confirm --json
+    audited action=enroll result=ok user=bob store=file "record=$system/bob" how=admin actor=root actor_uid=0 sudo_user=-
     bob_secret=$(echo "$out" | jq -r .secret)
     [ "$(echo "$out" | jq -r .path)" = "$system/bob" ] && ok || bad "bob's record is not in the system store"
     [ "$(stat -c %a:%U "$system/bob")" = "600:root" ] && ok || bad "system record mode/owner"
@@ -287,6 +347,19 @@ if [ "$(id -u)" = 0 ]; then
     HOME=$work/home/bob expect 1 "bob cannot see his system record" setpriv --reuid="$uid" --regid="$gid" --clear-groups "$totpctl" --conf "$conf" status
     login bob "$(code_in "$bob_secret")" && ok || bad "bob cannot log in with the system record"
     expect 0 "list" T list; has "$out" "bob" "list names bob"
+    not_audited "list"
+    # allow-enroll: kept by name, so never for a name no account has (a later account of that
+    # name would inherit it); revoking one is always possible.
+    expect 2 "allow-enroll for an unknown account" T -u nosuchuser allow-enroll --for 1h
+    has "$err" "-u nosuchuser: no such account" "allow-enroll names the unknown account"
+    audited action=allow-enroll result=refused user=nosuchuser how=admin
+    [ ! -e "$system/.allow/nosuchuser" ] && ok || bad "an allowance was kept for an unknown name"
+    expect 1 "revoking a missing allowance of an unknown name" T -u nosuchuser allow-enroll --revoke
+    expect 0 "allow-enroll for bob" T -u bob allow-enroll --for 1h --json
+    echo "$out" | jq -e '.user == "bob" and .enroll_allowed_until > 0' >/dev/null && ok || bad "allow-enroll JSON: $out"
+    [ "$(stat -c %a:%U "$system/.allow/bob")" = "600:root" ] && ok || bad "the allowance is root's, 0600"
+    expect 0 "revoke bob's allowance" T -u bob allow-enroll --revoke
+    [ ! -e "$system/.allow/bob" ] && ok || bad "the revoked allowance is still there"
     expect 0 "list --json" T list --json
     echo "$out" | jq -e '.users == ["bob"] and .no_account == []' >/dev/null && ok || bad "list JSON: $out"
     # import a google-authenticator file, read as alice
@@ -295,16 +368,22 @@ if [ "$(id -u)" = 0 ]; then
     chmod 0600 "$ga"
     chown "$uid:$gid" "$ga"
     expect 0 "import" T -u alice import "$ga"; has "$out" "imported $ga into $system/alice" "import"
+    audited action=import result=ok user=alice "record=$system/alice" how=admin actor=root "reason=\"from $ga\""
     has "$err" "alice could read the secret in $ga, so it is not out of their reach" "import says the secret was exposed"
     has "$err" "totpctl -u alice enroll --force" "import points to enroll --force"
     cmp -s "$ga" "$system/alice" && ok || bad "the imported record differs from the file"
     expect 1 "import again without --force" T -u alice import "$ga"
+    audited action=import result=refused user=alice 'reason="alice already has a system record; --force replaces it"'
     expect 0 "import --force" T -u alice import --force "$ga"
+    audited action=import result=ok user=alice "record=$system/alice"
+    expect 0 "import FILE relative to the current directory" sh -c 'cd "$1" && shift && exec "$@"' - "$work/home/alice" "$totpctl" --conf "$conf" -u alice import --force .google_authenticator
+    has "$out" "imported $ga into $system/alice" "a relative import FILE"
     expect 0 "import --force --json" T -u alice import --force --json "$ga"
     [ "$(echo "$out" | jq -r .secret_exposed)" = true ] && ok || bad "import --json lacks secret_exposed: $out"
     chown 0:0 "$ga"
     expect 3 "import a file only root can read" T -u alice import --force "$ga"
     has "$err" "$ga: cannot open: Permission denied" "import reads as the user, not as root"
+    audited action=import result=failed user=alice record=-
     chmod 0644 "$ga"
     expect 3 "import a file alice does not own" T -u alice import --force "$ga"
     has "$err" "owned by uid 0, must be uid $uid" "import checks the owner"
@@ -365,13 +444,19 @@ if [ "$(id -u)" = 0 ]; then
     has "$out" "line 4: bob -> bob: would write $system/bob" "dry run maps bob"
     has "$err" 'warning: '"$uris"': line 2: accounts "...@example.com" go to the local user of the same name' "a domain that is dropped is named"
     [ ! -e "$system/bob" ] && ok || bad "--dry-run wrote a record"
+    not_audited "import --uri --dry-run"
     expect 1 "import --uri over a record without --force" T import --uri "$uris"
     has "$err" "alice already has a system record; --force replaces it (nothing was imported)" "all or nothing"
+    audited action=import result=refused user=alice "record=$system/alice"
     [ ! -e "$system/bob" ] && ok || bad "a refused import wrote bob's record"
     expect 0 "import --uri --force --json" T import --uri --force --json "$uris"
+    audited -2 action=import result=ok how=admin actor=root
+    has "$(log_since)" " user=alice store=file record=$system/alice how=admin actor=root actor_uid=0 sudo_user=- service=- rhost=- reason=\"otpauth URI, line 2 of $uris, replacing the record there\"" "import --uri: alice's line"
+    has "$(log_since)" " user=bob store=file record=$system/bob how=admin" "import --uri: bob's line"
     echo "$out" | jq -e '.dry_run == false and ([.imported[].user] == ["alice", "bob"]) and .imported[0].replaced == true' >/dev/null && ok || bad "import --uri JSON: $out"
     login alice "$(pyotp "print(pyotp.TOTP('JBSWY3DPEHPK3PXPJBSWY3DP').now())")" && ok || bad "alice cannot log in with pyotp's code after the URI import"
     expect 0 "HOTP from a URI: pyotp's code at the counter" T -u bob verify "$(pyotp "print(pyotp.HOTP('GEZDGNBVGY3TQOJQGEZDGNBV', digits=8).at(5))")"
+    audited action=verify result=ok user=bob how=admin actor=root
     expect 0 "status of the HOTP import" T -u bob status --json
     echo "$out" | jq -e '.type == "hotp" and .digits == 8 and .next_counter == 6' >/dev/null && ok || bad "HOTP import status: $out"
     head -n 2 "$uris" | T -u alice import --uri --force - >/dev/null 2>&1 && ok || bad "-u alice with one URI on standard input"
@@ -379,6 +464,7 @@ if [ "$(id -u)" = 0 ]; then
     echo 'otpauth-migration://offline?data=CjEKCkhlbGxvId6tvu8' >"$work/migration.txt"
     expect 2 "an otpauth-migration export" T import --uri "$work/migration.txt"; has "$err" "otpauth-migration://) are not supported" "migration exports refused by name"
     expect 2 "a URI for a user who does not exist" T import --uri - <<<'otpauth://totp/Old:carol?secret=JBSWY3DPEHPK3PXP'
+    audited action=import result=refused user=- record=-
     has "$err" "no user carol on this system" "unknown user named"
     # Without -u, a URI never names root or a system account; names are shown escaped.
     expect 2 "a URI for root" T import --uri - <<<'otpauth://totp/Old:root@example.com?secret=JBSWY3DPEHPK3PXP'
@@ -432,6 +518,7 @@ if [ "$(id -u)" = 0 ]; then
     expect 1 "root's enroll over a home record" T -u alice enroll --no-confirm --qr none
     has "$err" "alice is already enrolled ($work/home/alice/.config/totp/secret); --force keeps that record and enrolls alice in the system store ($system/alice)" "the refusal says where --force writes"
     expect 0 "root enrolls alice in the system store too" T -u alice enroll --no-confirm --force --qr none
+    audited action=enroll result=ok user=alice "record=$system/alice" "reason=\"the record at $work/home/alice/.config/totp/secret stays, used after this one\""
     has "$err" "Note: alice's record $work/home/alice/.config/totp/secret stays" "the kept home record is named"
     [ -e "$work/home/alice/.config/totp/secret" ] && [ -e "$system/alice" ] && ok || bad "--force did what its message said"
     # Two entries in alice's app for one host: the labels tell the system store's from hers.
@@ -441,6 +528,7 @@ if [ "$(id -u)" = 0 ]; then
     has "$(echo "$out" | jq -r .uri)" ":alice%40$(hostname)%20%28system%29?" "the system record's label is alice@HOST (system)"
     [ "${home_account%%\?*}" != "$(echo "$out" | jq -r .uri | sed 's/?.*//')" ] && ok || bad "the home and system entries have one label"
     expect 0 "remove every record of alice's" T -u alice remove
+    audited -3 action=remove result=ok user=alice how=admin actor=root
     has "$out" "removed $system/alice
 removed $work/home/alice/.config/totp/secret
 removed $work/home/alice/.google_authenticator" "remove names each record, in the lookup order"
@@ -451,6 +539,7 @@ removed $work/home/alice/.google_authenticator" "remove names each record, in th
     login alice "$(code_in "$alice_home_secret")" && bad "alice's home record still logs in after remove" || ok
     expect 1 "status after removing all" T -u alice status
     expect 1 "remove again" T -u alice remove; has "$err" "alice is not enrolled" "nothing left to remove"
+    audited action=remove result=refused user=alice record=- 'reason="alice is not enrolled"'
     # A user removing their own records: the home ones go; a note about the system store remains.
     expect 0 "alice enrolls herself again" as_alice "$totpctl" --conf "$conf" enroll --no-confirm --qr none
     expect 0 "alice removes her own record" as_alice "$totpctl" --conf "$conf" remove --json
@@ -499,8 +588,20 @@ else
     expect 3 "-u another user" T -u root status; has "$err" "only root can act on another user" "-u check"
     expect 3 "list as a user" T list; has "$err" "run it as root" "list as user"
     expect 3 "import as a user" T import /tmp/x; has "$err" "run it as root" "import as user"
+    audited action=import result=failed how=user 'reason="import writes the system store: run it as root"'
+    expect 3 "allow-enroll as a user" T allow-enroll --for 1h
+    audited action=allow-enroll result=failed how=user 'reason="allow-enroll: only root can let a user enroll"'
+    expect 3 "remove -u another user" T -u root remove
+    audited action=remove result=failed user=root how=admin actor=alice 'reason="-u root: only root can act on another user"'
     expect 3 "import --uri as a user" T import --uri -; has "$err" "run it as root" "import --uri as user"
 fi
+
+# ---- the audit trail: never a secret, code or scratch code -------------------------------------
+[ "${#secrets[@]}" -gt 20 ] && ok || bad "too few secrets and scratch codes collected (${#secrets[@]})"
+for s in "${secrets[@]}" "$code" "$next" "$old_scratch" "$new_scratch"; do
+    grep -qF -- "$s" "$TOTP_TEST_SYSLOG_FILE" && bad "a secret or code is in the log: $s" || ok
+done
+[ "$(grep -c '^<8[45]>totpctl: action=' "$TOTP_TEST_SYSLOG_FILE")" -ge 20 ] && ok || bad "fewer than 20 audit lines"
 
 echo "totpctl: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -3,11 +3,16 @@
 # sshd_sudo.sh: real OpenSSH and sudo logins through pam_totp, with the shipped examples/ files
 # (as root). A throwaway user, its own sshd on loopback (own config, host key, pid file, PAM
 # service), sudo with its own PAM service (sudoers' pam_service). Everything is removed on exit.
+# What the module (in sshd and sudo) and totpctl send to syslog goes to a /dev/log of the test's
+# own (tests/tools/devlog.sh): the lines are checked here and by tests/logs/logfmt_all.sh.
 set -u
 if [ "$(id -u)" != 0 ]; then
     echo "SKIP: real sshd and sudo logins need root (CI runs this as root)"
     exit 77
 fi
+. "${srcdir:-.}/tests/tools/devlog.sh"
+devlog_enter "$@" || echo "note: no mount namespaces here: the syslog lines are not checked"
+
 for tool in sshd ssh ssh-keygen sudo visudo useradd userdel groupadd groupdel usermod gpasswd chpasswd runuser pamtester; do
     command -v "$tool" >/dev/null || { echo "FAIL: $tool not found (README's test command installs openssh-server)"; exit 1; }
 done
@@ -32,14 +37,17 @@ made_privsep=
 exempt=totpx$$
 cleanup() {
     for pid in "$sandbox"/sshd*.pid; do [ -f "$pid" ] && kill "$(cat "$pid")" 2>/dev/null; done
+    devlog_cleanup
     rm -f "/etc/pam.d/$ssh_service" "/etc/pam.d/$sudo_service" "$sudoers"
     id "$user" >/dev/null 2>&1 && userdel "$user" 2>/dev/null
     getent group "$exempt" >/dev/null && groupdel "$exempt" 2>/dev/null
-    rm -rf "/run/sudo/ts/$user" "$sandbox"
+    rm -rf --one-file-system "/run/sudo/ts/$user" "$sandbox"
     [ -n "$made_privsep" ] && rmdir /run/sshd 2>/dev/null
 }
 trap cleanup EXIT
 [ -d /run/sshd ] || { mkdir -m 0755 /run/sshd && made_privsep=1; }
+syslog=
+devlog_start "$sandbox/devlog" && syslog=$sandbox/devlog/syslog
 
 passed=0
 failed=0
@@ -251,6 +259,20 @@ sed -i "s|^@include common-auth|&\nauth required $module conf=$conf|" "/etc/pam.
 code=$("$code_tool" "$secret" $(( $(date +%s) + 30 )))
 sudo_as_user "$password" "$code"; check "sudo: pam_totp twice in the stack, one code once" 0 $?
 sudo_as_user "$password" "$code"; check "sudo: that code again, in a new transaction, is refused" 1 $?
+
+# ---- the syslog lines: the module's decisions in sshd and sudo, totpctl's audit lines ----------
+if [ -n "$syslog" ]; then
+    devlog_stop
+    lines() { grep -F -- "$1" "$syslog" | grep -F -- "$2" | grep -c .; }
+    [ "$(lines "pam_totp($ssh_service:auth): result=accepted user=$user service=$ssh_service rhost=127.0.0.1 reason=" " record=$sandbox/system/$user")" -ge 4 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: sshd's accepted logins are not in the log"; }
+    [ "$(lines "pam_totp($ssh_service:auth): result=denied user=$user service=$ssh_service rhost=127.0.0.1 reason=" "")" -ge 3 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: sshd's refused codes are not in the log"; }
+    [ "$(lines "pam_totp($sudo_service:auth): result=accepted user=$user service=$sudo_service " "")" -ge 3 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: sudo's accepted codes are not in the log"; }
+    [ "$(lines "totpctl: action=" " user=$user store=file record=$sandbox/system/$user how=admin actor=root actor_uid=0 ")" -ge 8 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: totpctl's audit lines are not in the log"; }
+    for s in "$secret" "$home_secret" "$root_secret"; do
+        grep -qF "$s" "$syslog" && { failed=$((failed + 1)); echo "FAIL: a secret is in the log"; } || passed=$((passed + 1))
+    done
+    cat "$syslog" >>"${TOTP_TEST_SYSLOG_FILE:-/dev/null}"
+fi
 
 # ---- nothing left behind ----------------------------------------------------------------------
 cleanup

@@ -132,7 +132,7 @@ export LDAPCONF=$work/weak-ldap.conf # every client below (libldap reads it) has
 . "$srcdir/tests/tools/pamwrap-login.sh"
 pamwrap_exclusive
 login() { pamwrap_login "$work/services" "$@"; } # login SERVICE USER ANSWER: prints the result
-T() { "$totpctl" --conf "$work/admin.conf" "$@"; }
+T() { LD_PRELOAD=${LD_PRELOAD:-}$pamwrap_shim "$totpctl" --conf "$work/admin.conf" "$@"; }
 attr() { # attr DN ATTRIBUTE: its value, as the administrator
     A ldapsearch -LLL -o ldif-wrap=no -b "$1" -s base "(objectClass=*)" "$2" 2>/dev/null |
         sed -n "s/^$2: //p; s/^$2:: //p" | head -n 1
@@ -425,7 +425,7 @@ is "$(login bound-b carol "$right")" "login accepted" "reset-failures lifts it f
 # 10, whichever starts. The first delay is 600 s here, so that none ends during a burst.
 . "$srcdir/tests/tools/fleet-clock.sh"
 services=$work/services
-export PAM_LOGIN_LOG=$work/auth.log
+mark=0
 if fleet_faketime=$(fleet_clock_lib); then
     conf clock-a "ldap_uri = $ldaps" "ldap_ca_file = $work/ca.pem" "ldap_timeout = 10" \
         "throttle = 3,600,600"
@@ -434,23 +434,22 @@ if fleet_faketime=$(fleet_clock_lib); then
     service clock-a clock-a
     service clock-b clock-b
     wait_of() { # wait_of SERVICE: the shortest "codes judged again in N s" it logged
-        sed -n "s/.*service=$1 .*codes judged again in \([0-9]*\) s.*/\1/p" "$PAM_LOGIN_LOG" |
+        pamwrap_log_since "$mark" | sed -n "s/.*service=$1 .*codes judged again in \([0-9]*\) s.*/\1/p" |
             sort -n | head -n 1
     }
     for off in 20 150; do
         for first in a b; do
             T -u carol reset-failures >/dev/null
-            : >"$PAM_LOGIN_LOG"
+            mark=$(pamwrap_log_mark)
             fleet_burst "$off" clock-a clock-b carol "$wrong" 10 "$first" >/dev/null
             is "$(attr "$ctoken" oathFailureCount)" 3 \
                 "host b $off s behind, $first first: 3 of 10 alternating guesses judged"
-            is "$(grep -c 'result=denied user=carol service=clock-b .*too many attempts' \
-                "$PAM_LOGIN_LOG")" "$([ "$first" = b ] && echo 3 || echo 4)" \
+            is "$(pamwrap_log_since "$mark" | grep -c 'result=denied user=carol service=clock-b .*too many attempts')" "$([ "$first" = b ] && echo 3 || echo 4)" \
                 "host b $off s behind, $first first: host b refuses its later guesses unjudged"
             wa=$(wait_of clock-a) wb=$(wait_of clock-b)
             [ "${wb:-0}" -gt "${wa:-600}" ] && ok ||
                 bad "host b $off s behind waits longer than host a, not less: ${wb:-none} s, ${wa:-none} s"
-            grep -q 'result=warning' "$PAM_LOGIN_LOG" && bad "a warning within the tolerance" || ok
+            pamwrap_log_since "$mark" | grep -q 'result=warning' && bad "a warning within the tolerance" || ok
         done
         # Host a's failure time went through the directory (oathLastFailure, GeneralizedTime)
         # and back, to the second: b's failure wrote it unchanged.
@@ -465,17 +464,15 @@ if fleet_faketime=$(fleet_clock_lib); then
     # Beyond the tolerance (a broken clock): not believed, so every switch of host is judged
     # (the documented weakness), and host b says why.
     T -u carol reset-failures >/dev/null
-    : >"$PAM_LOGIN_LOG"
+    mark=$(pamwrap_log_mark)
     fleet_burst 1000 clock-a clock-b carol "$wrong" 6 >/dev/null
     is "$(attr "$ctoken" oathFailureCount)" 6 "host b 1000 s behind: every switch is judged"
-    grep -Eq 'result=warning user=carol service=clock-b rhost=- reason="the last failure was recorded (99[0-9]|1000) s in the future, more than the 900 s the throttle believes: check the clocks"' \
-        "$PAM_LOGIN_LOG" && ok ||
-        bad "host b 1000 s behind logs the failure it does not believe: $(grep result=warning "$PAM_LOGIN_LOG")"
+    pamwrap_log_since "$mark" | grep -Eq 'result=warning user=carol service=clock-b rhost=- reason="the last failure was recorded (99[0-9]|1000) s in the future, more than the 900 s the throttle believes: check the clocks"' && ok ||
+        bad "host b 1000 s behind logs the failure it does not believe: $(pamwrap_log_since "$mark" | grep result=warning)"
     T -u carol reset-failures >/dev/null
 else
     echo "SKIP (the checks with clocks apart): $(fleet_clock_lib 2>&1)"
 fi
-unset PAM_LOGIN_LOG
 
 echo "ldap_secure: $passed passed, $failed failed"
 [ "$failed" = 0 ]

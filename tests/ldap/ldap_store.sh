@@ -113,7 +113,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
 . "$srcdir/tests/tools/pamwrap-login.sh"
 pamwrap_exclusive
 login() { pamwrap_login "$work/services" "$@"; } # login SERVICE USER ANSWER: prints the result
-T() { "$totpctl" --conf "$work/admin.conf" "$@"; }
+T() { LD_PRELOAD=${LD_PRELOAD:-}$pamwrap_shim "$totpctl" --conf "$work/admin.conf" "$@"; }
 attr() { # attr DN ATTRIBUTE: its value (base64 values decoded), as the administrator
     A ldapsearch -LLL -o ldif-wrap=no -b "$1" -s base "(objectClass=*)" "$2" 2>/dev/null |
         sed -n "s/^$2: //p; s/^$2:: //p" | head -n 1
@@ -127,7 +127,7 @@ out=$(T enroll -u alice --no-confirm --json --window 21 2>"$work/err")
 is "$?" 0 "enroll alice: $(cat "$work/err")"
 alice_secret=$(printf '%s' "$out" | jq -r .secret)
 token=cn=totp,uid=alice,ou=people,$suffix
-is "$(printf '%s' "$out" | jq -r '.scratch_codes | length')" 0 "no scratch codes in LDAP"
+is "$(printf '%s' "$out" | jq -r '.scratch_codes | length')" 5 "five scratch codes, as for files"
 has "$(printf '%s' "$out" | jq -r .path)" "$uri/uid=alice,ou=people" "enroll names the user entry"
 is "$(attr "uid=alice,ou=people,$suffix" oathTOTPToken)" "$token" "alice links to her token"
 has "$(A ldapsearch -LLL -b "uid=alice,ou=people,$suffix" -s base objectClass)" "oathTOTPUser" \
@@ -144,9 +144,25 @@ is "$(printf '%s' "$secret_b64" | base64 -d | wc -c)" 20 "a 20-byte SHA-1 secret
 T enroll -u alice --no-confirm >/dev/null 2>"$work/err"
 is "$?" 1 "enrolling alice twice"
 has "$(cat "$work/err")" "already enrolled" "second enrollment refused"
-T enroll -u alice --no-confirm --scratch-codes 3 >/dev/null 2>"$work/err"
-is "$?" 2 "scratch codes with LDAP"
-has "$(cat "$work/err")" "keeps no scratch codes" "scratch codes refused"
+A ldapadd >/dev/null <<EOF || bad "adding ursula"
+dn: uid=ursula,ou=people,$suffix
+objectClass: inetOrgPerson
+uid: ursula
+cn: ursula
+sn: ursula
+EOF
+out=$(T enroll -u ursula --no-confirm --scratch-codes 3 --json 2>"$work/err")
+is "$?" 0 "enroll --scratch-codes 3 with LDAP: $(cat "$work/err")"
+mapfile -t usc < <(printf '%s' "$out" | jq -r '.scratch_codes[]')
+is "${#usc[@]}" 3 "three scratch codes printed"
+is "$(A ldapsearch -LLL -b "cn=totp,uid=ursula,ou=people,$suffix" -s base pamTotpScratchHash | grep -c '^pamTotpScratchHash')" 3 \
+    "kept as three hashes on the token"
+is "$(login login ursula "${usc[0]}")" "login accepted" "an enrollment's scratch code logs in"
+is "$(login login ursula "${usc[0]}")" "Authentication failure" "once"
+out=$(T enroll -u ursula --no-confirm --force --scratch-codes 0 --json 2>"$work/err")
+is "$?" 0 "enroll --force with no scratch codes: $(cat "$work/err")"
+is "$(login login ursula "${usc[1]}")" "Authentication failure" "the old secret's scratch codes go with it"
+T remove -u ursula >/dev/null 2>"$work/err" || bad "removing ursula: $(cat "$work/err")"
 T enroll -u nobody-here --no-confirm >/dev/null 2>"$work/err"
 is "$?" 1 "enrolling a user the directory lacks"
 has "$(cat "$work/err")" "no entry under $suffix matches (uid=nobody-here)" "missing user named"
@@ -174,23 +190,21 @@ is "$(attr "$token" oathTOTPLastTimeStep)" "$s0" "the watermark is the code's st
 is "$(login login alice "$code")" "Authentication failure" "the same code again (replay)"
 is "$(login login alice 000000)" "Authentication failure" "a wrong code"
 is "$(attr "$token" oathTOTPLastTimeStep)" "$s0" "a failure leaves the watermark"
-export PAM_LOGIN_LOG=$work/auth.log
-: >"$PAM_LOGIN_LOG"
+mark=$(pamwrap_log_mark)
 is "$(login login dave "$code")" "Authentication failure" "dave has no token"
-has "$(tail -n 1 "$PAM_LOGIN_LOG")" "result=denied user=dave service=login rhost=- reason=\"no record: $uri/uid=dave,ou=people,$suffix: no oathTOTPToken or oathHOTPToken\"" \
+has "$(pamwrap_log_since 0 | tail -n 1)" "result=denied user=dave service=login rhost=- reason=\"no record: $uri/uid=dave,ou=people,$suffix: no oathTOTPToken or oathHOTPToken\"" \
     "the log says where it looked and why"
 is "$(login nullok dave "")" "login accepted" "nullok lets an unenrolled user through"
-has "$(tail -n 1 "$PAM_LOGIN_LOG")" "result=ignored user=dave service=nullok rhost=- reason=\"no record (nullok): $uri/uid=dave,ou=people,$suffix: no oathTOTPToken or oathHOTPToken\"" \
+has "$(pamwrap_log_since 0 | tail -n 1)" "result=ignored user=dave service=nullok rhost=- reason=\"no record (nullok): $uri/uid=dave,ou=people,$suffix: no oathTOTPToken or oathHOTPToken\"" \
     "and so does the nullok line"
 is "$(login login '*' "$code")" "Authentication failure" "user '*' matches nobody (escaped)"
-has "$(tail -n 1 "$PAM_LOGIN_LOG")" "reason=\"no record: $uri: no entry under $suffix matches (uid=\\\\2a)\"" \
+has "$(pamwrap_log_since 0 | tail -n 1)" "reason=\"no record: $uri: no entry under $suffix matches (uid=\\\\2a)\"" \
     "a name no entry matches: the URI, base and filter"
 # A name the directory does not know is no record, as an unenrolled user: the same to an
 # outsider, so nullok lets both through alike (pam_totp(8), nullok).
 is "$(login nullok nobody-here "")" "login accepted" "nullok: a name no entry matches"
-has "$(tail -n 1 "$PAM_LOGIN_LOG")" "result=ignored user=nobody-here service=nullok rhost=- reason=\"no record (nullok): $uri: no entry under $suffix matches (uid=nobody-here)\"" \
+has "$(pamwrap_log_since 0 | tail -n 1)" "result=ignored user=nobody-here service=nullok rhost=- reason=\"no record (nullok): $uri: no entry under $suffix matches (uid=nobody-here)\"" \
     "logged as no record, with where it looked"
-unset PAM_LOGIN_LOG
 
 # ---- one watermark with slapo-otp (password followed by the code, in a simple bind) --------
 c1=$(code_at_step "$alice_secret" $((s0 + 1)))

@@ -9,6 +9,9 @@ if [ "$(id -u)" != 0 ]; then
     echo "SKIP: needs root to write /etc/pam.d (CI runs this as root)"
     exit 77
 fi
+# The module's syslog lines go to a /dev/log of the test's own, for tests/logs/logfmt_all.sh.
+. "${srcdir:-.}/tests/tools/devlog.sh"
+devlog_enter "$@" || echo "note: no mount namespaces here: the syslog lines are not collected"
 for tool in pamtester faketime google-authenticator; do
     command -v "$tool" >/dev/null || { echo "FAIL: $tool not found (README's test command installs it)"; exit 1; }
 done
@@ -23,12 +26,15 @@ ga_module=/lib/x86_64-linux-gnu/security/pam_google_authenticator.so
 work=$(mktemp -d /tmp/pam_totp-pamtester.XXXXXX)
 service=pam_totp_test_$$
 cleanup() {
+    devlog_cleanup
     rm -f "/etc/pam.d/$service"
-    rm -rf "$work"
+    rm -rf --one-file-system "$work"
 }
 trap cleanup EXIT
 chmod 0700 "$work"
 mkdir -m 0700 "$work/system"
+syslog=
+devlog_start "$work/devlog" && syslog=$work/devlog/syslog
 
 if ldd "$module" | grep -q libasan; then
     # pamtester would need the ASan runtime preloaded, and libfaketime deadlocks with it. The
@@ -150,6 +156,13 @@ login root "$($code_tool "$seed_sha1" $((t0 + 120)))" "$((t0 + 121))"; check "pa
 login root "$($code_tool "$seed_sha1" $((t0 + 150)))" "$((t0 + 150))"; check "pam_totp accepts s0+5" 0 $?
 use_service "$ga_line"
 login root "$($code_tool "$seed_sha1" $((t0 + 150)))" "$((t0 + 151))"; check "GA refuses pam_totp's s0+5" 1 $?
+
+# The module's lines in pamtester reached syslog, in logfmt (logfmt_all.sh parses them).
+if [ -n "$syslog" ]; then
+    devlog_stop
+    check "the module's lines reached /dev/log" 0 "$([ "$(grep -c 'pamtester: pam_totp(' "$syslog")" -ge 10 ]; echo $?)"
+    cat "$syslog" >>"${TOTP_TEST_SYSLOG_FILE:-/dev/null}"
+fi
 
 echo "pamtester: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* pam-login.c: test and demo helper: one pam_authenticate, answering every prompt with ANSWER.
- * Usage: pam-login SERVICE USER ANSWER. Prints the PAM result; exits 0 only on PAM_SUCCESS.
- * With PAM_LOGIN_LOG=FILE, the lines the modules logged (syslog_capture.c; under pam_wrapper,
- * PAM_WRAPPER_USE_SYSLOG=1) are appended to FILE. */
+ * Usage: pam-login SERVICE USER ANSWER. Prints the PAM result; exits 0 only on PAM_SUCCESS. */
 #include "config.h"
 
 #include <stdio.h>
@@ -10,8 +8,6 @@
 #include <string.h>
 
 #include <security/pam_appl.h>
-
-#include "../pam/syslog_capture.h"
 
 static int answer(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
 {
@@ -39,11 +35,5 @@ int main(int argc, char **argv)
         rc = pam_authenticate(ph, 0);
     printf("%s\n", rc == PAM_SUCCESS ? "login accepted" : pam_strerror(ph, rc));
     pam_end(ph, rc);
-    const char *log = getenv("PAM_LOGIN_LOG");
-    FILE *f = log != NULL && log[0] != '\0' ? fopen(log, "a") : NULL;
-    if (f != NULL) {
-        fwrite(logbuf, 1, loglen, f);
-        fclose(f);
-    }
     return rc == PAM_SUCCESS ? 0 : 1;
 }
