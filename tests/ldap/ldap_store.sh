@@ -190,9 +190,21 @@ is "$(attr "$token" oathTOTPLastTimeStep)" "$s0" "the watermark is the code's st
 is "$(login login alice "$code")" "Authentication failure" "the same code again (replay)"
 is "$(login login alice 000000)" "Authentication failure" "a wrong code"
 is "$(attr "$token" oathTOTPLastTimeStep)" "$s0" "a failure leaves the watermark"
+mark=$(pamwrap_log_mark)
 is "$(login login dave "$code")" "Authentication failure" "dave has no token"
+has "$(pamwrap_log_since 0 | tail -n 1)" "result=denied user=dave service=login rhost=- reason=\"no record: $uri/uid=dave,ou=people,$suffix: no oathTOTPToken or oathHOTPToken\"" \
+    "the log says where it looked and why"
 is "$(login nullok dave "")" "login accepted" "nullok lets an unenrolled user through"
+has "$(pamwrap_log_since 0 | tail -n 1)" "result=ignored user=dave service=nullok rhost=- reason=\"no record (nullok): $uri/uid=dave,ou=people,$suffix: no oathTOTPToken or oathHOTPToken\"" \
+    "and so does the nullok line"
 is "$(login login '*' "$code")" "Authentication failure" "user '*' matches nobody (escaped)"
+has "$(pamwrap_log_since 0 | tail -n 1)" "reason=\"no record: $uri: no entry under $suffix matches (uid=\\\\2a)\"" \
+    "a name no entry matches: the URI, base and filter"
+# A name the directory does not know is no record, as an unenrolled user: the same to an
+# outsider, so nullok lets both through alike (pam_totp(8), nullok).
+is "$(login nullok nobody-here "")" "login accepted" "nullok: a name no entry matches"
+has "$(pamwrap_log_since 0 | tail -n 1)" "result=ignored user=nobody-here service=nullok rhost=- reason=\"no record (nullok): $uri: no entry under $suffix matches (uid=nobody-here)\"" \
+    "logged as no record, with where it looked"
 
 # ---- one watermark with slapo-otp (password followed by the code, in a simple bind) --------
 c1=$(code_at_step "$alice_secret" $((s0 + 1)))
