@@ -39,6 +39,11 @@ long totpi_text_chars(const char *text, size_t len);
  * does not start with a valid one (overlong, surrogate, above U+10FFFF, cut short). */
 size_t totpi_utf8_decode(const unsigned char *s, uint32_t *cp);
 
+/* `in` as one line for an error message: a trailing newline dropped, control characters as
+ * \n, \r, \t or \xNN, invisible characters (totp_char_is_hidden) as \u{XXXX}, bytes that are
+ * not UTF-8 as \xNN; cut to fit `size` at a character's end. Returns the length written. */
+size_t totpi_one_line(const char *in, char *out, size_t size);
+
 /* Whether `len` bytes of `key` make an option name: A-Z first, then A-Z, 0-9 or '_'. */
 int totpi_key_is_well_formed(const char *key, size_t len);
 

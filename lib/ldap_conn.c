@@ -66,9 +66,11 @@ int totpi_ldap_fail(LDAP *ld, int rc, int code, const char *what, totp_error *er
     default:
         break;
     }
-    int has_diag = diag != NULL && diag[0] != '\0';
-    totpi_fail(err, code, 0, 0, "%s: %s%s%.160s%s", what, ldap_err2string(rc), has_diag ? " (" : "",
-               has_diag ? diag : "", has_diag ? ")" : "");
+    /* The server's words, one line: Samba's span two, and totpctl says one line per error. */
+    char shown[161] = "";
+    int has_diag = diag != NULL && totpi_one_line(diag, shown, sizeof(shown)) > 0;
+    totpi_fail(err, code, 0, 0, "%s: %s%s%s%s", what, ldap_err2string(rc), has_diag ? " (" : "",
+               shown, has_diag ? ")" : "");
     ldap_memfree(diag);
     return code;
 }

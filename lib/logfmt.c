@@ -55,6 +55,43 @@ size_t totpi_utf8_decode(const unsigned char *s, uint32_t *cp)
     return n + 1;
 }
 
+size_t totpi_one_line(const char *in, char *out, size_t size)
+{
+    const unsigned char *p = (const unsigned char *)in;
+    size_t end = strlen(in), o = 0;
+    while (end > 0 && (p[end - 1] == ' ' || (p[end - 1] >= '\t' && p[end - 1] <= '\r')))
+        end--; /* a trailing newline is no part of the message */
+    if (size == 0)
+        return 0;
+    for (size_t i = 0; i < end;) {
+        uint32_t cp = 0;
+        size_t step = totpi_utf8_decode(p + i, &cp);
+        char piece[16];
+        size_t plen;
+        if (step == 0)
+            plen = (size_t)snprintf(piece, sizeof(piece), "\\x%02x", p[i]), step = 1;
+        else if (cp == '\n')
+            plen = (size_t)snprintf(piece, sizeof(piece), "\\n");
+        else if (cp == '\r')
+            plen = (size_t)snprintf(piece, sizeof(piece), "\\r");
+        else if (cp == '\t')
+            plen = (size_t)snprintf(piece, sizeof(piece), "\\t");
+        else if (cp < 0x20 || cp == 0x7f)
+            plen = (size_t)snprintf(piece, sizeof(piece), "\\x%02x", (unsigned)cp);
+        else if (cp > 0x7f && totp_char_is_hidden(cp))
+            plen = (size_t)snprintf(piece, sizeof(piece), "\\u{%04X}", (unsigned)cp);
+        else
+            memcpy(piece, p + i, step), plen = step;
+        if (o + plen >= size)
+            break;
+        memcpy(out + o, piece, plen);
+        o += plen;
+        i += step;
+    }
+    out[o] = '\0';
+    return o;
+}
+
 /* A value goes bare only if a parser cannot misread it: printable ASCII without space, '=',
  * quotes or backslashes, and not empty. */
 static int is_bare(const char *v)

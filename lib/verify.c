@@ -201,17 +201,45 @@ static int record_outcome(totp_record *rec, int64_t now, int verdict, totp_resul
         const char *tok = v != NULL ? totpi_next_token(v, &len) : NULL;
         if (tok == NULL || !totpi_parse_uint(tok, len, UINT32_MAX, &count))
             count = 0;
+        /* The time of the last failure never moves back while it is believed (up to the clock
+         * tolerance ahead): a host whose clock is behind writes the later time it read, or a
+         * failure it writes would reopen the throttle at once for the hosts ahead of it. */
+        uint64_t last = 0;
+        int64_t when = now;
+        tok = tok != NULL ? totpi_next_token(tok + len, &len) : NULL;
+        if (tok != NULL && totpi_parse_uint(tok, len, INT64_MAX, &last) && (int64_t)last > now &&
+            (int64_t)last - now <= TOTP_THROTTLE_CLOCK_TOLERANCE)
+            when = (int64_t)last;
         char buf[48];
         snprintf(buf, sizeof(buf), "%" PRIu64 " %" PRId64, count < UINT32_MAX ? count + 1 : count,
-                 now);
+                 when);
         rc = totp_record_set(rec, "FAILURES", buf);
     }
     res->changed = 1;
     return rc;
 }
 
-/* Judge `input` (rate limit already passed): a scratch code first, then the record's TOTP or
- * HOTP code. */
+/* Whether `input` can be a code for `rec` at all: eight digits (a scratch code) or the record's
+ * DIGITS, after extract_code. Anything else (a password sent to every prompt, as sshd's password
+ * authentication does) is no guess: it is refused as TOTP_ECODE before the rate limit, counts
+ * as no failure and writes nothing. */
+static int code_shape(const totp_record *rec, const char *input, int flags,
+                      const totp_policy *policy)
+{
+    totp_params params;
+    char digits[TOTP_DIGITS_MAX + 1];
+    int rc = totp_record_params(rec, &policy->defaults, &params);
+    if (rc != TOTP_OK)
+        return rc;
+    size_t n = extract_code(input, flags, 8, digits);
+    if (n != 8 && (flags & TOTP_INPUT_SUFFIX))
+        n = extract_code(input, flags, params.digits, digits);
+    totp_wipe(digits, sizeof(digits));
+    return n == 8 || n == params.digits ? TOTP_OK : TOTP_ECODE;
+}
+
+/* Judge `input` (shape and rate limit already passed): a scratch code first, then the record's
+ * TOTP or HOTP code. */
 static int judge(totp_record *rec, const char *input, int flags, int64_t now,
                  const totp_policy *policy, totp_result *res)
 {
@@ -274,17 +302,18 @@ int totp_policy_check(totp_record *rec, const char *code, int flags, int64_t now
         res->scratch_left = totp_record_scratch_count(rec);
         return verdict;
     }
-    verdict = rate_limit(rec, now, policy, &res->changed);
+    verdict = code_shape(rec, code, flags, policy);
+    if (verdict == TOTP_OK)
+        verdict = rate_limit(rec, now, policy, &res->changed);
     if (verdict == TOTP_OK)
         verdict = judge(rec, code, flags, now, policy, res);
     if (verdict == TOTP_OK && policy->grace_period > 0)
         verdict = totpi_grace_note(rec, policy->rhost, now);
 
     /* Consecutive failures, which the throttle counts: errors of the record itself are not
-     * attempts, and neither is a code refused by a rate limit unjudged (or a stranger could
-     * push a user's throttle up for nothing). */
-    if (verdict == TOTP_OK || verdict == TOTP_EMISMATCH || verdict == TOTP_EREPLAY ||
-        verdict == TOTP_ECODE) {
+     * attempts, nor is a code refused by a rate limit unjudged (or a stranger could push a
+     * user's throttle up for nothing), nor an answer that cannot be a code (no guess). */
+    if (verdict == TOTP_OK || verdict == TOTP_EMISMATCH || verdict == TOTP_EREPLAY) {
         int rc = record_outcome(rec, now, verdict, res);
         if (rc != TOTP_OK)
             verdict = rc;

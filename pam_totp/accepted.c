@@ -15,12 +15,14 @@
 
 #define SALT_LEN   16
 #define DIGEST_LEN 32
+#define MARK_LEN   32 /* hex digits of 16 random bytes */
 
-/* What is kept: where the record is, and a salted digest of PAM_AUTHTOK at the acceptance
- * (never the password itself). */
+/* What is kept: where the record is, a salted digest of PAM_AUTHTOK at the acceptance (never
+ * the password itself), and the mark put in PAM_OLDAUTHTOK for this pam_authenticate. */
 struct acceptance {
     unsigned char salt[SALT_LEN];
     unsigned char digest[DIGEST_LEN];
+    char mark[MARK_LEN + 1];
     char location[];
 };
 
@@ -50,6 +52,31 @@ static const char *authtok(pam_handle_t *pamh)
     return item;
 }
 
+/* PAM_OLDAUTHTOK, or NULL. It means nothing in an auth stack (only pam_chauthtok uses it), and
+ * libpam clears it, with PAM_AUTHTOK, when every pam_authenticate starts and ends: so a mark
+ * put there lasts exactly one pass through the stack, which PAM_AUTHTOK alone cannot tell
+ * (a retry on the same handle may carry the same password again). */
+static const char *oldauthtok(pam_handle_t *pamh)
+{
+    const void *item = NULL;
+    if (pam_get_item(pamh, PAM_OLDAUTHTOK, &item) != PAM_SUCCESS)
+        return NULL;
+    return item;
+}
+
+/* A fresh random mark for this pass, set in PAM_OLDAUTHTOK; 0 if one cannot be set (the item is
+ * in use already: then nothing is remembered, and a later line asks again). */
+static int mark_pass(pam_handle_t *pamh, char mark[MARK_LEN + 1])
+{
+    unsigned char raw[MARK_LEN / 2];
+    if (oldauthtok(pamh) != NULL || RAND_bytes(raw, sizeof(raw)) != 1)
+        return 0;
+    for (size_t i = 0; i < sizeof(raw); i++)
+        snprintf(mark + 2 * i, 3, "%02x", raw[i]);
+    OPENSSL_cleanse(raw, sizeof(raw));
+    return pam_set_item(pamh, PAM_OLDAUTHTOK, mark) == PAM_SUCCESS;
+}
+
 /* SHA-256 of salt || tok into `out`. */
 static int digest(const unsigned char salt[SALT_LEN], const char *tok,
                   unsigned char out[DIGEST_LEN])
@@ -77,7 +104,7 @@ int accepted_remember(pam_handle_t *pamh, const char *user, const char *location
         return 0;
     memcpy(a->location, location, len + 1);
     if (RAND_bytes(a->salt, SALT_LEN) != 1 || !digest(a->salt, tok, a->digest) ||
-        pam_set_data(pamh, name, a, cleanup) != PAM_SUCCESS) {
+        !mark_pass(pamh, a->mark) || pam_set_data(pamh, name, a, cleanup) != PAM_SUCCESS) {
         cleanup(pamh, a, 0);
         return 0;
     }
@@ -102,9 +129,11 @@ int accepted_any(pam_handle_t *pamh, const char *user)
 int accepted_before(pam_handle_t *pamh, const char *user, const char *location)
 {
     const struct acceptance *a = remembered(pamh, user);
-    const char *tok = authtok(pamh);
+    const char *tok = authtok(pamh), *mark = oldauthtok(pamh);
     unsigned char now[DIGEST_LEN];
-    if (a == NULL || location == NULL || tok == NULL || strcmp(a->location, location) != 0 ||
+    /* Only in the pass that accepted: its mark still in PAM_OLDAUTHTOK. */
+    if (a == NULL || location == NULL || tok == NULL || mark == NULL || strlen(mark) != MARK_LEN ||
+        CRYPTO_memcmp(mark, a->mark, MARK_LEN) != 0 || strcmp(a->location, location) != 0 ||
         !digest(a->salt, tok, now))
         return 0;
     int same = CRYPTO_memcmp(now, a->digest, DIGEST_LEN) == 0;

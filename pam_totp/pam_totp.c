@@ -84,10 +84,6 @@ static const char *denied_reason(int rc)
         return "malformed code";
     case TOTP_ERATELIMIT:
         return "too many attempts";
-    case TOTP_ENOENT:
-        return "no record";
-    case TOTP_EUSER:
-        return "unknown user";
     case TOTP_EUNTRUSTED:
         return "the record is one the user can write (system_only)";
     default:
@@ -95,10 +91,23 @@ static const char *denied_reason(int rc)
     }
 }
 
+/* "no record" or "unknown user", and where the store looked and why (its message: never a
+ * secret), so that an administrator reading the log sees what was searched. */
+static const char *absent_reason(int rc, const char *suffix, const totp_error *err, char *buf,
+                                 size_t size)
+{
+    const char *what = rc == TOTP_EUSER ? "unknown user" : "no record";
+    if (err != NULL && err->message[0] != '\0')
+        snprintf(buf, size, "%s%s: %s", what, suffix, err->message);
+    else
+        snprintf(buf, size, "%s%s", what, suffix);
+    return buf;
+}
+
 /* Log the outcome `rc` and return its PAM code. */
 static int decide(struct login *l, int rc, const totp_result *res, const totp_error *err)
 {
-    char buf[160];
+    char buf[sizeof(err->message) + 64];
     const char *record = l->record[0] != '\0' ? l->record : NULL;
     if (rc == TOTP_OK) {
         log_decision(&l->log, LOG_INFO, "accepted", accepted_reason(res, buf, sizeof(buf)), record);
@@ -109,6 +118,9 @@ static int decide(struct login *l, int rc, const totp_result *res, const totp_er
         log_decision(&l->log, LOG_NOTICE, "denied", buf, record);
     } else if (rc == TOTP_EMISMATCH && totp_clock_hint(res, buf, sizeof(buf))) {
         log_decision(&l->log, LOG_NOTICE, "denied", buf, record); /* clock trouble */
+    } else if (rc == TOTP_ENOENT || rc == TOTP_EUSER) {
+        log_decision(&l->log, LOG_NOTICE, "denied", absent_reason(rc, "", err, buf, sizeof(buf)),
+                     record);
     } else if (rc == TOTP_EUNTRUSTED && err != NULL && err->message[0] != '\0') {
         log_decision(&l->log, LOG_NOTICE, "denied", err->message, NULL); /* names it */
     } else if (denied_reason(rc) != NULL) {
@@ -231,7 +243,9 @@ static int authenticate(struct login *l)
             return rc;
     }
     if (found == TOTP_ENOENT && l->opt->nullok) {
-        log_decision(&l->log, LOG_INFO, "ignored", "no record (nullok)", NULL);
+        char why[sizeof(lookerr.message) + 64];
+        log_decision(&l->log, LOG_INFO, "ignored",
+                     absent_reason(found, " (nullok)", &lookerr, why, sizeof(why)), NULL);
         return PAM_IGNORE;
     }
     if (l->opt->debug && found != TOTP_OK)

@@ -24,6 +24,7 @@ struct entry {
     char *account;
     char user[257];
     char where[4096];
+    char shadows[4096]; /* the user's own record, which the system record would hide */
     int replaces;
     totp_record *rec;
 };
@@ -156,7 +157,24 @@ static void warn_domain(const struct cli *c, const struct batch *b, size_t i, co
             path, b->e[i].line, cli_printable(at, shown, sizeof(shown)));
 }
 
-/* Before anything is written: one URI per user, and no record replaced without --force. */
+/* The record a login finds for `e`'s user now, if it is not where the import writes (a home
+ * record, which a new system record would hide, as enroll's rule says): into e->shadows. */
+static int find_shadowed(struct cli *c, struct entry *e)
+{
+    totp_txn *txn = NULL;
+    totp_record *old = NULL;
+    totp_error err = {0};
+    e->shadows[0] = '\0';
+    int rc = totp_store_begin(c->store, e->user, TOTP_TXN_UNREAD, &txn, &old, &err);
+    if (rc == TOTP_OK && strcmp(totp_txn_location(txn), e->where) != 0)
+        snprintf(e->shadows, sizeof(e->shadows), "%s", totp_txn_location(txn));
+    totp_txn_abort(txn);
+    totp_record_free(old);
+    return rc == TOTP_OK || rc == TOTP_ENOENT ? EXIT_OK : cli_error(rc, &err);
+}
+
+/* Before anything is written: one URI per user, no record replaced and none of a user's own
+ * records hidden without --force. */
 static int check_batch(struct cli *c, struct batch *b, const char *path)
 {
     if (b->n == 0)
@@ -195,6 +213,15 @@ static int check_batch(struct cli *c, struct batch *b, const char *path)
         }
         if (rc != TOTP_OK)
             return cli_error(rc, &err);
+        if (!b->e[i].replaces && (rc = find_shadowed(c, &b->e[i])) != EXIT_OK)
+            return rc;
+        if (b->e[i].shadows[0] != '\0' && !c->force)
+            return cli_fail(EXIT_REJECTED,
+                            "%s: line %u: %s has their own record (%s); a system record is "
+                            "used before it, so their app's codes would be refused: --force "
+                            "imports it anyway and leaves that record unused (nothing was "
+                            "imported)",
+                            path, b->e[i].line, b->e[i].user, b->e[i].shadows);
     }
     return EXIT_OK;
 }
@@ -226,10 +253,15 @@ static void report(const struct cli *c, const struct batch *b, size_t done)
     if (!c->json) {
         for (size_t i = 0; i < done; i++) {
             char shown[1200];
-            printf("line %u: %s -> %s: %s %s%s\n", b->e[i].line,
+            printf("line %u: %s -> %s: %s %s%s%s%s%s\n", b->e[i].line,
                    cli_printable(b->e[i].account, shown, sizeof(shown)), b->e[i].user,
                    c->dry_run ? "would write" : "imported into", b->e[i].where,
-                   b->e[i].replaces ? " (replacing the record there)" : "");
+                   b->e[i].replaces ? " (replacing the record there)" : "",
+                   b->e[i].shadows[0] != '\0'
+                       ? (c->dry_run ? " (the user's own record would be unused: "
+                                     : " (the user's own record is unused now: ")
+                       : "",
+                   b->e[i].shadows, b->e[i].shadows[0] != '\0' ? ")" : "");
         }
         return;
     }
@@ -244,6 +276,7 @@ static void report(const struct cli *c, const struct batch *b, size_t done)
         json_string(&j, "user", b->e[i].user);
         json_string(&j, "path", b->e[i].where);
         json_bool(&j, "replaced", b->e[i].replaces);
+        json_string(&j, "shadows", b->e[i].shadows[0] != '\0' ? b->e[i].shadows : NULL);
         json_close(&j, '}');
     }
     json_close(&j, ']');

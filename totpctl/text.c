@@ -7,9 +7,10 @@
 
 #include "cli.h"
 
-/* `in` for a terminal: control characters, invalid UTF-8, and Unicode format characters that
- * reorder or hide text (U+200B-U+200F, U+202A-U+202E, U+2066-U+2069, U+FEFF) as \xNN or
- * \u{XXXX}, so that an account name cannot pass for another one on the screen. */
+/* `in` for a terminal: control characters and invalid UTF-8 as \xNN, and every character the
+ * log escapes too (totp_char_is_hidden: format, separator and filler characters that reorder
+ * or hide text) as \u{XXXX}, so that an account name cannot pass for another one on the
+ * screen. */
 const char *cli_printable(const char *in, char *out, size_t size)
 {
     const unsigned char *p = (const unsigned char *)in;
@@ -25,12 +26,12 @@ const char *cli_printable(const char *in, char *out, size_t size)
         size_t k = 1;
         for (; k <= n && (p[k] & 0xc0) == 0x80; k++)
             cp = (cp << 6) | (p[k] & 0x3f);
-        if (*p < 0x20 || *p == 0x7f || (*p >= 0x80 && (n == 0 || k <= n))) {
+        static const unsigned least[4] = {0, 0x80, 0x800, 0x10000}; /* no overlong forms */
+        if (*p < 0x20 || *p == 0x7f ||
+            (*p >= 0x80 && (n == 0 || k <= n || cp < least[n] || cp > 0x10ffff))) {
             o += (size_t)snprintf(out + o, size - o, "\\x%02x", *p);
             p++;
-        } else if (n > 0 &&
-                   (cp < 0xa0 || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) ||
-                    (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff)) {
+        } else if (n > 0 && totp_char_is_hidden(cp)) { /* one list, the log's */
             o += (size_t)snprintf(out + o, size - o, "\\u{%04X}", cp);
             p += n + 1;
         } else {

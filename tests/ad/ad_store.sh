@@ -165,6 +165,8 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
 pamwrap_exclusive
 login() { pamwrap_login "$work/services" "$@"; } # login SERVICE USER ANSWER: prints the result
 T() { LD_PRELOAD=${LD_PRELOAD:-}$pamwrap_shim "$totpctl" --conf "$work/admin.conf" "$@"; }
+logged() { pamwrap_log_since 0 | tail -n 1; } # the last line logged (by the module, after a login)
+mark=0 # pamwrap_log_since "$mark": what was logged since
 udn() { echo "CN=$1,CN=Users,$base"; }
 attr() { # attr USER ATTRIBUTE: its value as the administrator (base64 if binary)
     A ldapsearch -LLL -o ldif-wrap=no -b "$(udn "$1")" -s base "(objectClass=*)" "$2" 2>/dev/null |
@@ -641,6 +643,12 @@ is "$(refs)" 3 "Samba: three references from the domain's root without the contr
 is "$(refs -e 1.2.840.113556.1.4.1339)" 0 "none with the domain-scope control"
 is "$(login nullok nobody-here "")" "login accepted" \
     "an absent user at the domain's root: no reference came back, not enrolled (nullok)"
+# docs/AD.md section 6 quotes these lines: the auth log says where the module looked and why.
+has "$(logged)" "result=ignored user=nobody-here service=nullok rhost=- reason=\"no record (nullok): $uri: no entry under $base matches (sAMAccountName=nobody-here)\"" \
+    "the log names the URI, the base and the filter"
+is "$(login login nobody-here 123456)" "Authentication failure" "without nullok: asked and denied"
+has "$(logged)" "result=denied user=nobody-here service=login rhost=- reason=\"no record: $uri: no entry under $base matches (sAMAccountName=nobody-here)\"" \
+    "logged with the same words"
 grep -v ad_key_file "$work/admin.conf" >"$work/nokey.conf"
 chmod 0600 "$work/nokey.conf"
 "$totpctl" --conf "$work/nokey.conf" status -u alice >/dev/null 2>"$work/err"
@@ -657,6 +665,14 @@ is "$(login plain alice "")" "Authentication service cannot retrieve authenticat
 "$totpctl" --conf "$work/plain.conf" status -u alice >/dev/null 2>"$work/err"
 has "$(cat "$work/err")" "no pamTotpSecret readable by the bind identity" "and says why"
 is "$(login plain dave "")" "login accepted" "dave (no pamTotp data) is still unenrolled"
+# (user= is the account's own name as NSS gives it here: ADTEST\dave.)
+has "$(logged)" "service=plain rhost=- reason=\"no record (nullok): $uri/$(udn dave): no pamTotpSecret (not enrolled)\"" \
+    "the log names the entry and why"
+# A directory server's diagnostic (Samba's spans two lines) is one escaped line on stderr.
+"$totpctl" --conf "$work/plain.conf" enroll -u dave --no-confirm >/dev/null 2>"$work/err"
+is "$?" 3 "frank cannot enroll dave"
+is "$(wc -l <"$work/err")" 1 "one line on stderr: $(cat "$work/err")"
+has "$(cat "$work/err")" "Insufficient access" "naming the server's refusal"
 
 # ---- names of other domains ----------------------------------------------------------------
 section "names of other domains"
@@ -671,6 +687,8 @@ is "$(login nullok 'bob@other.realm' "")" "Authentication failure" "an unknown u
 is "$(login login 'bob@other.realm' 000000)" "Authentication failure" "a wrong code for it"
 is "$(attr bob pamTotpFailureCount)" "$fails" "counts against nobody"
 is "$(attr bob pamTotpLastStep)" $((fs - 2)) "and moves no watermark"
+pamwrap_log_since "$mark" | grep -q "result=denied user=bob@other.realm service=login rhost=- reason=\"unknown user: $uri/$base: bob@other.realm is not a name in this directory's domain (ad.test)\"" && ok || bad "the log says why bob@other.realm is unknown: $(logged)"
+pamwrap_log_since "$mark" | grep -q "user=\"EVIL\\\\\\\\bob\" .*reason=\"unknown user: .*EVIL\\\\\\\\bob is not a name in this directory's domain (ad.test, ADTEST)\"" && ok || bad "the log says why EVIL\\bob is unknown: $(pamwrap_log_since "$mark" | grep EVIL)"
 T status -u 'EVIL\bob' >/dev/null 2>"$work/err"
 has "$(cat "$work/err")" "is not a name in this directory's domain (ad.test, ADTEST)" \
     "and says why"
@@ -678,6 +696,48 @@ is "$(login login 'ADTEST\bob' "$c")" "login accepted" "the domain's NetBIOS nam
 fresh bob
 is "$(login login 'bob@AD.TEST' "$(code_at_step "$bob_secret" "$fs")")" "login accepted" \
     "and so is its DNS name"
+
+# ---- two hosts with clocks apart -----------------------------------------------------------
+section "two hosts with clocks apart (libfaketime)"
+# As tests/ldap/ldap_secure.sh section 8, on the DC: host a's clock is ahead of host b's by 20
+# and 150 s: 3 of 10 alternating guesses judged, whichever host starts; pamTotpLastFailure
+# round-trips to the second; 1000 s apart: every switch judged, and host b warns.
+. "$srcdir/tests/tools/fleet-clock.sh"
+services=$work/services
+if fleet_faketime=$(fleet_clock_lib); then
+    write_conf "$work/clock.conf" "pamhost@ad.test" "$work/pam.pw" "throttle = 3,600,600"
+    echo "auth required $module conf=$work/clock.conf" >"$work/services/clock-a"
+    echo "auth required $module conf=$work/clock.conf" >"$work/services/clock-b"
+    wrong=$(code_at_step "$bob_secret" $(($(step_now) + 120))) # an hour ahead: wrong
+    for off in 20 150; do
+        for first in a b; do
+            T -u bob reset-failures >/dev/null
+            mark=$(pamwrap_log_mark)
+            fleet_burst "$off" clock-a clock-b bob "$wrong" 10 "$first" >/dev/null
+            is "$(attr bob pamTotpFailureCount)" 3 \
+                "host b $off s behind, $first first: 3 of 10 alternating guesses judged"
+            is "$(pamwrap_log_since "$mark" | grep -c 'result=denied user=.* service=clock-b .*too many attempts')" "$([ "$first" = b ] && echo 3 || echo 4)" \
+                "host b $off s behind, $first first: host b refuses its later guesses unjudged"
+            pamwrap_log_since "$mark" | grep -q 'result=warning' && bad "a warning within the tolerance" || ok
+        done
+        T -u bob reset-failures >/dev/null
+        login_ahead "$off" clock-a bob "$wrong" >/dev/null
+        written=$(attr bob pamTotpLastFailure)
+        login clock-b bob "$wrong" >/dev/null
+        is "$(attr bob pamTotpLastFailure)" "$written" \
+            "host b $off s behind keeps host a's later failure time, to the second"
+        is "$(attr bob pamTotpFailureCount)" 2 "and counts its failure"
+    done
+    T -u bob reset-failures >/dev/null
+    mark=$(pamwrap_log_mark)
+    fleet_burst 1000 clock-a clock-b bob "$wrong" 6 >/dev/null
+    is "$(attr bob pamTotpFailureCount)" 6 "host b 1000 s behind: every switch is judged"
+    pamwrap_log_since "$mark" | grep -Eq 'result=warning user=.* service=clock-b rhost=- reason="the last failure was recorded (99[0-9]|1000) s in the future, more than the 900 s the throttle believes: check the clocks"' && ok ||
+        bad "host b 1000 s behind logs the failure it does not believe: $(pamwrap_log_since "$mark" | grep result=warning)"
+    T -u bob reset-failures >/dev/null
+else
+    echo "SKIP (the checks with clocks apart): $(fleet_clock_lib 2>&1)"
+fi
 
 # ---- remove --------------------------------------------------------------------------------
 section "remove"

@@ -476,11 +476,35 @@ if [ "$(id -u)" = 0 ]; then
     expect 2 "a URI whose account hides text" T import --uri - <<<'otpauth://totp/Old:carol%E2%80%AEmoc.elpmaxe@x?secret=JBSWY3DPEHPK3PXP'
     has "$err" 'account "carol\u{202E}moc.elpmaxe@x"' "a bidi character is escaped"
     case "$err" in *$'\e'*|*$'\u202e'*) bad "raw control or bidi character printed: $err" ;; *) ok ;; esac
+    # Every character the log escapes (totp_char_is_hidden) is escaped here too: one list.
+    for hidden in '%D8%9C:061C' '%E2%81%A0:2060' '%C2%AD:00AD' '%E2%80%A8:2028' '%E1%85%9F:115F' \
+        '%E3%85%A4:3164'; do
+        expect 2 "a URI whose account holds U+${hidden#*:}" T import --uri - \
+            <<<"otpauth://totp/Old:carol@ex${hidden%%:*}ample.com?secret=JBSWY3DPEHPK3PXP"
+        has "$err" "account \"carol@ex\\u{${hidden#*:}}ample.com\"" "U+${hidden#*:} is escaped"
+    done
     cp "$uris" "$work/home/alice/uris.txt"; chown "$uid:$gid" "$work/home/alice/uris.txt"
     expect 3 "a URI file that is not root's" T import --uri "$work/home/alice/uris.txt"; has "$err" "must be a regular file of root's" "URI file owner"
     expect 3 "a URI file imported as a google-authenticator file" T -u alice import --force "$work/home/alice/uris.txt"
     has "$err" "(for otpauth:// URIs: import --uri)" "the hint to use --uri"
     T -u alice remove >/dev/null; T -u bob remove >/dev/null
+    # A system record hides the user's own: import --uri follows enroll's rule (refused without
+    # --force, and the record it would hide is named, in --dry-run too).
+    expect 0 "alice enrolls herself" as_alice "$totpctl" --conf "$conf" enroll --no-confirm --qr none
+    own=$work/home/alice/.config/totp/secret
+    before=$(sha256sum <"$own")
+    one_uri() { sed -n 2p "$uris"; }
+    expect 1 "import --uri over alice's own record without --force" T import --uri - <<<"$(one_uri)"
+    has "$err" "alice has their own record ($own); a system record is used before it" "the hidden record is named"
+    [ ! -e "$system/alice" ] && ok || bad "a refused import wrote alice's system record"
+    expect 1 "import --uri --dry-run over alice's own record" T import --uri --dry-run - <<<"$(one_uri)"
+    has "$err" "($own)" "--dry-run names it too"
+    expect 0 "import --uri --dry-run --force" T import --uri --dry-run --force - <<<"$(one_uri)"
+    has "$out" "would write $system/alice (the user's own record would be unused: $own)" "--dry-run --force names it"
+    expect 0 "import --uri --force --json" T import --uri --force --json - <<<"$(one_uri)"
+    echo "$out" | jq -e --arg own "$own" '.imported[0].shadows == $own and .imported[0].replaced == false' >/dev/null && ok || bad "import --uri JSON names the hidden record: $out"
+    [ "$(sha256sum <"$own")" = "$before" ] && ok || bad "import --uri --force changed alice's own record"
+    T -u alice remove >/dev/null; rm -f "$own"
 
     # remove takes every record that would authenticate the user, in the lookup order: removing
     # the system record must not leave a home record to take over.

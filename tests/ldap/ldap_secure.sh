@@ -418,5 +418,61 @@ is "$(attr "$ctoken" oathFailureCount)" 3 "and the refusals are not counted"
 T -u carol reset-failures >/dev/null
 is "$(login bound-b carol "$right")" "login accepted" "reset-failures lifts it for every host"
 
+# ---- 8. the bound with host clocks apart ---------------------------------------------------
+# Host b's clock is behind host a's (libfaketime puts a's ahead): a failure host a wrote is in
+# b's future and holds codes off there too (up to 900 s ahead); a failure b writes keeps the
+# later time it read, so it does not reopen the throttle for a. Alternating hosts: 3 judged of
+# 10, whichever starts. The first delay is 600 s here, so that none ends during a burst.
+. "$srcdir/tests/tools/fleet-clock.sh"
+services=$work/services
+mark=0
+if fleet_faketime=$(fleet_clock_lib); then
+    conf clock-a "ldap_uri = $ldaps" "ldap_ca_file = $work/ca.pem" "ldap_timeout = 10" \
+        "throttle = 3,600,600"
+    conf clock-b "ldap_uri = $plain" "ldap_starttls" "ldap_ca_file = $work/ca.pem" \
+        "ldap_timeout = 10" "throttle = 3,600,600"
+    service clock-a clock-a
+    service clock-b clock-b
+    wait_of() { # wait_of SERVICE: the shortest "codes judged again in N s" it logged
+        pamwrap_log_since "$mark" | sed -n "s/.*service=$1 .*codes judged again in \([0-9]*\) s.*/\1/p" |
+            sort -n | head -n 1
+    }
+    for off in 20 150; do
+        for first in a b; do
+            T -u carol reset-failures >/dev/null
+            mark=$(pamwrap_log_mark)
+            fleet_burst "$off" clock-a clock-b carol "$wrong" 10 "$first" >/dev/null
+            is "$(attr "$ctoken" oathFailureCount)" 3 \
+                "host b $off s behind, $first first: 3 of 10 alternating guesses judged"
+            is "$(pamwrap_log_since "$mark" | grep -c 'result=denied user=carol service=clock-b .*too many attempts')" "$([ "$first" = b ] && echo 3 || echo 4)" \
+                "host b $off s behind, $first first: host b refuses its later guesses unjudged"
+            wa=$(wait_of clock-a) wb=$(wait_of clock-b)
+            [ "${wb:-0}" -gt "${wa:-600}" ] && ok ||
+                bad "host b $off s behind waits longer than host a, not less: ${wb:-none} s, ${wa:-none} s"
+            pamwrap_log_since "$mark" | grep -q 'result=warning' && bad "a warning within the tolerance" || ok
+        done
+        # Host a's failure time went through the directory (oathLastFailure, GeneralizedTime)
+        # and back, to the second: b's failure wrote it unchanged.
+        T -u carol reset-failures >/dev/null
+        login_ahead "$off" clock-a carol "$wrong" >/dev/null
+        written=$(attr "$ctoken" oathLastFailure)
+        login clock-b carol "$wrong" >/dev/null
+        is "$(attr "$ctoken" oathLastFailure)" "$written" \
+            "host b $off s behind keeps host a's later failure time, to the second"
+        is "$(attr "$ctoken" oathFailureCount)" 2 "and counts its failure"
+    done
+    # Beyond the tolerance (a broken clock): not believed, so every switch of host is judged
+    # (the documented weakness), and host b says why.
+    T -u carol reset-failures >/dev/null
+    mark=$(pamwrap_log_mark)
+    fleet_burst 1000 clock-a clock-b carol "$wrong" 6 >/dev/null
+    is "$(attr "$ctoken" oathFailureCount)" 6 "host b 1000 s behind: every switch is judged"
+    pamwrap_log_since "$mark" | grep -Eq 'result=warning user=carol service=clock-b rhost=- reason="the last failure was recorded (99[0-9]|1000) s in the future, more than the 900 s the throttle believes: check the clocks"' && ok ||
+        bad "host b 1000 s behind logs the failure it does not believe: $(pamwrap_log_since "$mark" | grep result=warning)"
+    T -u carol reset-failures >/dev/null
+else
+    echo "SKIP (the checks with clocks apart): $(fleet_clock_lib 2>&1)"
+fi
+
 echo "ldap_secure: $passed passed, $failed failed"
 [ "$failed" = 0 ]

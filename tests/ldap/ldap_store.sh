@@ -195,9 +195,21 @@ is "$(attr "$token" oathTOTPLastTimeStep)" "$s0" "the watermark is the code's st
 is "$(login login alice "$code")" "Authentication failure" "the same code again (replay)"
 is "$(login login alice 000000)" "Authentication failure" "a wrong code"
 is "$(attr "$token" oathTOTPLastTimeStep)" "$s0" "a failure leaves the watermark"
+mark=$(pamwrap_log_mark)
 is "$(login login dave "$code")" "Authentication failure" "dave has no token"
+has "$(pamwrap_log_since 0 | tail -n 1)" "result=denied user=dave service=login rhost=- reason=\"no record: $uri/uid=dave,ou=people,$suffix: no oathTOTPToken or oathHOTPToken\"" \
+    "the log says where it looked and why"
 is "$(login nullok dave "")" "login accepted" "nullok lets an unenrolled user through"
+has "$(pamwrap_log_since 0 | tail -n 1)" "result=ignored user=dave service=nullok rhost=- reason=\"no record (nullok): $uri/uid=dave,ou=people,$suffix: no oathTOTPToken or oathHOTPToken\"" \
+    "and so does the nullok line"
 is "$(login login '*' "$code")" "Authentication failure" "user '*' matches nobody (escaped)"
+has "$(pamwrap_log_since 0 | tail -n 1)" "reason=\"no record: $uri: no entry under $suffix matches (uid=\\\\2a)\"" \
+    "a name no entry matches: the URI, base and filter"
+# A name the directory does not know is no record, as an unenrolled user: the same to an
+# outsider, so nullok lets both through alike (pam_totp(8), nullok).
+is "$(login nullok nobody-here "")" "login accepted" "nullok: a name no entry matches"
+has "$(pamwrap_log_since 0 | tail -n 1)" "result=ignored user=nobody-here service=nullok rhost=- reason=\"no record (nullok): $uri: no entry under $suffix matches (uid=nobody-here)\"" \
+    "logged as no record, with where it looked"
 
 # ---- one watermark with slapo-otp (password followed by the code, in a simple bind) --------
 c1=$(code_at_step "$alice_secret" $((s0 + 1)))
@@ -659,8 +671,7 @@ EOF
 done
 echo "auth required $module conf=$work/pam.conf enroll_at_login enroll_replace_with_scratch" >"$work/services/enroll"
 echo "auth required $module conf=$work/host2.conf enroll_at_login enroll_replace_with_scratch" >"$work/services/enroll2"
-pamwrap_log=$work/enroll.log
-: >"$pamwrap_log"
+mark=$(pamwrap_log_mark) # the module's lines, through the tests' syslog shim (make check)
 is "$(login enroll ella "enroll:$work/ella")" "login accepted" "ella enrolls at login into the directory"
 ella_secret=$(head -n 1 "$work/ella")
 mapfile -t esc < <(tail -n +2 "$work/ella")
@@ -669,13 +680,13 @@ ella_token=cn=totp,uid=ella,ou=people,$suffix
 is "$(T status -u ella --json | jq -r .enrolled)" true "the token is in the directory"
 is "$(nhash "$ella_token")" 5 "with five scratch hashes"
 # The example ACLs let only the administrator write allowances: it stays until it expires.
-has "$(grep " user=ella " "$pamwrap_log")" "the allowance could not be removed" \
+has "$(pamwrap_log_since "$mark" | grep " user=ella ")" "the allowance could not be removed" \
     "a hosts' account that may not remove the allowance says so"
-audit=$(grep "action=enroll " "$pamwrap_log" | grep " user=ella ")
+audit=$(pamwrap_log_since "$mark" | grep "action=enroll " | grep " user=ella ")
 has "$audit" "result=ok" "audit line: ok"
 has "$audit" "store=ldap" "audit line: the directory"
 has "$audit" "how=login" "audit line: at login"
-case "$(cat "$pamwrap_log")" in *"${ella_secret:-none}"* | *"${esc[0]:-none}"*) bad "a secret or scratch code in the log" ;; *) ok ;; esac
+case "$(pamwrap_log_since "$mark")" in *"${ella_secret:-none}"* | *"${esc[0]:-none}"*) bad "a secret or scratch code in the log" ;; *) ok ;; esac
 is "$(login enroll2 ella "$(code_at_step "$ella_secret" $(($(step_now) + 1)))")" "login accepted" \
     "ella logs in again on host 2 with a later code"
 is "$(login enroll ella "enroll:$work/ella-again")" "Authentication failure" \
@@ -685,12 +696,12 @@ is "$(login enroll ella "enroll:$work/ella-again")" "Authentication failure" \
 is "$(login login ella "${esc[0]:-}")" "login accepted" "ella's scratch code on host 1"
 is "$(login host2 ella "${esc[0]:-}")" "Authentication failure" "is refused on host 2"
 # A lost phone: a scratch code on host 2, then the new app's code; the record stays.
-: >"$pamwrap_log"
+mark=$(pamwrap_log_mark)
 is "$(login enroll2 ella "enroll:$work/ella-new:${esc[1]:-}")" "login accepted" \
     "a scratch code lets ella replace her lost phone"
 new_ella=$(head -n 1 "$work/ella-new" 2>/dev/null)
 [ -n "$new_ella" ] && [ "$new_ella" != "$ella_secret" ] && ok || bad "no new secret shown"
-has "$(grep "action=replace " "$pamwrap_log")" "result=ok user=ella store=ldap" "audit line of the replacement"
+has "$(pamwrap_log_since "$mark" | grep "action=replace ")" "result=ok user=ella store=ldap" "audit line of the replacement"
 is "$(nhash "$ella_token")" 5 "five new scratch hashes"
 is "$(login host2 ella "${esc[2]:-}")" "Authentication failure" "an old scratch code is dead"
 is "$(login login ella "$(code_at_step "$ella_secret" $(($(step_now) + 1)))")" "Authentication failure" \
@@ -711,7 +722,6 @@ winner=$work/rhea1
 grep -q accepted "$work/rhea1.out" || winner=$work/rhea2
 is "$(login login rhea "$(code_at_step "$(head -n 1 "$winner")" $(($(step_now) + 1)))")" "login accepted" \
     "the winner's secret stands"
-pamwrap_log=
 
 # ---- the directory down or hanging: denied, within the timeout -----------------------------
 code=$(code_at_step "$new_secret" $(($(step_now) + 1)))

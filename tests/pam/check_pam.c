@@ -297,6 +297,25 @@ START_TEST(scratch_code_once)
 }
 END_TEST
 
+/* sshd's password authentication sends the password to every prompt: an answer that cannot be
+ * a code is refused, logged as malformed, and spends none of the user's failures. */
+START_TEST(a_password_at_the_code_prompt_spends_no_failure)
+{
+    char code[TOTP_CODE_BUFSIZE];
+    struct talk t;
+    service("auth required @MODULE@\n");
+    for (int i = 0; i < 5; i++) {
+        ck_assert_int_eq(login("alice", "a long password", &t), PAM_AUTH_ERR);
+        ck_assert_ptr_nonnull(strstr(last_log(), "result=denied user=alice"));
+        ck_assert_ptr_nonnull(strstr(last_log(), "reason=\"malformed code\""));
+    }
+    ck_assert_ptr_null(strstr(logbuf, "result=throttled"));
+    code_now(code);
+    ck_assert_int_eq(login("alice", code, &t), PAM_SUCCESS); /* not throttled */
+    assert_log_clean(code);
+}
+END_TEST
+
 START_TEST(rate_limited_is_maxtries)
 {
     char code[TOTP_CODE_BUFSIZE];
@@ -320,7 +339,9 @@ START_TEST(no_record_without_nullok_is_asked_and_denied)
     ck_assert_int_eq(login("bob", "123456", &t), PAM_AUTH_ERR);
     ck_assert_int_eq(t.asked, 1); /* asked like anyone else */
     ck_assert_ptr_nonnull(strstr(last_log(), "result=denied user=bob"));
-    ck_assert_ptr_nonnull(strstr(last_log(), "reason=\"no record\""));
+    /* Where the store looked and why, never just "no record". */
+    ck_assert_ptr_nonnull(
+        strstr(last_log(), "reason=\"no record: no record for user \\\"bob\\\"\""));
 }
 END_TEST
 
@@ -335,6 +356,8 @@ START_TEST(no_record_with_nullok_is_ignored)
     ck_assert_int_eq(login("bob", "123456", &t), PAM_PERM_DENIED);
     ck_assert_int_eq(t.asked, 0);
     ck_assert_ptr_nonnull(strstr(last_log(), "result=ignored user=bob"));
+    ck_assert_ptr_nonnull(
+        strstr(last_log(), "reason=\"no record (nullok): no record for user \\\"bob\\\"\""));
     /* In a stack, PAM_IGNORE leaves the decision to the other modules. */
     use(permit);
     ck_assert_int_eq(login("bob", "123456", &t), PAM_SUCCESS);
@@ -366,7 +389,7 @@ START_TEST(unknown_user_is_asked_and_denied_even_with_nullok)
     ck_assert_int_eq(login("mallory", "123456", &t), PAM_AUTH_ERR);
     ck_assert_int_eq(t.asked, 1);
     ck_assert_ptr_nonnull(strstr(logbuf, "result=denied user=mallory"));
-    ck_assert_ptr_nonnull(strstr(logbuf, "reason=\"unknown user\""));
+    ck_assert_ptr_nonnull(strstr(logbuf, "reason=\"unknown user: no such user \\\"mallory\\\"\""));
 }
 END_TEST
 
@@ -980,6 +1003,16 @@ START_TEST(retry_after_a_failed_password_asks_again)
 }
 END_TEST
 
+/* The same password again on the retry (a stack that failed after the code, or a handle that
+ * outlives the person at it): the acceptance was worth one pass, so the code is asked again. */
+START_TEST(retry_with_the_same_password_asks_again)
+{
+    retry_asks_again("auth required " SET_ITEMS "\nauth required @MODULE@\n"
+                     "auth requisite pam_deny.so\n",
+                     "the password", "the password");
+}
+END_TEST
+
 /* The code first: right code, wrong password; the next pam_authenticate asks for a code. */
 START_TEST(retry_after_code_then_wrong_password_asks_again)
 {
@@ -1036,6 +1069,7 @@ static Suite *pam_suite(void)
     tcase_add_test(tc, wrong_code_refused);
     tcase_add_test(tc, clock_trouble_is_logged_as_such);
     tcase_add_test(tc, scratch_code_once);
+    tcase_add_test(tc, a_password_at_the_code_prompt_spends_no_failure);
     tcase_add_test(tc, rate_limited_is_maxtries);
     tcase_add_test(tc, ldap_directory_down_is_authinfo_unavail);
     tcase_add_test(tc, log_lines_carry_no_control_characters);
@@ -1055,6 +1089,7 @@ static Suite *pam_suite(void)
     tcase_add_test(tc, system_only_line_reuses_only_a_system_acceptance);
     tcase_add_test(tc, retry_after_a_failed_password_asks_again);
     tcase_add_test(tc, retry_after_code_then_wrong_password_asks_again);
+    tcase_add_test(tc, retry_with_the_same_password_asks_again);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("users");

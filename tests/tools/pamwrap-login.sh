@@ -14,6 +14,9 @@
 # pamwrap_shim: ":SHIM" when the tests' syslog shim is built (Makefile.am), else empty: with it
 # in LD_PRELOAD, the module's lines (and totpctl's, T() in the tests) go to
 # $TOTP_TEST_SYSLOG_FILE, which tests/logs/logfmt_all.sh parses.
+# $PAMWRAP_PRELOAD, when set, is preloaded after them (libfaketime: tests/tools/fleet-clock.sh).
+# pamwrap_log_mark: prints how many lines $TOTP_TEST_SYSLOG_FILE holds; pamwrap_log_since MARK:
+# the lines logged since (the module's, for a test to assert its keys).
 pamwrap_shim=
 [ -f "${TOTP_TEST_SYSLOG_SHIM:-}" ] && pamwrap_shim=:$TOTP_TEST_SYSLOG_SHIM
 pamwrap_exclusive() {
@@ -22,9 +25,6 @@ pamwrap_exclusive() {
     exec 9<"$lock" 2>/dev/null && flock -w 300 -x 9
 }
 
-# With $pamwrap_log set, the module's syslog lines are appended to that file too: from the shim
-# (TOTP_TEST_SYSLOG_FILE pointed at a file of this login's for the time), else from pam_wrapper's
-# standard error at its highest debug level ("SYSLOG(PRIORITY): MESSAGE").
 # Returns pam-login's exit status: 0 only for PAM_SUCCESS, 1 for any other PAM result (and for a
 # harness that never started), more than 128 if it died of a signal.
 pamwrap_login() {
@@ -32,22 +32,23 @@ pamwrap_login() {
     shift
     err=$(mktemp "${TMPDIR:-/tmp}/pamwrap-login.XXXXXX") || return 1
     for try in 1 2 3 4 5 6 7 8; do
-        out=$(LD_PRELOAD=libpam_wrapper.so$pamwrap_shim PAM_WRAPPER_USE_SYSLOG=${pamwrap_shim:+1} \
+        out=$(LD_PRELOAD=libpam_wrapper.so$pamwrap_shim${PAMWRAP_PRELOAD:+:$PAMWRAP_PRELOAD} \
+            PAM_WRAPPER_USE_SYSLOG=${pamwrap_shim:+1} \
             PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$dir \
             PAM_WRAPPER_DISABLE_DEEPBIND=1 UID_WRAPPER_DISABLE_DEEPBIND=1 \
-            env ${pamwrap_log:+PAM_WRAPPER_DEBUGLEVEL=4} \
-            ${pamwrap_log:+${pamwrap_shim:+TOTP_TEST_SYSLOG_FILE=$err.syslog}} \
             "$tools/pam-login" "$@" 2>"$err")
         status=$?
         [ -z "$out" ] && grep -q "pwrap_init" "$err" || break
     done
-    if [ -f "$err.syslog" ]; then
-        cat "$err.syslog" >>"$pamwrap_log"
-        cat "$err.syslog" >>"${TOTP_TEST_SYSLOG_FILE:-/dev/null}"
-    elif [ -n "${pamwrap_log:-}" ]; then
-        grep -o 'SYSLOG([0-9]*): .*' "$err" >>"$pamwrap_log"
-    fi
-    rm -f "$err" "$err.syslog"
+    rm -f "$err"
     [ -z "$out" ] || printf '%s\n' "$out"
     return "$status"
+}
+
+pamwrap_log_mark() {
+    if [ -f "${TOTP_TEST_SYSLOG_FILE:-}" ]; then wc -l <"$TOTP_TEST_SYSLOG_FILE"; else echo 0; fi
+}
+
+pamwrap_log_since() {
+    [ -f "${TOTP_TEST_SYSLOG_FILE:-}" ] && tail -n "+$(($1 + 1))" "$TOTP_TEST_SYSLOG_FILE"
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "internal.h"
 #include "totp.h"
 #include "unit.h"
 
@@ -111,6 +112,27 @@ START_TEST(audit_line_has_every_key_in_order)
 }
 END_TEST
 
+/* A directory server's diagnostic in an error message: one line, nothing invisible. */
+START_TEST(server_words_become_one_line)
+{
+    char out[161];
+    totpi_one_line("00002098: SecErr: DSID-03150F94, problem 4003 (INSUFF_ACCESS_RIGHTS), "
+                   "data 0\n\tInsufficient access\r\n",
+                   out, sizeof(out));
+    ck_assert_str_eq(out, "00002098: SecErr: DSID-03150F94, problem 4003 (INSUFF_ACCESS_RIGHTS), "
+                          "data 0\\n\\tInsufficient access");
+    totpi_one_line("a\x1b[2Jb\xe2\x80\xae"
+                   "c\xff"
+                   "d \xc3\xa9",
+                   out, sizeof(out));
+    ck_assert_str_eq(out, "a\\x1b[2Jb\\u{202E}c\\xffd \xc3\xa9");
+    ck_assert_uint_eq(totpi_one_line("\n\n", out, sizeof(out)), 0);
+    /* Cut at a character's end, never inside an escape. */
+    ck_assert_uint_eq(totpi_one_line("abc\n", out, 5), 3);
+    ck_assert_str_eq(out, "abc");
+}
+END_TEST
+
 static Suite *logfmt_suite(void)
 {
     Suite *s = suite_create("logfmt");
@@ -119,6 +141,7 @@ static Suite *logfmt_suite(void)
     tcase_add_test(tc, control_and_invisible_characters_are_escaped);
     tcase_add_test(tc, long_values_are_cut_and_still_parse);
     tcase_add_test(tc, audit_line_has_every_key_in_order);
+    tcase_add_test(tc, server_words_become_one_line);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -262,6 +262,43 @@ static int ga_accepts(totp_record *rec, uint64_t tm)
     return 1;
 }
 
+/* The rule for a server clock set back (an NTP correction) after a login: the window around
+ * the CURRENT time accepts its steps that were never used, even below the last accepted one
+ * (they are the codes of now: the user is not locked out until the clock catches up); within
+ * the window, an older code is still refused once a newer one was; and no step below the
+ * window, nor any step used, is ever accepted without a relearned skew. */
+START_TEST(clock_set_back_accepts_only_the_current_window)
+{
+    totp_record *rec = parse("\" TOTP_AUTH\n");
+    totp_result res;
+    ck_assert_int_eq(type_at(rec, T0, T0, &res), TOTP_OK); /* step STEP0 */
+    const int64_t back = T0 - 300;                         /* the clock steps back 5 minutes */
+    /* The current code is accepted at once, with no skew learned. */
+    ck_assert_int_eq(type_at(rec, back, back, &res), TOTP_OK);
+    ck_assert_int_eq(res.method, TOTP_BY_TOTP);
+    ck_assert_ptr_null(totp_record_get(rec, "TIME_SKEW"));
+    /* Within the window, an older code is refused once a newer one was; and no step twice. */
+    ck_assert_int_eq(type_at(rec, back - 30, back, &res), TOTP_EREPLAY);
+    ck_assert_int_eq(type_at(rec, back, back + 1, &res), TOTP_EREPLAY);
+    ck_assert_int_eq(type_at(rec, T0, back, &res), TOTP_EREPLAY);
+    ck_assert_int_eq(type_at(rec, back + 30, back + 30, &res), TOTP_OK); /* the next one */
+    /* An unused code below the window is not revived: only a relearned skew would take it. */
+    ck_assert_int_eq(type_at(rec, back - 120, back + 30, &res), TOTP_EMISMATCH);
+    ck_assert_ptr_null(totp_record_get(rec, "TIME_SKEW"));
+    totp_record_free(rec);
+
+    /* Set back further than the skew bound and the window: the window is at or below the floor
+     * (it never moves down), so the user waits for the clock to pass it; nothing is revived. */
+    rec = parse("\" TOTP_AUTH\n");
+    ck_assert_int_eq(type_at(rec, T0, T0, &res), TOTP_OK);
+    const int64_t far = T0 - 30 * (BOUND + 4);
+    for (int64_t dt = -30; dt <= 30; dt += 30)
+        ck_assert_int_ne(type_at(rec, far + dt, far, &res), TOTP_OK);
+    ck_assert_int_eq(type_at(rec, T0 + 30, T0 + 30, &res), TOTP_OK);
+    totp_record_free(rec);
+}
+END_TEST
+
 START_TEST(ga_pruning_does_not_reopen_used_steps)
 {
     /* The attack review's interleaving: TIME_SKEW 8; a login through pam_totp with the code of
@@ -396,6 +433,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, watermark_never_passes_now_plus_bound_and_window);
     tcase_add_test(tc, clock_hint_names_only_steps_behind);
     tcase_add_test(tc, replay_beyond_the_window_is_a_replay);
+    tcase_add_test(tc, clock_set_back_accepts_only_the_current_window);
     tcase_add_test(tc, ga_pruning_does_not_reopen_used_steps);
     tcase_add_test(tc, legacy_record_floor_is_its_highest_step);
     tcase_add_loop_test(tc, no_code_is_ever_accepted_twice, 0, 4);

@@ -162,6 +162,57 @@ START_TEST(scratch_codes_count)
 }
 END_TEST
 
+START_TEST(an_answer_that_cannot_be_a_code_spends_nothing)
+{
+    /* sshd's password authentication sends the password to every prompt: no guess was made, so
+     * none of the user's failures is spent, and nothing is written. */
+    static const char *const not_codes[] = {"hunter2",   "correct horse", "12345", "1234567",
+                                            "123456789", "12a456",        ""};
+    totp_record *rec = parse("\" TOTP_AUTH\n\" RATE_LIMIT 3 30\n");
+    totp_result res;
+    char *before = text_of(rec);
+    for (int round = 0; round < 3; round++) {
+        for (size_t i = 0; i < sizeof(not_codes) / sizeof(not_codes[0]); i++) {
+            ck_assert_int_eq(attempt(rec, not_codes[i], T0, &res), TOTP_ECODE);
+            ck_assert_int_eq(res.changed, 0);
+        }
+    }
+    char *after = text_of(rec);
+    ck_assert_str_eq(after, before);
+    ck_assert_ptr_null(totp_record_get(rec, "FAILURES"));
+    totp_wipe_string(before);
+    totp_wipe_string(after);
+    ck_assert_int_eq(right_code(rec, T0, &res), TOTP_OK); /* neither throttled nor rate-limited */
+
+    /* Every input that can be a code still counts: 8 wrong digits are a scratch-code guess, a
+     * code with spaces is a code. */
+    char wrong[TOTP_CODE_BUFSIZE], spaced[16];
+    wrong_code(T0 + 60, wrong);
+    snprintf(spaced, sizeof(spaced), "%.3s %.3s", wrong, wrong + 3);
+    ck_assert_int_eq(attempt(rec, "87654321", T0 + 60, &res), TOTP_EMISMATCH);
+    ck_assert_int_eq(attempt(rec, spaced, T0 + 60, &res), TOTP_EMISMATCH);
+    ck_assert_int_eq(attempt(rec, " 8765 4321 ", T0 + 60, &res), TOTP_EMISMATCH);
+    ck_assert_str_eq(totp_record_get(rec, "FAILURES"), "3 1111111171");
+    ck_assert_int_eq(attempt(rec, "hunter2", T0 + 61, &res), TOTP_ERATELIMIT); /* throttled */
+    totp_record_free(rec);
+
+    /* forward_pass: a password whose end is not a code's digits is malformed, not counted; one
+     * that ends in six digits is a guess. */
+    const totp_policy policy = TOTP_POLICY_DEFAULT;
+    rec = parse("\" TOTP_AUTH\n");
+    ck_assert_int_eq(totp_policy_check(rec, "hunter2", TOTP_INPUT_SUFFIX, T0, &policy, &res),
+                     TOTP_ECODE);
+    ck_assert_int_eq(totp_policy_check(rec, "pw 12345", TOTP_INPUT_SUFFIX, T0, &policy, &res),
+                     TOTP_ECODE);
+    ck_assert_ptr_null(totp_record_get(rec, "FAILURES"));
+    snprintf(spaced, sizeof(spaced), "pw%s", wrong);
+    ck_assert_int_eq(totp_policy_check(rec, spaced, TOTP_INPUT_SUFFIX, T0, &policy, &res),
+                     TOTP_EMISMATCH);
+    ck_assert_str_eq(totp_record_get(rec, "FAILURES"), "1 1111111111");
+    totp_record_free(rec);
+}
+END_TEST
+
 START_TEST(hotp_counter_untouched_while_throttled)
 {
     totp_record *rec = parse("\" HOTP_COUNTER 1\n");
@@ -327,6 +378,70 @@ START_TEST(a_day_of_guessing)
 }
 END_TEST
 
+/* Two hosts share one record (the directory stores' token); the second host's clock is `behind`
+ * seconds behind the first. A guesser alternates between them, one answer a second for
+ * `seconds` of real time. Returns the codes judged. */
+static unsigned fleet_judged(int64_t seconds, int64_t behind, int *warned)
+{
+    totp_policy policy = TOTP_POLICY_DEFAULT;
+    policy.noskewadj = 1;
+    totp_record *rec = parse("\" TOTP_AUTH\n");
+    totp_result res;
+    char code[TOTP_CODE_BUFSIZE];
+    unsigned judged = 0;
+    *warned = 0;
+    for (int64_t real = T0; real < T0 + seconds; real++) {
+        int64_t now = (real - T0) % 2 == 0 ? real : real - behind;
+        wrong_code(now, code);
+        if (totp_policy_check(rec, code, 0, now, &policy, &res) == TOTP_EMISMATCH)
+            judged++;
+        *warned |= res.failure_ahead > 0;
+    }
+    totp_record_free(rec);
+    return judged;
+}
+
+START_TEST(two_hosts_with_clocks_apart_share_one_bound)
+{
+    int warned;
+    /* In a burst, only the 3 free failures, whichever host writes the third: a host behind
+     * writes the later failure time it read, so the host ahead is held too. */
+    for (int64_t behind = 20; behind <= 150; behind += 130) {
+        ck_assert_uint_eq(fleet_judged(10, behind, &warned), 3);
+        ck_assert_uint_eq(fleet_judged(10, -behind, &warned), 3);
+        ck_assert_int_eq(warned, 0);
+    }
+    /* Over six hours, the bound of one host (3 + 2 + one per 120 s: a_day_of_guessing), give
+     * or take the host behind starting its delays later. */
+    const int64_t hours6 = 6 * 3600;
+    const unsigned one_host = 3 + 2 + (unsigned)((hours6 - 105 + 119) / 120);
+    for (int64_t behind = 20; behind <= 150; behind += 130) {
+        ck_assert_uint_le(fleet_judged(hours6, behind, &warned), one_host + 1);
+        ck_assert_uint_le(fleet_judged(hours6, -behind, &warned), one_host + 1);
+        ck_assert_int_eq(warned, 0);
+    }
+    /* Beyond the tolerance (900 s) the host ahead is not believed: a documented weakness, with
+     * a warning; each switch of host can give a judged code. */
+    unsigned far = fleet_judged(600, 1000, &warned);
+    ck_assert_int_eq(warned, 1);
+    ck_assert_uint_gt(far, 10);
+}
+END_TEST
+
+START_TEST(a_failure_time_never_moves_back)
+{
+    totp_record *rec = parse("\" TOTP_AUTH\n\" FAILURES 1 1111111261\n");
+    totp_result res;
+    ck_assert_int_eq(attempt(rec, "000000", T0, &res), TOTP_EMISMATCH);
+    ck_assert_str_eq(totp_record_get(rec, "FAILURES"), "2 1111111261"); /* 150 s ahead: kept */
+    totp_record_free(rec);
+    rec = parse("\" TOTP_AUTH\n\" FAILURES 1 1111113111\n"); /* 2000 s ahead: not believed */
+    ck_assert_int_eq(attempt(rec, "000000", T0, &res), TOTP_EMISMATCH);
+    ck_assert_str_eq(totp_record_get(rec, "FAILURES"), "2 1111111111");
+    totp_record_free(rec);
+}
+END_TEST
+
 START_TEST(site_rate_limit_beyond_101)
 {
     /* The timestamp list used to hold 101: rate_limit=N/S with N >= 102 was never enforced. */
@@ -375,6 +490,7 @@ static Suite *throttle_suite(void)
     tcase_add_test(tc, throttled_code_is_not_looked_at);
     tcase_add_test(tc, delay_boundaries);
     tcase_add_test(tc, scratch_codes_count);
+    tcase_add_test(tc, an_answer_that_cannot_be_a_code_spends_nothing);
     tcase_add_test(tc, hotp_counter_untouched_while_throttled);
     tcase_add_test(tc, future_failure_does_not_lock_out);
     tcase_add_test(tc, future_failure_within_the_tolerance_holds_codes_off);
@@ -382,6 +498,13 @@ static Suite *throttle_suite(void)
     tcase_add_test(tc, future_attempts_count_against_rate_limits);
     tcase_add_test(tc, throttle_can_be_tuned_and_turned_off);
     tcase_add_test(tc, a_day_of_guessing);
+    tcase_add_test(tc, a_failure_time_never_moves_back);
+    suite_add_tcase(s, tc);
+
+    /* Hours of guessing at one answer a second over two hosts: longer than check's default. */
+    tc = tcase_create("fleet");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, two_hosts_with_clocks_apart_share_one_bound);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("rate_limit");
