@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -79,6 +80,20 @@ int totp_enroll_permitted(totp_store *store, const char *user, const char *group
                                     : (group != NULL ? ", no allowance" : "no allowance"));
 }
 
+void totp_enroll_names_default(const char *site_issuer, const char *user, int system_store,
+                               totp_enroll_names *out)
+{
+    char host[256];
+    if (out == NULL)
+        return;
+    if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0')
+        snprintf(host, sizeof(host), "localhost");
+    host[sizeof(host) - 1] = '\0';
+    snprintf(out->issuer, sizeof(out->issuer), "%s", site_issuer != NULL ? site_issuer : host);
+    snprintf(out->account, sizeof(out->account), "%s@%s%s", user != NULL ? user : "", host,
+             system_store ? " (system)" : "");
+}
+
 int totp_enrollment_new(const totp_params *params, const char *issuer, const char *account,
                         size_t scratch_count, totp_enrollment *e)
 {
@@ -90,6 +105,8 @@ int totp_enrollment_new(const totp_params *params, const char *issuer, const cha
         scratch_count > TOTP_SCRATCH_COUNT_MAX)
         return TOTP_EINVAL;
     size_t len = totp_secret_default_len(params->algorithm);
+    /* Compact: the QR code at login must fit a standard terminal. */
+    totp_uri u = {TOTP_TYPE_TOTP, (char *)issuer, (char *)account, key, len, *params, 0};
     int rc = totp_secret_generate(key, len);
     if (rc == TOTP_OK)
         rc = totp_scratch_generate(e->scratch, scratch_count);
@@ -97,7 +114,6 @@ int totp_enrollment_new(const totp_params *params, const char *issuer, const cha
         rc = totp_base32_encode(key, len, e->secret, sizeof(e->secret), 0);
     if (rc == TOTP_OK)
         rc = totp_record_new(key, len, params, &e->rec);
-    totp_wipe(key, sizeof(key));
     e->scratch_count = scratch_count;
     if (rc == TOTP_OK)
         rc = totp_record_set_scratch(e->rec, e->scratch, scratch_count);
@@ -106,7 +122,8 @@ int totp_enrollment_new(const totp_params *params, const char *issuer, const cha
     if (rc == TOTP_OK)
         rc = totp_record_set(e->rec, "ACCOUNT", account);
     if (rc == TOTP_OK)
-        rc = totp_record_uri(e->rec, params, NULL, NULL, &e->uri);
+        rc = totpi_uri_build(&u, 1, &e->uri);
+    totp_wipe(key, sizeof(key));
     if (rc != TOTP_OK)
         totp_enrollment_clear(e);
     return rc;

@@ -230,7 +230,7 @@ int totpi_replace(int dirfd, const char *name, const char *text, size_t len,
         return os_error(err, errno, path, what);
 
     int e = 0;
-    if (!create) {
+    if (orig != NULL) {
         /* Keep the original's owner and mode. Acting as a user we cannot give a file away;
          * then it stays the user's (documented for no_strict_owner). */
         struct stat now;

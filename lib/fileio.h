@@ -37,8 +37,9 @@ int totpi_read_all(int fd, const char *path, char **text, size_t *len, totp_erro
 /*
  * Durably replace `name` with `text`: write ".NAME.tmp" in the same directory with `orig`'s
  * owner and mode, fsync it, rename it over `name`, fsync the directory. With `create`, write
- * ".NAME.new" (mode 0600) and refuse to replace an existing file (TOTP_EEXIST). On any failure
- * before the rename, the temporary file is removed and `name` is untouched.
+ * ".NAME.new" and refuse to replace an existing file (TOTP_EEXIST); `orig` NULL there makes it
+ * the writer's, mode 0600. On any failure before the rename, the temporary file is removed and
+ * `name` is untouched.
  */
 int totpi_replace(int dirfd, const char *name, const char *text, size_t len,
                   const struct stat *orig, int create, const char *path, totp_error *err);

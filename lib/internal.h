@@ -154,6 +154,10 @@ int totpi_options_conf_line(void *opt, const char *name, const char *value, totp
 /* The next space- or tab-separated token of `s` and its length; NULL when none is left. */
 const char *totpi_next_token(const char *s, size_t *len);
 
+/* totp_uri_build(); `compact` leaves out algorithm, digits and period where they are the Key
+ * URI format's defaults (SHA1, 6, 30), which every app assumes: a shorter QR code. */
+int totpi_uri_build(const totp_uri *uri, int compact, char **out);
+
 /* Fill `err` (if not NULL) and return `code`. The message must never contain secrets. */
 int totpi_fail(totp_error *err, int code, int sys_errno, unsigned line, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));

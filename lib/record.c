@@ -482,6 +482,44 @@ int totp_record_set_scratch(totp_record *rec, const uint32_t *codes, size_t n)
     return TOTP_OK;
 }
 
+int totp_record_replace_secret(totp_record *rec, const totp_record *from)
+{
+    /* What describes the secret and the device that holds it: from `from`, or gone. The used
+     * steps too: the old ones were the old secret's codes (kept, a watermark ahead with the old
+     * phone's clock would refuse the new phone's codes for as long); `from`'s hold the step of
+     * the code that confirmed the new secret. */
+    static const char *const secret_keys[] = {
+        "TOTP_AUTH", "HOTP_COUNTER",        "STEP_SIZE", "ALGORITHM",     "DIGITS",
+        "TIME_SKEW", "RESETTING_TIME_SKEW", "TOTP_USED", "DISALLOW_REUSE"};
+    char codes[TOTP_SCRATCH_COUNT_MAX][9];
+    uint32_t scratch[TOTP_SCRATCH_COUNT_MAX];
+    if (rec == NULL || from == NULL || from->secret_text == NULL)
+        return TOTP_EINVAL;
+    size_t n = totpi_record_scratch_codes(from, codes, TOTP_SCRATCH_COUNT_MAX);
+    if (n > TOTP_SCRATCH_COUNT_MAX)
+        return TOTP_EINVAL;
+    for (size_t i = 0; i < n; i++)
+        scratch[i] = (uint32_t)strtoul(codes[i], NULL, 10);
+    char *text = strdup(from->secret_text);
+    int rc = text != NULL ? totp_record_set_scratch(rec, scratch, n) : TOTP_ENOMEM;
+    for (size_t i = 0; rc == TOTP_OK && i < sizeof(secret_keys) / sizeof(secret_keys[0]); i++) {
+        const char *v = totp_record_get(from, secret_keys[i]);
+        rc = v != NULL ? totp_record_set(rec, secret_keys[i], v)
+                       : totp_record_unset(rec, secret_keys[i]);
+    }
+    if (rc == TOTP_OK) {
+        totp_wipe_string(rec->secret_text);
+        rec->secret_text = text;
+        memcpy(rec->key, from->key, sizeof(rec->key));
+        rec->key_len = from->key_len;
+        text = NULL;
+    }
+    totp_wipe_string(text);
+    totp_wipe(codes, sizeof(codes));
+    totp_wipe(scratch, sizeof(scratch));
+    return rc;
+}
+
 int totpi_record_take_scratch(totp_record *rec, const char *code)
 {
     /* Compare against every code without stopping early; remove the match afterwards. */

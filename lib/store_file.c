@@ -287,6 +287,11 @@ static int open_for_create(struct file_txn *t, totp_error *err)
             rc = totpi_open_dir(t->dir, &t->dirfd, err);
         if (rc == TOTP_OK)
             rc = check_system_dir(t, err);
+        /* The new record is the store's owner's and group's, whoever writes it: under sudo
+         * the effective group is still the user's. */
+        if (rc == TOTP_OK && fstat(t->dirfd, &t->st) != 0)
+            rc = totpi_fail(err, TOTP_EIO, errno, 0, "%s: %s", t->dir, strerror(errno));
+        t->st.st_mode = S_IFREG | 0600;
     }
     if (rc == TOTP_OK)
         rc = totpi_lock(t->dirfd, t->store->cfg.lock_timeout_ms, t->dir, err);
@@ -494,7 +499,10 @@ static int file_commit(totp_txn *txn, const totp_record *rec, totp_error *err)
         struct totpi_identity saved;
         rc = act(t, &saved, err);
         if (rc == TOTP_OK) {
-            rc = totpi_replace(t->dirfd, t->name, text, len, &t->st, t->create, t->path, err);
+            /* A new record in a home is the user's (written as the user), one in the system
+             * store its directory's (open_for_create). */
+            const struct stat *owner = t->create && t->place != PLACE_SYSTEM ? NULL : &t->st;
+            rc = totpi_replace(t->dirfd, t->name, text, len, owner, t->create, t->path, err);
             rc = unact(&saved, rc, err);
         }
     }

@@ -136,7 +136,7 @@ int totpi_file_allow_set(totp_store *store, const char *user, int64_t until, tot
     } else if (rc == TOTP_OK) {
         int len = snprintf(text, sizeof(text), "%" PRId64 "\n", until);
         st.st_mode = S_IFREG | 0600;
-        rc = totpi_replace(dirfd, name, text, (size_t)len, &st, !exists, path, err);
+        rc = totpi_replace(dirfd, name, text, (size_t)len, exists ? &st : NULL, !exists, path, err);
     }
     if (dirfd >= 0)
         close(dirfd); /* releases the lock */

@@ -261,6 +261,14 @@ int totp_record_secret(const totp_record *rec, uint8_t out[TOTP_KEY_MAX], size_t
 size_t totp_record_scratch_count(const totp_record *rec);
 int totp_record_set_scratch(totp_record *rec, const uint32_t *codes, size_t n);
 
+/* A new authenticator for `rec` (a lost phone): `from`'s secret, the keys that describe it
+ * (TOTP_AUTH or HOTP_COUNTER, STEP_SIZE, ALGORITHM, DIGITS; the old device's TIME_SKEW and
+ * RESETTING_TIME_SKEW go), its used steps (TOTP_USED, DISALLOW_REUSE: the confirming code's;
+ * the old ones were the old secret's codes) and its scratch codes (every old one, plain or
+ * hashed, dies); every other key (WINDOW_SIZE, RATE_LIMIT, ISSUER, ACCOUNT, history, unknown
+ * keys) stays as it is. On failure `rec` may be half changed. */
+int totp_record_replace_secret(totp_record *rec, const totp_record *from);
+
 /*
  * The otpauth URI of the record (its ISSUER and ACCOUNT keys, else `issuer` and `account`),
  * malloc'ed; wipe it with totp_wipe_string().
@@ -573,7 +581,7 @@ typedef struct totp_options {
     int enroll_at_login;             /* enroll_at_login: a user with no record may enroll... */
     const char *enroll_group;        /* ...if in enroll_group=GROUP, or holding an allowance */
     int enroll_replace_with_scratch; /* a scratch-code login may replace the authenticator */
-    const char *issuer;              /* issuer=: totpctl's for new records; logins ignore it */
+    const char *issuer;              /* issuer=: new records' (totpctl, enroll_at_login) */
 } totp_options;
 
 #define TOTP_CONF_DEFAULT "/etc/security/pam_totp.conf"

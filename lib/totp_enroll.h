@@ -30,6 +30,17 @@ int totp_enroll_permitted(totp_store *store, const char *user, const char *group
 
 /* ---- A new secret, its record and its confirmation --------------------------------------- */
 
+/* The names a new enrollment shows in the app (ISSUER and ACCOUNT, totp(5)), one rule for
+ * totpctl and pam_totp. */
+typedef struct totp_enroll_names {
+    char issuer[256];  /* `site_issuer` (the site file's issuer=) if not NULL, else the host name */
+    char account[600]; /* USER@HOST, "USER@HOST (system)" in the system store, so that a user
+                        * with a record there and one at home tells the two apart */
+} totp_enroll_names;
+
+void totp_enroll_names_default(const char *site_issuer, const char *user, int system_store,
+                               totp_enroll_names *out);
+
 /* Everything a new enrollment shows once; wiped by totp_enrollment_clear(). */
 typedef struct totp_enrollment {
     totp_record *rec;                         /* the record to create once confirmed */

@@ -134,6 +134,11 @@ static int label_part_ok(const char *s)
 
 int totp_uri_build(const totp_uri *uri, char **out)
 {
+    return totpi_uri_build(uri, 0, out);
+}
+
+int totpi_uri_build(const totp_uri *uri, int compact, char **out)
+{
     if (out == NULL)
         return TOTP_EINVAL;
     *out = NULL;
@@ -168,16 +173,21 @@ int totp_uri_build(const totp_uri *uri, char **out)
         builder_puts(&b, "&issuer=");
         builder_encode(&b, issuer);
     }
-    builder_puts(&b, "&algorithm=");
-    builder_puts(&b, totp_algorithm_name(uri->params.algorithm));
-    builder_puts(&b, "&digits=");
-    builder_number(&b, uri->params.digits);
-    if (uri->type == TOTP_TYPE_TOTP) {
-        builder_puts(&b, "&period=");
-        builder_number(&b, uri->params.period);
-    } else {
+    const totp_params def = TOTP_PARAMS_DEFAULT;
+    if (!compact || uri->params.algorithm != def.algorithm) {
+        builder_puts(&b, "&algorithm=");
+        builder_puts(&b, totp_algorithm_name(uri->params.algorithm));
+    }
+    if (!compact || uri->params.digits != def.digits) {
+        builder_puts(&b, "&digits=");
+        builder_number(&b, uri->params.digits);
+    }
+    if (uri->type == TOTP_TYPE_HOTP) {
         builder_puts(&b, "&counter=");
         builder_number(&b, uri->counter);
+    } else if (!compact || uri->params.period != def.period) {
+        builder_puts(&b, "&period=");
+        builder_number(&b, uri->params.period);
     }
     totp_wipe(secret, sizeof(secret));
     if (b.rc != TOTP_OK) {

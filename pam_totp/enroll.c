@@ -30,14 +30,6 @@ static const char *store_kind(const totp_options *opt)
     return opt->ad_store ? "ad" : opt->ldap_store ? "ldap" : "file";
 }
 
-static const char *host_name(char *buf, size_t size)
-{
-    if (gethostname(buf, size - 1) != 0 || buf[0] == '\0')
-        snprintf(buf, size, "localhost");
-    buf[size - 1] = '\0';
-    return buf;
-}
-
 /* The uid of the account that acted (the user logging in), for the audit line. */
 static long long account_uid(const char *user)
 {
@@ -69,6 +61,17 @@ static int build_prompt(const totp_enrollment *e, const char *intro, const char 
                  e->secret, fits ? qr : "", question);
     totp_wipe_string(qr);
     return *prompt != NULL ? TOTP_OK : TOTP_ENOMEM;
+}
+
+/* A new secret, named in the app as totpctl names the store's enrollments, or as `rec` (the
+ * record it replaces, if any) is named. */
+static int new_enrollment(const struct enroll_login *l, const totp_record *rec, totp_enrollment *e)
+{
+    totp_enroll_names names;
+    totp_enroll_names_default(l->opt->issuer, l->user, !l->opt->ldap_store, &names);
+    const char *issuer = totp_record_get(rec, "ISSUER"), *account = totp_record_get(rec, "ACCOUNT");
+    return totp_enrollment_new(&l->policy->defaults, issuer != NULL ? issuer : names.issuer,
+                               account != NULL ? account : names.account, SCRATCH_CODES, e);
 }
 
 /* Ask for a code from the app once and judge it when the answer arrives. */
@@ -164,7 +167,7 @@ int enroll_at_login(const struct enroll_login *l)
     totp_enroll_grant grant = TOTP_ENROLL_NO;
     totp_error err = {0};
     totp_enrollment e;
-    char host[256], account[600], where[4096] = "";
+    char where[4096] = "";
     const char *why = NULL;
 
     int rc = totp_enroll_permitted(l->store, l->user, l->opt->enroll_group, l->now, &grant, &err);
@@ -179,8 +182,7 @@ int enroll_at_login(const struct enroll_login *l)
                      NULL);
         return ENROLL_NOT_OFFERED;
     }
-    snprintf(account, sizeof(account), "%s@%s", l->user, host_name(host, sizeof(host)));
-    rc = totp_enrollment_new(&l->policy->defaults, host, account, SCRATCH_CODES, &e);
+    rc = new_enrollment(l, NULL, &e);
     if (rc != TOTP_OK)
         return refuse(l, rc, NULL, &err, NULL);
     rc = confirm(l, &e,
@@ -225,26 +227,16 @@ int enroll_at_login(const struct enroll_login *l)
     return PAM_SUCCESS;
 }
 
-/* The new record keeps the old one's site-chosen settings; the rest (secret, scratch codes,
- * watermark of the confirmed code) is the new authenticator's. */
-static int carry_over(const totp_record *old, totp_record *rec)
-{
-    static const char *const keys[] = {"WINDOW_SIZE", "RATE_LIMIT"};
-    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-        const char *v = totp_record_get(old, keys[i]);
-        if (v != NULL && totp_record_set(rec, keys[i], v) != TOTP_OK)
-            return TOTP_EFORMAT;
-    }
-    return TOTP_OK;
-}
-
 /* The secret of the record a scratch code was accepted from, to replace only that one. */
 struct replaced {
     uint8_t secret[TOTP_KEY_MAX];
     size_t len;
 };
 
-static int read_secret(const struct enroll_login *l, struct replaced *r, totp_error *err)
+/* Read that record: its secret, and a new one named in the app as the record is (the question
+ * comes before the record's lock). */
+static int read_secret(const struct enroll_login *l, struct replaced *r, totp_enrollment *e,
+                       totp_error *err)
 {
     totp_txn *txn = NULL;
     totp_record *rec = NULL;
@@ -252,6 +244,10 @@ static int read_secret(const struct enroll_login *l, struct replaced *r, totp_er
     if (rc == TOTP_OK)
         rc = totp_record_secret(rec, r->secret, &r->len);
     totp_txn_abort(txn);
+    if (rc == TOTP_OK)
+        rc = new_enrollment(l, rec, e);
+    else
+        memset(e, 0, sizeof(*e));
     totp_record_free(rec);
     return rc;
 }
@@ -278,9 +274,10 @@ static int replace_refused(totp_error *err)
     return TOTP_EEXIST;
 }
 
-/* Replace the record under its lock: one compare-and-swap commit in the same store, and only
- * if it is still the record whose scratch code was used: one written meanwhile (an
- * administrator's re-enrollment while the question was held) is never overwritten. */
+/* Replace the secret under the record's lock, keeping every other key: one compare-and-swap
+ * commit in the same store, and only if it is still the record whose scratch code was used:
+ * one written meanwhile (an administrator's re-enrollment while the question was held) is
+ * never overwritten. */
 static int replace(const struct enroll_login *l, const totp_enrollment *e, const struct replaced *r,
                    char *where, size_t size, totp_error *err)
 {
@@ -294,9 +291,9 @@ static int replace(const struct enroll_login *l, const totp_enrollment *e, const
     }
     if (rc == TOTP_OK) {
         snprintf(where, size, "%s", totp_txn_location(txn));
-        rc = carry_over(old, e->rec);
+        rc = totp_record_replace_secret(old, e->rec);
         if (rc == TOTP_OK)
-            rc = totp_txn_commit(txn, e->rec, err);
+            rc = totp_txn_commit(txn, old, err);
         else
             totp_txn_abort(txn);
     }
@@ -308,15 +305,10 @@ void enroll_replace(const struct enroll_login *l)
 {
     totp_error err = {0};
     totp_enrollment e;
-    char host[256], account[600], where[4096] = "";
+    char where[4096] = "";
     const char *why = NULL;
     struct replaced r = {{0}, 0};
-    snprintf(account, sizeof(account), "%s@%s", l->user, host_name(host, sizeof(host)));
-    int rc = read_secret(l, &r, &err);
-    if (rc == TOTP_OK)
-        rc = totp_enrollment_new(&l->policy->defaults, host, account, SCRATCH_CODES, &e);
-    else
-        memset(&e, 0, sizeof(e));
+    int rc = read_secret(l, &r, &e, &err);
     if (rc == TOTP_OK)
         rc = confirm(l, &e,
                      "You logged in with a scratch code. If you lost your authenticator, set up "

@@ -231,25 +231,18 @@ void cli_json_begin(struct json *j, const struct cli *c, const char *path)
     json_string(j, "path", path);
 }
 
-static const char *host_name(void)
-{
-    static char host[256];
-    if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0')
-        snprintf(host, sizeof(host), "localhost");
-    host[sizeof(host) - 1] = '\0';
-    return host;
-}
-
 const char *cli_default_issuer(const struct cli *c)
 {
-    return c->opt.issuer != NULL ? c->opt.issuer : host_name();
+    static totp_enroll_names names;
+    totp_enroll_names_default(c->opt.issuer, c->user, 0, &names);
+    return names.issuer;
 }
 
 const char *cli_default_account(const struct cli *c, int system)
 {
-    static char account[600];
-    snprintf(account, sizeof(account), "%s@%s%s", c->user, host_name(), system ? " (system)" : "");
-    return account;
+    static totp_enroll_names names;
+    totp_enroll_names_default(c->opt.issuer, c->user, system, &names);
+    return names.account;
 }
 
 int cli_system_path(const struct cli *c, char *path, size_t size)

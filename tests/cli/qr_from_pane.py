@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # qr_from_pane.py: turn the half-block QR code in a captured terminal pane back into an image
 # (PGM), as a phone's camera would see the screen: each character cell is two modules high.
-# Usage: qr_from_pane.py PANE.txt OUT.pgm; exit 1 if the pane holds no QR code.
+# Usage: qr_from_pane.py [--invert] PANE.txt OUT.pgm; exit 1 if the pane holds no QR code.
+# --invert: the blocks are the light modules (pam_totp's prompt, like `qrencode -t UTF8`: black
+# on white on a dark terminal), the spaces the dark ones.
 import sys
 
 BLOCKS = {"\u2588": (1, 1), "\u2580": (1, 0), "\u2584": (0, 1), " ": (0, 0)}
@@ -25,8 +27,12 @@ def qr_lines(lines):
 
 
 def main():
-    with open(sys.argv[1], encoding="utf-8") as f:
-        lines = f.read().split("\n")
+    args = sys.argv[1:]
+    invert = args[:1] == ["--invert"]
+    if invert:
+        args = args[1:]
+    with open(args[0], encoding="utf-8") as f:
+        lines = f.read().replace("\r", "").split("\n")
     rows = qr_lines(lines)
     if not rows:
         print("no QR code in the pane", file=sys.stderr)
@@ -37,8 +43,13 @@ def main():
         r = r.ljust(width)
         modules.append([BLOCKS[ch][0] for ch in r])
         modules.append([BLOCKS[ch][1] for ch in r])
+    if invert:
+        modules = [[1 - m for m in row] for row in modules]
+        # An odd side leaves the last line's lower half empty: that is the screen, not the code.
+        if modules and all(modules[-1]):
+            modules.pop()
     side_w, side_h = width + 2 * MARGIN, len(modules) + 2 * MARGIN
-    with open(sys.argv[2], "wb") as out:
+    with open(args[1], "wb") as out:
         out.write(b"P5\n%d %d\n255\n" % (side_w * SCALE, side_h * SCALE))
         for y in range(side_h):
             my = y - MARGIN

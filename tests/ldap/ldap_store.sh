@@ -61,6 +61,11 @@ rootpw admin-secret
 directory $work/db
 overlay otp
 EOF
+    # Enrollment at login and the lost-phone replacement (docs/LDAP.md), granted to the hosts'
+    # account for the two users who enroll at login below only.
+    echo "access to dn.regex=\"^(.+,)?uid=(ella|rhea),ou=people,$suffix\$\" attrs=children,entry,objectClass,cn,oathSecret,oathTOTPParams,oathTOTPLastTimeStep,oathTOTPToken,pamTotpScratchHash"
+    echo "    by dn.exact=\"$pam_dn\" write"
+    echo "    by * break"
     cat "$srcdir/examples/ldap/slapd-acl.conf"
 } >"$work/slapd.conf"
 
@@ -649,6 +654,74 @@ is "$("$tools/ldap-txn" --allowance "$work/admin.conf" nobody-here)" none \
     "an unknown user has none"
 "$tools/ldap-txn" --allow "$work/admin.conf" nobody-here 1893456000 >"$work/txn.out" 2>&1
 is "$?" 1 "nor can get one"
+
+# ---- enrollment at login (enroll_at_login): into the directory, with the hosts' account ----
+# Allowed by an allowance (these users are the directory's alone: no group to be in). Then a
+# later code; a scratch code once across two hosts; a lost phone replaced through another one;
+# two hosts enrolling one user at once: one record.
+for u in ella rhea; do
+    A ldapadd >/dev/null <<EOF || bad "adding $u"
+dn: uid=$u,ou=people,$suffix
+objectClass: inetOrgPerson
+uid: $u
+cn: $u
+sn: $u
+EOF
+    "$tools/ldap-txn" --allow "$work/admin.conf" "$u" $(($(now) + 3600)) >/dev/null 2>&1 || bad "allow $u"
+done
+echo "auth required $module conf=$work/pam.conf enroll_at_login enroll_replace_with_scratch" >"$work/services/enroll"
+echo "auth required $module conf=$work/host2.conf enroll_at_login enroll_replace_with_scratch" >"$work/services/enroll2"
+mark=$(pamwrap_log_mark) # the module's lines, through the tests' syslog shim (make check)
+is "$(login enroll ella "enroll:$work/ella")" "login accepted" "ella enrolls at login into the directory"
+ella_secret=$(head -n 1 "$work/ella")
+mapfile -t esc < <(tail -n +2 "$work/ella")
+is "${#esc[@]}" 5 "five scratch codes shown"
+ella_token=cn=totp,uid=ella,ou=people,$suffix
+is "$(T status -u ella --json | jq -r .enrolled)" true "the token is in the directory"
+is "$(nhash "$ella_token")" 5 "with five scratch hashes"
+# The example ACLs let only the administrator write allowances: it stays until it expires.
+has "$(pamwrap_log_since "$mark" | grep " user=ella ")" "the allowance could not be removed" \
+    "a hosts' account that may not remove the allowance says so"
+audit=$(pamwrap_log_since "$mark" | grep "action=enroll " | grep " user=ella ")
+has "$audit" "result=ok" "audit line: ok"
+has "$audit" "store=ldap" "audit line: the directory"
+has "$audit" "how=login" "audit line: at login"
+case "$(pamwrap_log_since "$mark")" in *"${ella_secret:-none}"* | *"${esc[0]:-none}"*) bad "a secret or scratch code in the log" ;; *) ok ;; esac
+is "$(login enroll2 ella "$(code_at_step "$ella_secret" $(($(step_now) + 1)))")" "login accepted" \
+    "ella logs in again on host 2 with a later code"
+is "$(login enroll ella "enroll:$work/ella-again")" "Authentication failure" \
+    "an existing record is never replaced: a code is asked for"
+[ -s "$work/ella-again" ] && bad "enrollment offered over ella's record" || ok
+# A directory scratch code: once across two hosts.
+is "$(login login ella "${esc[0]:-}")" "login accepted" "ella's scratch code on host 1"
+is "$(login host2 ella "${esc[0]:-}")" "Authentication failure" "is refused on host 2"
+# A lost phone: a scratch code on host 2, then the new app's code; the record stays.
+mark=$(pamwrap_log_mark)
+is "$(login enroll2 ella "enroll:$work/ella-new:${esc[1]:-}")" "login accepted" \
+    "a scratch code lets ella replace her lost phone"
+new_ella=$(head -n 1 "$work/ella-new" 2>/dev/null)
+[ -n "$new_ella" ] && [ "$new_ella" != "$ella_secret" ] && ok || bad "no new secret shown"
+has "$(pamwrap_log_since "$mark" | grep "action=replace ")" "result=ok user=ella store=ldap" "audit line of the replacement"
+is "$(nhash "$ella_token")" 5 "five new scratch hashes"
+is "$(login host2 ella "${esc[2]:-}")" "Authentication failure" "an old scratch code is dead"
+is "$(login login ella "$(code_at_step "$ella_secret" $(($(step_now) + 1)))")" "Authentication failure" \
+    "the lost phone's code is dead"
+is "$(login login ella "$(code_at_step "$new_ella" $(($(step_now) + 1)))")" "login accepted" \
+    "the new phone's code logs in"
+# Two hosts, one user, at once: one enrollment.
+login enroll rhea "enroll:$work/rhea1" >"$work/rhea1.out" &
+r1pid=$!
+login enroll2 rhea "enroll:$work/rhea2" >"$work/rhea2.out" &
+r2pid=$!
+wait "$r1pid" "$r2pid"
+is "$(cat "$work/rhea1.out" "$work/rhea2.out" | grep -c "login accepted")" 1 \
+    "two hosts enrolling rhea at once: one login enrolls"
+is "$(A ldapsearch -LLL -b "uid=rhea,ou=people,$suffix" -s base oathTOTPToken | grep -c '^oathTOTPToken')" \
+    1 "one token"
+winner=$work/rhea1
+grep -q accepted "$work/rhea1.out" || winner=$work/rhea2
+is "$(login login rhea "$(code_at_step "$(head -n 1 "$winner")" $(($(step_now) + 1)))")" "login accepted" \
+    "the winner's secret stands"
 
 # ---- the directory down or hanging: denied, within the timeout -----------------------------
 code=$(code_at_step "$new_secret" $(($(step_now) + 1)))

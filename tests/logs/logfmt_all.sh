@@ -18,6 +18,7 @@ minimum() {
     tests/cli/totpctl.sh) if [ "$(id -u)" = 0 ]; then echo 60; else echo 20; fi ;; # root does more
     tests/logs/audit_syslog.sh) echo 7 ;;
     tests/e2e/sshd_sudo.sh) echo 20 ;;
+    tests/e2e/enroll_login.sh) echo 15 ;;
     tests/pam/root_pamtester.sh) echo 10 ;;
     tests/ldap/ldap_store.sh) echo 100 ;;
     tests/ldap/ldap_secure.sh) echo 30 ;;

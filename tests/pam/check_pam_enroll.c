@@ -316,6 +316,35 @@ START_TEST(off_by_default)
 }
 END_TEST
 
+START_TEST(names_in_the_app_are_totpctls)
+{
+    struct talk t;
+    char conf[4300], line[4400], host[256] = "";
+    totp_enroll_names names;
+    /* The site file's issuer, and the system store's label, as totpctl writes them. */
+    snprintf(conf, sizeof(conf), "%s/issuer.conf", tu_root());
+    FILE *f = fopen(conf, "w"); /* the site file is ours (tu_write makes the users' files) */
+    ck_assert_ptr_nonnull(f);
+    fputs("issuer = Example Corp\n", f);
+    fclose(f);
+    snprintf(line, sizeof(line), "enroll_at_login enroll_group=totpgrp conf=%s", conf);
+    service(line);
+    enroll_alice(&t);
+    ck_assert_ptr_nonnull(strstr(t.prompts[0], "otpauth://totp/Example%20Corp:alice%40"));
+    ck_assert_ptr_nonnull(strstr(t.prompts[0], "%20%28system%29?secret="));
+    ck_assert_ptr_nonnull(strstr(t.prompts[0], "&issuer=Example%20Corp"));
+    talk_free(&t);
+    totp_enroll_names_default("Example Corp", "alice", 1, &names);
+    ck_assert_int_eq(gethostname(host, sizeof(host) - 1), 0);
+    snprintf(line, sizeof(line), "alice@%s (system)", host);
+    ck_assert_str_eq(names.account, line);
+    char *text = tu_read(system_record);
+    snprintf(line, sizeof(line), "\n\" ISSUER Example Corp\n\" ACCOUNT %s\n", names.account);
+    ck_assert_msg(strstr(text, line) != NULL, "record lacks %s:\n%s", line, text);
+    free(text);
+}
+END_TEST
+
 /* ---- what is never done ------------------------------------------------------------------- */
 
 START_TEST(wrong_or_missing_confirmation_writes_nothing)
@@ -389,6 +418,18 @@ START_TEST(scratch_code_login_replaces_the_authenticator)
     memcpy(scratch, strstr(t.prompts[1], "\n  ") + 3, 8);
     scratch[8] = '\0';
     talk_free(&t);
+    /* Keys the replacement must keep: the site's, names, and one nobody knows. */
+    totp_record *rec = NULL;
+    char *text = tu_read(system_record), *out = NULL;
+    ck_assert_int_eq(totp_record_parse(text, strlen(text), &rec, NULL), TOTP_OK);
+    free(text);
+    ck_assert_int_eq(totp_record_set(rec, "ISSUER", "x"), TOTP_OK);
+    ck_assert_int_eq(totp_record_set(rec, "FOO", "bar"), TOTP_OK);
+    ck_assert_int_eq(totp_record_set(rec, "WINDOW_SIZE", "5"), TOTP_OK);
+    ck_assert_int_eq(totp_record_serialize(rec, &out, NULL), TOTP_OK);
+    totp_record_free(rec);
+    tu_write(system_record, out, 0600);
+    totp_wipe_string(out);
     loglen = 0;
     logbuf[0] = '\0';
     /* A scratch code, then the new app's code: the record now holds the new secret. */
@@ -398,9 +439,16 @@ START_TEST(scratch_code_login_replaces_the_authenticator)
     t.kinds[2] = ENTER;
     ck_assert_int_eq(login("alice", &t), PAM_SUCCESS);
     ck_assert_int_eq(t.asked, 3);
-    ck_assert_ptr_nonnull(strstr(t.prompts[1], "otpauth URI: "));
+    ck_assert_ptr_nonnull(strstr(t.prompts[1], "otpauth URI: otpauth://totp/x:alice%40"));
     ck_assert_str_ne(t.secret, old_secret);
     assert_log_has("action=replace result=ok user=alice store=file");
+    text = tu_read(system_record);
+    ck_assert_msg(strncmp(text, t.secret, strlen(t.secret)) == 0, "not the new secret:\n%s", text);
+    ck_assert_msg(strstr(text, "\n\" ISSUER x\n") != NULL &&
+                      strstr(text, "\n\" FOO bar\n") != NULL &&
+                      strstr(text, "\n\" WINDOW_SIZE 5\n") != NULL && strstr(text, scratch) == NULL,
+                  "a key was lost, or an old scratch code kept:\n%s", text);
+    free(text);
     char new_secret[sizeof(t.secret)];
     snprintf(new_secret, sizeof(new_secret), "%s", t.secret);
     talk_free(&t);
@@ -449,6 +497,7 @@ static Suite *enroll_suite(void)
     tcase_add_test(tc, not_allowed_is_denied_or_ignored_with_nullok);
     tcase_add_test(tc, missing_group_is_not_offered_and_warned);
     tcase_add_test(tc, off_by_default);
+    tcase_add_test(tc, names_in_the_app_are_totpctls);
     suite_add_tcase(s, tc);
     tc = tcase_create("never");
     tcase_add_checked_fixture(tc, setup, NULL);

@@ -395,6 +395,44 @@ START_TEST(last_step_is_the_highest_listed)
 }
 END_TEST
 
+/* A lost phone: the new secret and what describes it, new scratch codes, its used steps; every
+ * other key stays (SPEC: writing a record never loses a key). */
+START_TEST(replace_secret_keeps_every_other_key)
+{
+    static const char old_text[] =
+        "JBSWY3DPEHPK3PXP\n\" HOTP_COUNTER 5\n\" WINDOW_SIZE 5\n\" RATE_LIMIT 3 30\n"
+        "\" TIME_SKEW 4\n\" RESETTING_TIME_SKEW 100+4\n\" ALGORITHM SHA256\n\" DIGITS 8\n"
+        "\" STEP_SIZE 60\n\" ISSUER x\n\" FOO bar\n\" LAST_SUCCESS 1700000000\n"
+        "\" TOTP_USED 100 101 105\n\" DISALLOW_REUSE 100 101 105\n11111111\n22222222\n";
+    static const char new_text[] =
+        "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\n\" DISALLOW_REUSE 98 103\n\" TOTP_AUTH\n"
+        "\" ALGORITHM SHA1\n\" DIGITS 6\n\" ISSUER y\n\" TOTP_USED 98 103\n33333333\n";
+    totp_record *rec = NULL, *from = NULL;
+    char *out = NULL;
+    ck_assert_int_eq(totp_record_parse(old_text, strlen(old_text), &rec, NULL), TOTP_OK);
+    ck_assert_int_eq(totp_record_parse(new_text, strlen(new_text), &from, NULL), TOTP_OK);
+    ck_assert_int_eq(totp_record_replace_secret(rec, from), TOTP_OK);
+    ck_assert_int_eq(totp_record_serialize(rec, &out, NULL), TOTP_OK);
+    /* Kept where they were; the secret's keys and used steps from the new record (the old
+     * secret's, 100 to 105, would refuse the new secret's codes of those steps); the old
+     * device's skew gone. */
+    ck_assert_str_eq(out, "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\n\" WINDOW_SIZE 5\n"
+                          "\" RATE_LIMIT 3 30\n\" ALGORITHM SHA1\n\" DIGITS 6\n"
+                          "\" ISSUER x\n\" FOO bar\n\" LAST_SUCCESS 1700000000\n"
+                          "\" TOTP_USED 98 103\n\" DISALLOW_REUSE 98 103\n"
+                          "\" TOTP_AUTH\n33333333\n");
+    totp_wipe_string(out);
+    uint8_t key[TOTP_KEY_MAX];
+    size_t len = 0;
+    ck_assert_int_eq(totp_record_secret(rec, key, &len), TOTP_OK);
+    ck_assert_uint_eq(len, 20);
+    ck_assert_int_eq(memcmp(key, "12345678901234567890", 20), 0);
+    ck_assert_int_eq(totp_record_replace_secret(rec, NULL), TOTP_EINVAL);
+    totp_record_free(rec);
+    totp_record_free(from);
+}
+END_TEST
+
 static Suite *record_suite(void)
 {
     Suite *s = suite_create("record");
@@ -422,6 +460,7 @@ static Suite *record_suite(void)
     tcase_add_test(tc, serialize_refuses_oversized_record);
     tcase_add_test(tc, record_key_computes_rfc_codes);
     tcase_add_test(tc, last_step_is_the_highest_listed);
+    tcase_add_test(tc, replace_secret_keeps_every_other_key);
     suite_add_tcase(s, tc);
     return s;
 }

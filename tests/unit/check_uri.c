@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal.h"
 #include "totp.h"
 #include "unit.h"
 
@@ -31,6 +32,30 @@ START_TEST(build_exact_totp)
     char *s = build("Example", "alice@example.com", p);
     ck_assert_str_eq(s, "otpauth://totp/Example:alice%40example.com?secret=JBSWY3DPEHPK3PXP"
                         "&issuer=Example&algorithm=SHA1&digits=6&period=30");
+    totp_wipe_string(s);
+}
+END_TEST
+
+/* Enrollment at login's URI: the defaults left out (a QR code that fits 80x24), the rest kept,
+ * and what an app parses back is the same. */
+START_TEST(build_compact_leaves_out_defaults_only)
+{
+    totp_params def = TOTP_PARAMS_DEFAULT, other = {TOTP_SHA256, 8, 60};
+    totp_uri u = {TOTP_TYPE_TOTP,    "Example", "alice", (uint8_t *)hello_key,
+                  sizeof(hello_key), def,       0};
+    totp_uri back;
+    char *s = NULL;
+    ck_assert_int_eq(totpi_uri_build(&u, 1, &s), TOTP_OK);
+    ck_assert_str_eq(s, "otpauth://totp/Example:alice?secret=JBSWY3DPEHPK3PXP&issuer=Example");
+    ck_assert_int_eq(totp_uri_parse(s, &back), TOTP_OK);
+    ck_assert(back.params.algorithm == def.algorithm && back.params.digits == def.digits &&
+              back.params.period == def.period);
+    totp_uri_clear(&back);
+    totp_wipe_string(s);
+    u.params = other;
+    ck_assert_int_eq(totpi_uri_build(&u, 1, &s), TOTP_OK);
+    ck_assert_str_eq(s, "otpauth://totp/Example:alice?secret=JBSWY3DPEHPK3PXP&issuer=Example"
+                        "&algorithm=SHA256&digits=8&period=60");
     totp_wipe_string(s);
 }
 END_TEST
@@ -407,6 +432,7 @@ static Suite *uri_suite(void)
     tcase_add_test(tc, build_without_issuer);
     tcase_add_test(tc, build_percent_encodes_reserved_and_utf8);
     tcase_add_test(tc, build_hotp_has_counter);
+    tcase_add_test(tc, build_compact_leaves_out_defaults_only);
     tcase_add_test(tc, build_rejects_bad_input);
     suite_add_tcase(s, tc);
 
