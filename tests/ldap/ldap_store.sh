@@ -35,6 +35,7 @@ chmod 0755 "$work"
 suffix=dc=example,dc=com
 admin_dn=cn=admin,$suffix
 pam_dn=cn=pam_totp,ou=services,$suffix
+enroll_dn=cn=pam_enroll,ou=services,$suffix
 
 passed=0
 failed=0
@@ -60,6 +61,19 @@ rootdn "$admin_dn"
 rootpw admin-secret
 directory $work/db
 overlay otp
+EOF
+    # A hosts' account with docs/LDAP.md's grant for enrollment at login (and what the example
+    # gives the PAM account on allowances); "break" leaves everyone else to the example's rules.
+    cat <<EOF
+access to dn.subtree="ou=people,$suffix" attrs=children,entry,objectClass,cn,oathSecret,oathTOTPParams,oathTOTPLastTimeStep,oathTOTPToken,pamTotpScratchHash
+    by dn.exact="$enroll_dn" =rscda
+    by * break
+access to dn.base="$suffix" attrs=children
+    by dn.exact="$enroll_dn" =rscda
+    by * break
+access to attrs=pamTotpEnrollUntil
+    by dn.exact="$enroll_dn" read
+    by * break
 EOF
     cat "$srcdir/examples/ldap/slapd-acl.conf"
 } >"$work/slapd.conf"
@@ -649,6 +663,35 @@ is "$("$tools/ldap-txn" --allowance "$work/admin.conf" nobody-here)" none \
     "an unknown user has none"
 "$tools/ldap-txn" --allow "$work/admin.conf" nobody-here 1893456000 >"$work/txn.out" 2>&1
 is "$?" 1 "nor can get one"
+
+# ---- enrollment at login spends the allowance it used (pam_totp(8): "an allowance is used up");
+# a removal afterwards must not reopen enrollment to whoever holds the first factor.
+A ldapadd >/dev/null <<EOF || bad "adding the enrolling hosts' account and tess"
+dn: $enroll_dn
+objectClass: applicationProcess
+objectClass: simpleSecurityObject
+cn: pam_enroll
+userPassword: pam-secret
+
+dn: uid=tess,ou=people,$suffix
+objectClass: inetOrgPerson
+uid: tess
+cn: tess
+sn: tess
+EOF
+write_conf "$work/enroll.conf" "$enroll_dn" "$work/pam.pw"
+echo "auth required $module conf=$work/enroll.conf enroll_at_login" >"$work/services/enroll-svc"
+"$tools/ldap-txn" --allow "$work/admin.conf" tess $(($(now) + 7 * 86400)) >"$work/txn.out" 2>&1 ||
+    bad "allow tess: $(cat "$work/txn.out")"
+export PAM_LOGIN_CODE_TOOL=$tools/totp-code
+is "$(login enroll-svc tess 000000)" "login accepted" "tess enrolls at login with her allowance"
+has "$(attr "uid=tess,ou=people,$suffix" oathTOTPToken)" "cn=totp,uid=tess" "into LDAP"
+is "$("$tools/ldap-txn" --allowance "$work/admin.conf" tess)" none \
+    "the enrollment used the allowance up"
+T remove -u tess >/dev/null 2>"$work/err" || bad "removing tess: $(cat "$work/err")"
+is "$(login enroll-svc tess 000000)" "Authentication failure" \
+    "after a removal, the first factor alone does not enroll tess again"
+unset PAM_LOGIN_CODE_TOOL
 
 # ---- the directory down or hanging: denied, within the timeout -----------------------------
 code=$(code_at_step "$new_secret" $(($(step_now) + 1)))
