@@ -523,6 +523,20 @@ is "$(login login sam "$(code_at_step "$sam_secret" "$(step_now)")")" "login acc
 out=$(E scratch -u sam --scratch-codes 3 --json 2>"$work/err")
 is "$?" 0 "the enrollment identity issues scratch codes: $(cat "$work/err")"
 
+# The hosts' account needs WP on pamTotpScratchHash to delete a used value; AD has no
+# delete-only right, so it can add values too. Its password without the key file must not give
+# a second factor of its choosing (the seal keeps exactly that from pamTotpSecret): a hash it
+# made up (of 13572468, PBKDF2 as totp(5) says) must not log in.
+planted=$(python3 -c 'import base64, hashlib, os
+e = lambda b: base64.b64encode(b).decode().rstrip("=")
+s = os.urandom(16)
+print("$pbkdf2-sha256$1000$%s$%s" % (e(s), e(hashlib.pbkdf2_hmac("sha256", b"13572468", s, 1000))))')
+printf 'dn: %s\nchangetype: modify\nadd: pamTotpScratchHash\npamTotpScratchHash: %s\n' \
+    "$(udn sam)" "$planted" | P ldapmodify >/dev/null 2>&1
+is "$?" 0 "measured: the PAM account (no key file) adds a scratch hash"
+is "$(login login sam 13572468)" "Authentication failure" \
+    "a scratch hash the PAM account made up does not log in (no fleet key behind it)"
+
 # ---- enrollment is create-if-absent: two hosts enroll one user at once, one secret ---------
 section "enrollment race: one secret"
 rm -f "$work/go1" "$work/go2"
