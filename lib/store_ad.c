@@ -252,7 +252,7 @@ static void ad_store_free(totp_store *store)
 
 static const struct totp_store_ops ad_ops = {
     ad_begin,      ad_commit,     totpi_ad_remove,    ad_abort,           ad_location,
-    totpi_ad_list, ad_store_free, totpi_ad_allow_set, totpi_ad_allow_get,
+    totpi_ad_list, ad_store_free, totpi_ad_allow_set, totpi_ad_allow_get, totpi_ad_allow_spend,
 };
 
 /* Every URI must be encrypted: AD refuses simple binds in clear, and so do we. The first

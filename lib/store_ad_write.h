@@ -17,6 +17,8 @@ int totpi_ad_put_scratch(struct ad_txn *t, char **values, totp_error *err);
  * the auxiliary class pamTotpEnrollee; `until` 0 revokes. (store_ad_allow.c) */
 int totpi_ad_allow_set(totp_store *store, const char *user, int64_t until, totp_error *err);
 int totpi_ad_allow_get(totp_store *store, const char *user, int64_t *until, totp_error *err);
+/* allow_spend: delete exactly the pamTotpEnrollUntil value read, if it is `until`. */
+int totpi_ad_allow_spend(totp_store *store, const char *user, int64_t until, totp_error *err);
 
 /* Remove the user's TOTP attributes and the auxiliary class; the account stays. */
 int totpi_ad_remove(totp_txn *txn, totp_error *err);

@@ -72,7 +72,7 @@ access to dn.base="$suffix" attrs=children
     by dn.exact="$enroll_dn" =rscda
     by * break
 access to attrs=pamTotpEnrollUntil
-    by dn.exact="$enroll_dn" read
+    by dn.exact="$enroll_dn" =rscdz
     by * break
 EOF
     cat "$srcdir/examples/ldap/slapd-acl.conf"
