@@ -27,16 +27,14 @@ struct parsed {
     uint8_t hash[TOTPI_SCRATCH_HASH_LEN];
 };
 
-/* Base64 without padding into `out` (room for 4/3 of len, plus 4). */
-static void b64_encode(const uint8_t *in, size_t len, char *out)
+void totpi_b64_encode(const uint8_t *in, size_t len, char *out)
 {
     int n = EVP_EncodeBlock((unsigned char *)out, in, (int)len);
     while (n > 0 && out[n - 1] == '=')
         out[--n] = '\0';
 }
 
-/* Decode `len` characters of unpadded base64 into at most `max` bytes; -1 if not base64. */
-static long b64_decode(const char *in, size_t len, uint8_t *out, size_t max)
+long totpi_b64_decode(const char *in, size_t len, uint8_t *out, size_t max)
 {
     char buf[TOTPI_SCRATCH_HASH_MAXLEN + 4];
     uint8_t raw[TOTPI_SCRATCH_HASH_MAXLEN];
@@ -70,8 +68,8 @@ static const char *parse_why(const char *v, size_t len, struct parsed *p)
         iter < TOTPI_SCRATCH_HASH_ITER_MIN)
         return NOT_A_VALUE;
     p->iter = (unsigned)iter;
-    long s = b64_decode(d1 + 1, (size_t)(d2 - d1 - 1), p->salt, sizeof(p->salt));
-    long h = b64_decode(d2 + 1, (size_t)(end - d2 - 1), p->hash, sizeof(p->hash));
+    long s = totpi_b64_decode(d1 + 1, (size_t)(d2 - d1 - 1), p->salt, sizeof(p->salt));
+    long h = totpi_b64_decode(d2 + 1, (size_t)(end - d2 - 1), p->hash, sizeof(p->hash));
     p->salt_len = s > 0 ? (size_t)s : 0;
     if (s < 8 || h != TOTPI_SCRATCH_HASH_LEN)
         return NOT_A_VALUE;
@@ -159,10 +157,10 @@ int totpi_scratch_hash_make(const totp_record *rec, char ***values, totp_error *
     int rc = out != NULL ? TOTP_OK : TOTP_ENOMEM;
     if (rc == TOTP_OK && RAND_bytes(salt, sizeof(salt)) != 1)
         rc = TOTP_ECRYPTO;
-    b64_encode(salt, sizeof(salt), salt64);
+    totpi_b64_encode(salt, sizeof(salt), salt64);
     for (size_t i = 0; rc == TOTP_OK && i < n; i++) {
         rc = derive(codes[i], TOTPI_SCRATCH_HASH_ITER, salt, sizeof(salt), hash);
-        b64_encode(hash, sizeof(hash), hash64);
+        totpi_b64_encode(hash, sizeof(hash), hash64);
         size_t size = strlen(PREFIX) + 12 + strlen(salt64) + strlen(hash64) + 4;
         if (rc == TOTP_OK && (out[i] = malloc(size)) == NULL)
             rc = TOTP_ENOMEM;

@@ -4,6 +4,7 @@
 #define TOTP_SCRATCH_HASH_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "totp.h"
 
@@ -23,6 +24,13 @@
 #define TOTPI_SCRATCH_SALT_LEN      16
 #define TOTPI_SCRATCH_SALT_MAX      64
 #define TOTPI_SCRATCH_HASH_MAXLEN   200 /* the longest value accepted */
+
+/* Base64 without padding into `out` (room for 4/3 of len, plus 4). */
+void totpi_b64_encode(const uint8_t *in, size_t len, char *out);
+
+/* Decode `len` (at most TOTPI_SCRATCH_HASH_MAXLEN) characters of unpadded base64 into at most
+ * `max` bytes; -1 if not base64. */
+long totpi_b64_decode(const char *in, size_t len, uint8_t *out, size_t max);
 
 /* Whether `len` bytes of `value` are one well-formed hash value. */
 int totpi_scratch_hash_ok(const char *value, size_t len);
