@@ -102,7 +102,7 @@ start_sshd() { # start_sshd NAME AUTHENTICATION_METHODS_OVERRIDE [SED_ON_DROP_IN
         port=$((20000 + (RANDOM % 20000)))
         write_sshd_config "$1" "$2" "${3:-}"
         "$sandbox/$ssh_service" -t -f "$cfg" || { echo "FAIL: sshd -t refuses stock sshd_config + drop-in"; exit 1; }
-        "$sandbox/$ssh_service" -D -f "$cfg" -E "$sandbox/sshd_$1.log" &
+        env ${sshd_env:-} "$sandbox/$ssh_service" -D -f "$cfg" -E "$sandbox/sshd_$1.log" & # sshd_env: held_prompts' clock
         for _ in $(seq 50); do
             grep -q "Server listening" "$sandbox/sshd_$1.log" 2>/dev/null && return 0
             grep -q "Bind to port" "$sandbox/sshd_$1.log" 2>/dev/null && break
@@ -259,6 +259,10 @@ sed -i "s|^@include common-auth|&\nauth required $module conf=$conf|" "/etc/pam.
 code=$("$code_tool" "$secret" $(( $(date +%s) + 30 )))
 sudo_as_user "$password" "$code"; check "sudo: pam_totp twice in the stack, one code once" 0 $?
 sudo_as_user "$password" "$code"; check "sudo: that code again, in a new transaction, is refused" 1 $?
+
+# ---- held prompts (tests/e2e/held_prompts.sh), answered in every order ----------------------
+. "$srcdir/tests/e2e/held_prompts.sh"
+held_prompts || failed=$((failed + 1))
 
 # ---- the syslog lines: the module's decisions in sshd and sudo, totpctl's audit lines ----------
 if [ -n "$syslog" ]; then
