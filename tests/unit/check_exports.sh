@@ -6,9 +6,9 @@ lib="${top_builddir:-.}/lib/.libs/libtotp.so"
 [ -f "$lib" ] || { echo "FAIL: $lib not built"; exit 1; }
 soname=$(objdump -p "$lib" | awk '/SONAME/ {print $2}')
 [ "$soname" = "libtotp.so.0" ] || { echo "FAIL: soname is '$soname', want libtotp.so.0"; exit 1; }
-# Every exported function or object must be declared in lib/totp.h (or totp_enroll.h, which it
-# includes).
-header="${srcdir:-.}/lib/totp.h ${srcdir:-.}/lib/totp_enroll.h"
+# Every exported function or object must be declared in lib/totp.h (or totp_enroll.h and
+# totp_log.h, which it includes).
+header="${srcdir:-.}/lib/totp.h ${srcdir:-.}/lib/totp_enroll.h ${srcdir:-.}/lib/totp_log.h"
 bad=0
 for sym in $(nm -D --defined-only "$lib" | awk '$2 ~ /^[TDBR]$/ {print $3}' | sed 's/@.*//'); do
     case "$sym" in
