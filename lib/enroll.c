@@ -3,6 +3,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 
 #include "account.h"
 #include "internal.h"
+#include "store.h"
 #include "totp.h"
 
 /* Whether the account is in `group`: its primary group or a supplementary one. */
@@ -39,6 +42,25 @@ static int in_group(const char *user, const char *group, int *member, totp_error
     return rc;
 }
 
+/* An allowance further ahead than totpctl allow-enroll gives (a year) was not given by it: not
+ * honoured (a forged or mistyped value must not open enrollment for years). */
+#define ALLOWANCE_AHEAD_MAX (366 * 86400)
+
+/* NULL if an allowance ending at `until` lets its holder enroll at `now`, else why not (in
+ * `buf`). */
+static const char *allowance_refused(int64_t until, int64_t now, char *buf, size_t size)
+{
+    if (until <= now)
+        return "allowance expired";
+    if (until - now <= ALLOWANCE_AHEAD_MAX)
+        return NULL;
+    snprintf(buf, size,
+             "the allowance ends at %" PRId64 ", %" PRId64 " days ahead: more than the 366 "
+             "totpctl allow-enroll gives, so it is ignored (revoke it, or give a shorter one)",
+             until, (until - now) / 86400);
+    return buf;
+}
+
 int totp_enroll_permitted(totp_store *store, const char *user, const char *group, int64_t now,
                           totp_enroll_grant *grant, totp_error *err)
 {
@@ -61,23 +83,42 @@ int totp_enroll_permitted(totp_store *store, const char *user, const char *group
     }
     totp_error local = {0};
     int rc = totp_store_enroll_allowance(store, user, &until, &local);
-    if (rc == TOTP_OK && until > now) {
+    char why[256];
+    const char *refused = rc == TOTP_OK ? allowance_refused(until, now, why, sizeof(why)) : NULL;
+    if (rc == TOTP_OK && refused == NULL) {
         *grant = TOTP_ENROLL_BY_ALLOWANCE;
         return TOTP_OK;
     }
+    /* Far ahead: a warning for the administrator, as a missing group is. */
+    int far = refused != NULL && until > now;
     /* A store that keeps no allowances grants none; any other failure is not knowing. */
     if (rc != TOTP_OK && rc != TOTP_ENOENT && !(rc == TOTP_EINVAL && group != NULL)) {
         if (err != NULL)
             *err = local;
         return rc;
     }
+    const char *allowance = rc == TOTP_OK ? refused : "no allowance";
     if (missing_group)
-        return totpi_fail(err, TOTP_OK, TOTP_EINVAL, 0, "enroll_group=%s: no such group%s", group,
-                          rc == TOTP_OK ? ", allowance expired" : ", no allowance");
-    return totpi_fail(err, TOTP_OK, 0, 0, "%s%s%s", group != NULL ? "not in enroll_group " : "",
-                      group != NULL ? group : "",
-                      rc == TOTP_OK ? (group != NULL ? ", allowance expired" : "allowance expired")
-                                    : (group != NULL ? ", no allowance" : "no allowance"));
+        return totpi_fail(err, TOTP_OK, TOTP_EINVAL, 0, "enroll_group=%s: no such group, %s", group,
+                          allowance);
+    return totpi_fail(err, TOTP_OK, far ? TOTP_EINVAL : 0, 0, "%s%s%s%s",
+                      group != NULL ? "not in enroll_group " : "", group != NULL ? group : "",
+                      group != NULL ? ", " : "", allowance);
+}
+
+int totp_store_spend_allowance(totp_store *store, const char *user, int64_t now, totp_error *err)
+{
+    int64_t until = 0;
+    if (store == NULL || user == NULL)
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "invalid argument");
+    if (store->ops->allow_spend == NULL)
+        return totpi_fail(err, TOTP_EINVAL, 0, 0, "this store keeps no enrollment allowances");
+    char why[256];
+    int rc = totp_store_enroll_allowance(store, user, &until, err);
+    const char *refused = rc == TOTP_OK ? allowance_refused(until, now, why, sizeof(why)) : NULL;
+    if (refused != NULL)
+        return totpi_fail(err, TOTP_ENOENT, 0, 0, "%s", refused);
+    return rc == TOTP_OK ? store->ops->allow_spend(store, user, until, err) : rc;
 }
 
 void totp_enroll_names_default(const char *site_issuer, const char *user, int system_store,

@@ -66,11 +66,10 @@ int totpi_ldap_scratch_read(LDAP *ld, LDAPMessage *e, const char *attr, const ch
     int rc = TOTP_OK;
     *read = NULL;
     for (size_t i = 0; v != NULL && v[i] != NULL; i++, n++) {
-        if (!totpi_scratch_hash_ok(v[i]->bv_val, v[i]->bv_len))
-            rc = totpi_fail(err, TOTP_EFORMAT, 0, 0,
-                            "%s: %s: value %zu is not a $pbkdf2-sha256$ITERATIONS$SALT$HASH "
-                            "(delete it)",
-                            where, attr, i + 1);
+        const char *why = totpi_scratch_hash_problem(v[i]->bv_val, v[i]->bv_len);
+        if (why != NULL && rc == TOTP_OK)
+            rc = totpi_fail(err, TOTP_EFORMAT, 0, 0, "%s: %s: value %zu: %s (delete it)", where,
+                            attr, i + 1, why);
         size += v[i]->bv_len + 1;
     }
     if (rc == TOTP_OK && n > TOTP_SCRATCH_COUNT_MAX)
@@ -89,6 +88,10 @@ int totpi_ldap_scratch_read(LDAP *ld, LDAPMessage *e, const char *attr, const ch
     if (joined != NULL)
         joined[o] = '\0';
     ldap_value_free_len(v);
+    const char *why = rc == TOTP_OK ? totpi_scratch_hash_set_problem(joined) : NULL;
+    if (why != NULL)
+        rc = totpi_fail(err, TOTP_EFORMAT, 0, 0, "%s: %s: %s (totpctl scratch makes a new set)",
+                        where, attr, why);
     /* Present even when empty: the record is a directory's, a new set replaces it. */
     if (rc == TOTP_OK && (rc = totp_record_set(rec, TOTPI_SCRATCH_HASH_KEY, joined)) != TOTP_OK)
         totpi_fail(err, rc, 0, 0, "%s: %s", where, totp_strerror(rc));

@@ -27,16 +27,14 @@ struct parsed {
     uint8_t hash[TOTPI_SCRATCH_HASH_LEN];
 };
 
-/* Base64 without padding into `out` (room for 4/3 of len, plus 4). */
-static void b64_encode(const uint8_t *in, size_t len, char *out)
+void totpi_b64_encode(const uint8_t *in, size_t len, char *out)
 {
     int n = EVP_EncodeBlock((unsigned char *)out, in, (int)len);
     while (n > 0 && out[n - 1] == '=')
         out[--n] = '\0';
 }
 
-/* Decode `len` characters of unpadded base64 into at most `max` bytes; -1 if not base64. */
-static long b64_decode(const char *in, size_t len, uint8_t *out, size_t max)
+long totpi_b64_decode(const char *in, size_t len, uint8_t *out, size_t max)
 {
     char buf[TOTPI_SCRATCH_HASH_MAXLEN + 4];
     uint8_t raw[TOTPI_SCRATCH_HASH_MAXLEN];
@@ -53,30 +51,71 @@ static long b64_decode(const char *in, size_t len, uint8_t *out, size_t max)
     return (long)((size_t)n - pad);
 }
 
-static int parse(const char *v, size_t len, struct parsed *p)
+#define NOT_A_VALUE "not a $pbkdf2-sha256$ITERATIONS$SALT$HASH"
+
+/* Take a value apart: NULL, or what is wrong with it. */
+static const char *parse_why(const char *v, size_t len, struct parsed *p)
 {
     uint64_t iter;
     size_t plen = strlen(PREFIX);
     if (len > TOTPI_SCRATCH_HASH_MAXLEN || len <= plen || memcmp(v, PREFIX, plen) != 0)
-        return 0;
+        return NOT_A_VALUE;
     const char *it = v + plen, *end = v + len;
     const char *d1 = memchr(it, '$', (size_t)(end - it));
     const char *d2 = d1 != NULL ? memchr(d1 + 1, '$', (size_t)(end - d1 - 1)) : NULL;
     if (d2 == NULL || memchr(d2 + 1, '$', (size_t)(end - d2 - 1)) != NULL ||
-        !totpi_parse_uint(it, (size_t)(d1 - it), TOTPI_SCRATCH_HASH_ITER_MAX, &iter) ||
+        !totpi_parse_uint(it, (size_t)(d1 - it), UINT32_MAX, &iter) ||
         iter < TOTPI_SCRATCH_HASH_ITER_MIN)
-        return 0;
+        return NOT_A_VALUE;
     p->iter = (unsigned)iter;
-    long s = b64_decode(d1 + 1, (size_t)(d2 - d1 - 1), p->salt, sizeof(p->salt));
-    long h = b64_decode(d2 + 1, (size_t)(end - d2 - 1), p->hash, sizeof(p->hash));
+    long s = totpi_b64_decode(d1 + 1, (size_t)(d2 - d1 - 1), p->salt, sizeof(p->salt));
+    long h = totpi_b64_decode(d2 + 1, (size_t)(end - d2 - 1), p->hash, sizeof(p->hash));
     p->salt_len = s > 0 ? (size_t)s : 0;
-    return s >= 8 && h == TOTPI_SCRATCH_HASH_LEN;
+    if (s < 8 || h != TOTPI_SCRATCH_HASH_LEN)
+        return NOT_A_VALUE;
+    if (iter > TOTPI_SCRATCH_HASH_ITER_MAX)
+        return "its iteration count is above 1000000 (ten times the default)";
+    return NULL;
+}
+
+static int parse(const char *v, size_t len, struct parsed *p)
+{
+    return parse_why(v, len, p) == NULL;
 }
 
 int totpi_scratch_hash_ok(const char *value, size_t len)
 {
     struct parsed p;
     return value != NULL && parse(value, len, &p);
+}
+
+const char *totpi_scratch_hash_problem(const char *value, size_t len)
+{
+    struct parsed p;
+    return value != NULL ? parse_why(value, len, &p) : NOT_A_VALUE;
+}
+
+/* Whether two parsed values share the iteration count and salt. */
+static int same_set(const struct parsed *a, const struct parsed *b)
+{
+    return a->iter == b->iter && a->salt_len == b->salt_len &&
+           memcmp(a->salt, b->salt, a->salt_len) == 0;
+}
+
+const char *totpi_scratch_hash_set_problem(const char *list)
+{
+    struct parsed first = {0, {0}, 0, {0}}, p;
+    const char *tok;
+    size_t len;
+    for (; list != NULL && (tok = totpi_next_token(list, &len)) != NULL; list = tok + len) {
+        if (!parse(tok, len, &p))
+            continue;
+        if (first.iter == 0)
+            first = p;
+        else if (!same_set(&first, &p))
+            return "its values differ in iteration count or salt (a set shares one)";
+    }
+    return NULL;
 }
 
 static int derive(const char *code, unsigned iter, const uint8_t *salt, size_t salt_len,
@@ -118,10 +157,10 @@ int totpi_scratch_hash_make(const totp_record *rec, char ***values, totp_error *
     int rc = out != NULL ? TOTP_OK : TOTP_ENOMEM;
     if (rc == TOTP_OK && RAND_bytes(salt, sizeof(salt)) != 1)
         rc = TOTP_ECRYPTO;
-    b64_encode(salt, sizeof(salt), salt64);
+    totpi_b64_encode(salt, sizeof(salt), salt64);
     for (size_t i = 0; rc == TOTP_OK && i < n; i++) {
         rc = derive(codes[i], TOTPI_SCRATCH_HASH_ITER, salt, sizeof(salt), hash);
-        b64_encode(hash, sizeof(hash), hash64);
+        totpi_b64_encode(hash, sizeof(hash), hash64);
         size_t size = strlen(PREFIX) + 12 + strlen(salt64) + strlen(hash64) + 4;
         if (rc == TOTP_OK && (out[i] = malloc(size)) == NULL)
             rc = TOTP_ENOMEM;
@@ -148,19 +187,17 @@ int totpi_scratch_hash_take(totp_record *rec, const char *code)
     const char *match = NULL;
     size_t match_len = 0;
     uint64_t found = 0;
-    if (list == NULL || code == NULL || strlen(code) != 8)
+    if (list == NULL || code == NULL || strlen(code) != 8 ||
+        totpi_scratch_hash_set_problem(list) != NULL)
         return 0;
-    /* Derive once per set (one salt), compare with every value without stopping early. */
+    /* Derive once (one set, one salt), compare with every value without stopping early. */
     for (; (tok = totpi_next_token(list, &len)) != NULL; list = tok + len) {
         if (!parse(tok, len, &p))
             continue; /* never a match */
-        if (last.iter == 0 || p.iter != last.iter || p.salt_len != last.salt_len ||
-            memcmp(p.salt, last.salt, p.salt_len) != 0) {
+        if (last.iter == 0) {
             last = p;
-            if (derive(code, p.iter, p.salt, p.salt_len, derived) != TOTP_OK) {
-                last.iter = 0;
-                continue;
-            }
+            if (derive(code, p.iter, p.salt, p.salt_len, derived) != TOTP_OK)
+                break;
         }
         uint64_t eq =
             totpi_ct_is_zero((uint64_t)(unsigned)CRYPTO_memcmp(derived, p.hash, sizeof(derived)));

@@ -4,6 +4,7 @@
 #define TOTP_SCRATCH_HASH_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "totp.h"
 
@@ -16,14 +17,31 @@
  */
 #define TOTPI_SCRATCH_HASH_ITER     100000u
 #define TOTPI_SCRATCH_HASH_ITER_MIN 1000u
-#define TOTPI_SCRATCH_HASH_ITER_MAX 10000000u
+/* The most a verifier derives with (ten times the default): a value asking more is bad, so that
+ * a value written by someone who may add them cannot make one attempt take minutes. */
+#define TOTPI_SCRATCH_HASH_ITER_MAX (10u * TOTPI_SCRATCH_HASH_ITER)
 #define TOTPI_SCRATCH_HASH_LEN      32
 #define TOTPI_SCRATCH_SALT_LEN      16
 #define TOTPI_SCRATCH_SALT_MAX      64
 #define TOTPI_SCRATCH_HASH_MAXLEN   200 /* the longest value accepted */
 
+/* Base64 without padding into `out` (room for 4/3 of len, plus 4). */
+void totpi_b64_encode(const uint8_t *in, size_t len, char *out);
+
+/* Decode `len` (at most TOTPI_SCRATCH_HASH_MAXLEN) characters of unpadded base64 into at most
+ * `max` bytes; -1 if not base64. */
+long totpi_b64_decode(const char *in, size_t len, uint8_t *out, size_t max);
+
 /* Whether `len` bytes of `value` are one well-formed hash value. */
 int totpi_scratch_hash_ok(const char *value, size_t len);
+
+/* NULL if `len` bytes of `value` are one well-formed hash value, else what is wrong with it
+ * (for an error message; never the value). */
+const char *totpi_scratch_hash_problem(const char *value, size_t len);
+
+/* NULL if the space-separated well-formed values of `list` make one set (one iteration count
+ * and one salt: a login derives once), else what is wrong. */
+const char *totpi_scratch_hash_set_problem(const char *list);
 
 /* The record's plain scratch codes hashed under one fresh salt: a NULL-terminated array of
  * values (free with totpi_scratch_hash_free); an empty array if the record has none. */
@@ -33,8 +51,9 @@ int totpi_scratch_hash_make(const totp_record *rec, char ***values, totp_error *
 void totpi_scratch_hash_free(char **values);
 
 /* If `code` (8 digits) matches one of the record's SCRATCH_HASH values, remove that value (the
- * option stays, empty when it was the last) and return 1; else 0. One derivation per distinct
- * (iterations, salt), every hash compared with CRYPTO_memcmp, none skipped. */
+ * option stays, empty when it was the last) and return 1; else 0. One derivation (a set whose
+ * values do not share one iteration count and salt matches nothing), every hash compared with
+ * CRYPTO_memcmp, none skipped; malformed values never match. */
 int totpi_scratch_hash_take(totp_record *rec, const char *code);
 
 /* What committing `rec` changes in a directory that held the values `read` (SCRATCH_HASH as the

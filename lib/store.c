@@ -2,6 +2,7 @@
 /* store.c: the store interface's dispatch, and the whole login decision over any store. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,24 @@ static int list_add(char ***list, size_t *n, const char *s)
     return TOTP_OK;
 }
 
+/* Revoke `user`'s enrollment allowance, if the store keeps one: none is not an error, nor is a
+ * file store without a system store (no allowance can be there), nor one the caller may not
+ * open (a user removing their home records: only root gives and revokes allowances). */
+static int revoke_allowance(totp_store *store, const char *user, totp_error *err)
+{
+    totp_error local = {0};
+    if (store->ops->allow_set == NULL)
+        return TOTP_OK;
+    int rc = store->ops->allow_set(store, user, 0, &local);
+    if (rc == TOTP_OK || rc == TOTP_ENOENT || (rc == TOTP_EINVAL && local.sys_errno == 0) ||
+        (rc == TOTP_EIO && local.sys_errno == ENOENT) ||
+        (rc == TOTP_EPERM && local.sys_errno == EACCES))
+        return TOTP_OK;
+    if (err != NULL)
+        *err = local;
+    return rc;
+}
+
 int totp_store_remove_all(totp_store *store, const char *user, char ***removed, totp_error *err)
 {
     size_t n = 0;
@@ -119,7 +138,11 @@ int totp_store_remove_all(totp_store *store, const char *user, char ***removed, 
             totp_txn_abort(txn);
             return rc;
         }
-        if (rc == TOTP_OK && (rc = list_add(removed, &n, totp_txn_location(txn))) != TOTP_OK)
+        /* The allowance goes first: else whoever holds the first factor could enroll with it
+         * once the record is gone (a lost phone, a suspected compromise). */
+        if (rc == TOTP_OK && n == 0 && (rc = revoke_allowance(store, user, &local)) != TOTP_OK)
+            totp_txn_abort(txn);
+        else if (rc == TOTP_OK && (rc = list_add(removed, &n, totp_txn_location(txn))) != TOTP_OK)
             totp_txn_abort(txn);
         else if (rc == TOTP_OK)
             rc = totp_txn_remove(txn, &local);

@@ -17,6 +17,9 @@ struct totp_store_ops {
     /* The enrollment allowance (totp_store_allow_enroll); NULL: the store keeps none. */
     int (*allow_set)(totp_store *store, const char *user, int64_t until, totp_error *err);
     int (*allow_get)(totp_store *store, const char *user, int64_t *until, totp_error *err);
+    /* Remove the allowance only if it still ends at `until` (a compare-and-swap: of two hosts
+     * spending one allowance, one wins); TOTP_ENOENT if it is gone or changed. */
+    int (*allow_spend)(totp_store *store, const char *user, int64_t until, totp_error *err);
 };
 
 /* Every store and transaction begins with this header. */

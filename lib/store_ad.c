@@ -220,8 +220,13 @@ static int ad_commit(totp_txn *txn, const totp_record *rec, totp_error *err)
             rc = totpi_fail(err, rc, 0, 0, "%s: %s", t->location, why.message);
         else if (sc.replace) /* totpctl scratch */
             rc = totpi_ad_put_scratch(t, sc.add, err);
-        else
-            rc = commit_login(t, rec, sc.del, err);
+        else {
+            char **used = NULL; /* the stored (sealed) values of the codes used */
+            rc = totpi_ad_scratch_stored(t, sc.del, &used, err);
+            if (rc == TOTP_OK)
+                rc = commit_login(t, rec, used, err);
+            totpi_scratch_hash_free(used);
+        }
         totpi_scratch_changes_free(&sc);
     }
     totpi_ad_txn_free(t);
@@ -252,7 +257,7 @@ static void ad_store_free(totp_store *store)
 
 static const struct totp_store_ops ad_ops = {
     ad_begin,      ad_commit,     totpi_ad_remove,    ad_abort,           ad_location,
-    totpi_ad_list, ad_store_free, totpi_ad_allow_set, totpi_ad_allow_get,
+    totpi_ad_list, ad_store_free, totpi_ad_allow_set, totpi_ad_allow_get, totpi_ad_allow_spend,
 };
 
 /* Every URI must be encrypted: AD refuses simple binds in clear, and so do we. The first

@@ -47,7 +47,10 @@ struct ad_txn {
     uint32_t key_id;           /* the key it was sealed under */
     char *last;                /* pamTotpLastStep as read, NULL if absent */
     char *fail_count;          /* pamTotpFailureCount as read, NULL if absent */
-    char *scratch_read;        /* the scratch-code hashes as read (when a record was made) */
+    char *scratch_read;        /* the scratch-code hashes as read and opened (plain form) */
+    char **scratch_stored;     /* each of them as stored (sealed), in the same order */
+    size_t scratch_ignored;    /* values read that do not open with the key file */
+    size_t scratch_old_key;    /* values opened with another key than the first */
     char *enroll_until;        /* pamTotpEnrollUntil as read, NULL if absent */
     int has_enroll_class;      /* the entry has objectClass pamTotpEnrollee */
     int has_scratch;           /* the entry has scratch-code hashes (read or not) */

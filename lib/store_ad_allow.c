@@ -60,3 +60,32 @@ int totpi_ad_allow_get(totp_store *store, const char *user, int64_t *until, totp
     totpi_ad_txn_free(t);
     return rc;
 }
+
+int totpi_ad_allow_spend(totp_store *store, const char *user, int64_t until, totp_error *err)
+{
+    struct ad_txn *t = NULL;
+    uint64_t v = 0;
+    int rc = totpi_ad_txn_open((struct ad_store *)store, user, NULL, &t, err);
+    if (rc != TOTP_OK)
+        return rc;
+    if (t->enroll_until == NULL ||
+        !totpi_parse_uint(t->enroll_until, strlen(t->enroll_until), INT64_MAX, &v) ||
+        (int64_t)v != until) {
+        rc = totpi_fail(err, TOTP_ENOENT, 0, 0, "%s: " AD_ENROLL_UNTIL " changed meanwhile",
+                        t->location);
+    } else {
+        /* Delete exactly the value read: a second host spending it gets noSuchAttribute. */
+        char *old[] = {t->enroll_until, NULL};
+        LDAPMod m = {LDAP_MOD_DELETE, AD_ENROLL_UNTIL, {old}};
+        LDAPMod *mods[] = {&m, NULL};
+        int lrc = ldap_modify_ext_s(t->ld, t->user_dn, mods, NULL, NULL);
+        if (lrc == LDAP_NO_SUCH_ATTRIBUTE)
+            rc = totpi_fail(err, TOTP_ENOENT, 0, 0,
+                            "%s: " AD_ENROLL_UNTIL " was used or changed meanwhile", t->location);
+        else if (lrc != LDAP_SUCCESS)
+            rc = totpi_ad_fail(
+                t, lrc, "deleting " AD_ENROLL_UNTIL " (the allowance this enrollment uses)", err);
+    }
+    totpi_ad_txn_free(t);
+    return rc;
+}

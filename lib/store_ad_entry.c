@@ -12,7 +12,8 @@
 
 #include "account.h"
 #include "internal.h"
-#include "store_ad.h"
+#include "scratch_hash.h"
+#include "store_ad_write.h"
 
 #define DOMAIN_SCOPE_OID "1.2.840.113556.1.4.1339" /* LDAP_SERVER_DOMAIN_SCOPE_OID */
 
@@ -27,6 +28,7 @@ void totpi_ad_txn_free(struct ad_txn *t)
     free(t->last);
     free(t->fail_count);
     free(t->scratch_read);
+    totpi_scratch_hash_free(t->scratch_stored);
     free(t->enroll_until);
     totpi_sigpipe_restore(&t->sigpipe);
     totp_wipe(t->key, sizeof(t->key));
@@ -88,17 +90,12 @@ static int read_params(struct ad_txn *t, LDAPMessage *e, totp_params *p, totp_er
     return rc;
 }
 
-/* The sealed secret opened with the key file, for this entry's objectGUID. */
-static int open_secret(struct ad_txn *t, totp_error *err)
+/* The sealed secret opened with the key file's `keys`, for this entry's objectGUID. */
+static int open_secret(struct ad_txn *t, const struct totpi_seal_keys *keys, totp_error *err)
 {
-    struct totpi_seal_keys keys;
     totp_error why;
-    int rc = totpi_ad_keys(t, &keys, err);
-    if (rc != TOTP_OK)
-        return rc;
-    rc = totpi_unseal(&keys, t->guid, AD_SECRET, (const uint8_t *)t->blob.bv_val, t->blob.bv_len,
-                      t->key, &t->key_len, &why);
-    totpi_seal_keys_wipe(&keys);
+    int rc = totpi_unseal(keys, t->guid, AD_SECRET, (const uint8_t *)t->blob.bv_val, t->blob.bv_len,
+                          t->key, &t->key_len, &why);
     if (rc != TOTP_OK)
         return totpi_fail(err, rc == TOTP_ENOENT ? TOTP_EFORMAT : rc, 0, 0, "%s: %s: %s",
                           t->location, AD_SECRET, why.message);
@@ -114,11 +111,17 @@ static int make_record(struct ad_txn *t, LDAPMessage *e, totp_record **rec, totp
 {
     uint64_t last = 0, count = 0, when = 0;
     char buf[48];
+    struct totpi_seal_keys keys;
+    memset(&keys, 0, sizeof(keys));
     int rc = read_params(t, e, &t->params, err);
     if (rc == TOTP_OK)
-        rc = open_secret(t, err);
-    if (rc == TOTP_OK && (rc = totp_record_new(t->key, t->key_len, &t->params, rec)) != TOTP_OK)
+        rc = totpi_ad_keys(t, &keys, err);
+    if (rc == TOTP_OK)
+        rc = open_secret(t, &keys, err);
+    if (rc == TOTP_OK && (rc = totp_record_new(t->key, t->key_len, &t->params, rec)) != TOTP_OK) {
+        totpi_seal_keys_wipe(&keys);
         return totpi_fail(err, rc, 0, 0, "%s: %s", t->location, totp_strerror(rc));
+    }
     if (rc == TOTP_OK && t->last != NULL &&
         totpi_parse_uint(t->last, strlen(t->last), INT64_MAX - 1, &last)) {
         snprintf(buf, sizeof(buf), "%" PRIu64, last);
@@ -132,11 +135,9 @@ static int make_record(struct ad_txn *t, LDAPMessage *e, totp_record **rec, totp
         if (rc == TOTP_OK && count > 0)
             rc = totp_record_set(*rec, "FAILURES", buf);
     }
-    free(t->scratch_read);
-    t->scratch_read = NULL;
     if (rc == TOTP_OK)
-        rc =
-            totpi_ldap_scratch_read(t->ld, e, AD_SCRATCH, t->location, *rec, &t->scratch_read, err);
+        rc = totpi_ad_scratch_read(t, e, &keys, *rec, err);
+    totpi_seal_keys_wipe(&keys);
     if (rc != TOTP_OK && *rec != NULL) {
         totp_record_free(*rec);
         *rec = NULL;

@@ -18,12 +18,15 @@ struct ad_values {
     uint8_t blob[TOTPI_SEAL_MAX];
     size_t blob_len;
     char algorithm[16], digits[8], period[8], last[24];
-    char **scratch; /* the record's scratch codes, hashed */
+    char **scratch;                  /* the record's scratch codes, hashed and sealed */
+    char **reseal_del, **reseal_add; /* reseal: the hashes under an old key, and under the new */
 };
 
 static void ad_values_free(struct ad_values *v)
 {
     totpi_scratch_hash_free(v->scratch);
+    totpi_scratch_hash_free(v->reseal_del);
+    totpi_scratch_hash_free(v->reseal_add);
     totp_wipe(v, sizeof(*v));
 }
 
@@ -50,6 +53,10 @@ static int ad_values(struct ad_txn *t, const totp_record *rec, struct ad_values 
     rc = totpi_ad_keys(t, &keys, err);
     if (rc == TOTP_OK)
         rc = totpi_seal(&keys.keys[0], t->guid, AD_SECRET, key, len, v->blob, &v->blob_len, err);
+    if (rc == TOTP_OK && v->scratch != NULL)
+        rc = totpi_ad_scratch_seal(t, &keys.keys[0], v->scratch, err);
+    if (rc == TOTP_OK && t->reseal && !t->create)
+        rc = totpi_ad_scratch_reseal(t, &keys, &v->reseal_del, &v->reseal_add, err);
     totpi_seal_keys_wipe(&keys);
     totp_wipe(key, sizeof(key));
     snprintf(v->algorithm, sizeof(v->algorithm), "%s", totp_algorithm_name(p.algorithm));
@@ -101,18 +108,25 @@ int totpi_ad_write_secret(struct ad_txn *t, const totp_record *rec, totp_error *
         {LDAP_MOD_REPLACE, AD_FAIL_TIME, {NULL}},
         /* and its own scratch codes (without the newer schema, never named) */
         {LDAP_MOD_REPLACE, AD_SCRATCH, {v.scratch}},
+        /* reseal: the scratch hashes under the first key, in place of exactly those read */
+        {LDAP_MOD_DELETE, AD_SCRATCH, {v.reseal_del}},
+        {LDAP_MOD_ADD, AD_SCRATCH, {v.reseal_add}},
     };
-    LDAPMod *mods[11];
+    LDAPMod *mods[13];
     size_t n = 0;
     if (t->blob.bv_val != NULL) /* compare-and-swap: the secret we read, or nothing */
         mods[n++] = &m[0];
     mods[n++] = &m[1];
-    for (size_t i = 2; !reseal_only && i < sizeof(m) / sizeof(m[0]) - 1; i++)
+    for (size_t i = 2; !reseal_only && i < 8; i++)
         mods[n++] = &m[i];
     if (!reseal_only && v.scratch != NULL &&
         (v.scratch[0] != NULL || t->has_scratch ||
          (t->scratch_read != NULL && t->scratch_read[0] != '\0')))
-        mods[n++] = &m[sizeof(m) / sizeof(m[0]) - 1];
+        mods[n++] = &m[8];
+    if (reseal_only && v.reseal_del != NULL) {
+        mods[n++] = &m[9];
+        mods[n++] = &m[10];
+    }
     mods[n] = NULL;
     /* Create-if-absent: with no secret read, the add to the single-valued pamTotpSecret fails if
      * one is there (another host enrolled meanwhile), and so does the whole modify. */
@@ -132,8 +146,15 @@ int totpi_ad_put_scratch(struct ad_txn *t, char **values, totp_error *err)
 {
     LDAPMod m = {LDAP_MOD_REPLACE, AD_SCRATCH, {values}};
     LDAPMod *mods[] = {&m, NULL};
-    if (values[0] == NULL && (t->scratch_read == NULL || t->scratch_read[0] == '\0'))
+    struct totpi_seal_keys keys;
+    if (values[0] == NULL && !t->has_scratch)
         return TOTP_OK; /* none to keep, and none kept */
+    int rc = totpi_ad_keys(t, &keys, err);
+    if (rc == TOTP_OK)
+        rc = totpi_ad_scratch_seal(t, &keys.keys[0], values, err);
+    totpi_seal_keys_wipe(&keys);
+    if (rc != TOTP_OK)
+        return rc;
     int lrc = ldap_modify_ext_s(t->ld, t->user_dn, mods, NULL, NULL);
     if (lrc == LDAP_SUCCESS)
         return TOTP_OK;

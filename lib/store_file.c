@@ -544,8 +544,16 @@ static void file_free(totp_store *store)
 }
 
 static const struct totp_store_ops file_ops = {
-    file_begin,      file_commit, file_remove,          file_abort,           file_location,
-    totpi_file_list, file_free,   totpi_file_allow_set, totpi_file_allow_get,
+    file_begin,
+    file_commit,
+    file_remove,
+    file_abort,
+    file_location,
+    totpi_file_list,
+    file_free,
+    totpi_file_allow_set,
+    totpi_file_allow_get,
+    totpi_file_allow_spend,
 };
 
 int totp_store_file_new(const totp_file_store_config *config, totp_store **out)

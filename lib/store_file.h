@@ -41,5 +41,7 @@ int totpi_file_list(totp_store *store, char ***users, totp_error *err);
 /* The store's enrollment allowances (store_file_allow.c): SYSTEM_DIR/.allow/USER. */
 int totpi_file_allow_set(totp_store *store, const char *user, int64_t until, totp_error *err);
 int totpi_file_allow_get(totp_store *store, const char *user, int64_t *until, totp_error *err);
+/* allow_spend: unlink the allowance file under the directory's lock if it still says `until`. */
+int totpi_file_allow_spend(totp_store *store, const char *user, int64_t until, totp_error *err);
 
 #endif /* TOTP_STORE_FILE_H */

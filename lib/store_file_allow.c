@@ -144,3 +144,37 @@ int totpi_file_allow_set(totp_store *store, const char *user, int64_t until, tot
         totpi_fail(err, TOTP_ENOENT, ENOENT, 0, "no enrollment allowance for \"%s\"", user);
     return rc;
 }
+
+int totpi_file_allow_spend(totp_store *store, const char *user, int64_t until, totp_error *err)
+{
+    const struct file_store *s = (const struct file_store *)store;
+    char dir[4096], name[512], path[4608];
+    int dirfd = -1, fd = -1;
+    int64_t now_says = 0;
+    struct stat st;
+    int rc = allow_path(s, user, dir, sizeof(dir), name, sizeof(name), err);
+    if (rc == TOTP_OK)
+        rc = open_allow_dir(s, dir, 0, &dirfd, err);
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    /* Under the directory's lock, which orders every writer: read, compare, unlink. */
+    if (rc == TOTP_OK)
+        rc = totpi_lock(dirfd, s->cfg.lock_timeout_ms, dir, err);
+    if (rc == TOTP_OK) {
+        struct totpi_file_rules rules = {1, s->cfg.system_owner, 0600};
+        rc = totpi_open_locked(dirfd, name, path, &rules, s->cfg.lock_timeout_ms, &fd, &st, err);
+    }
+    if (rc == TOTP_OK)
+        rc = read_until(fd, path, &now_says, err);
+    if (fd >= 0)
+        close(fd);
+    if (rc == TOTP_OK && now_says != until)
+        rc = TOTP_ENOENT;
+    if (rc == TOTP_OK)
+        rc = totpi_unlink(dirfd, name, path, err);
+    if (dirfd >= 0)
+        close(dirfd); /* releases the lock */
+    if (rc == TOTP_ENOENT)
+        totpi_fail(err, TOTP_ENOENT, ENOENT, 0,
+                   "the enrollment allowance for \"%s\" was used or changed meanwhile", user);
+    return rc;
+}

@@ -218,7 +218,7 @@ static void ldap_store_free(totp_store *store)
 
 static const struct totp_store_ops ldap_ops = {
     ldap_begin, ldap_commit,     totpi_ldap_remove,    ldap_abort,           ldap_location,
-    ldap_list,  ldap_store_free, totpi_ldap_allow_set, totpi_ldap_allow_get,
+    ldap_list,  ldap_store_free, totpi_ldap_allow_set, totpi_ldap_allow_get, totpi_ldap_allow_spend,
 };
 
 int totp_store_ldap_new(const totp_ldap_store_config *config, totp_store **out, totp_error *err)

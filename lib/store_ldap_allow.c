@@ -86,3 +86,38 @@ int totpi_ldap_allow_get(totp_store *store, const char *user, int64_t *until, to
     totpi_ldap_txn_free(t);
     return rc;
 }
+
+int totpi_ldap_allow_spend(totp_store *store, const char *user, int64_t until, totp_error *err)
+{
+    char *attrs[] = {LDAP_ENROLL_ATTR, NULL};
+    LDAPMessage *res = NULL, *e = NULL;
+    struct ldap_txn *t = NULL;
+    int rc = totpi_ldap_txn_open((struct ldap_store *)store, user, attrs, &t, &res, &e, err);
+    if (rc != TOTP_OK)
+        return rc;
+    char *v = totpi_ldap_get_one(t->ld, e, LDAP_ENROLL_ATTR);
+    ldap_msgfree(res);
+    if (v == NULL || totpi_ldap_parse_time(v) != until) {
+        rc = totpi_fail(err, TOTP_ENOENT, 0, 0, "%s: " LDAP_ENROLL_ATTR " changed meanwhile",
+                        t->location);
+    } else {
+        /* Delete exactly the value read: a second host spending it gets noSuchAttribute. */
+        char *old[] = {v, NULL};
+        LDAPMod m = {LDAP_MOD_DELETE, LDAP_ENROLL_ATTR, {old}};
+        LDAPMod *mods[] = {&m, NULL};
+        int lrc = ldap_modify_ext_s(t->ld, t->user_dn, mods, NULL, NULL);
+        if (lrc == LDAP_NO_SUCH_ATTRIBUTE)
+            rc = totpi_fail(err, TOTP_ENOENT, 0, 0,
+                            "%s: " LDAP_ENROLL_ATTR " was used or changed meanwhile", t->location);
+        else if (lrc != LDAP_SUCCESS) {
+            char what[1200];
+            snprintf(what, sizeof(what),
+                     "%.1000s: deleting " LDAP_ENROLL_ATTR " (the allowance this enrollment uses)",
+                     t->location);
+            rc = totpi_ldap_fail(t->ld, lrc, TOTP_EIO, what, err);
+        }
+    }
+    free(v);
+    totpi_ldap_txn_free(t);
+    return rc;
+}

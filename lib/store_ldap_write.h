@@ -20,6 +20,8 @@ int totpi_ldap_put_scratch(struct ldap_txn *t, char **values, totp_error *err);
  * revokes. (store_ldap_allow.c) */
 int totpi_ldap_allow_set(totp_store *store, const char *user, int64_t until, totp_error *err);
 int totpi_ldap_allow_get(totp_store *store, const char *user, int64_t *until, totp_error *err);
+/* allow_spend: delete exactly the pamTotpEnrollUntil value read, if it is `until`. */
+int totpi_ldap_allow_spend(totp_store *store, const char *user, int64_t until, totp_error *err);
 
 /* The store's remove: unlink the user, then delete the token unless another user links it. */
 int totpi_ldap_remove(totp_txn *txn, totp_error *err);

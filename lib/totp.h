@@ -535,6 +535,12 @@ int totp_store_allow_enroll(totp_store *store, const char *user, int64_t until, 
 /* The allowance's expiry in `*until`, expired or not; TOTP_ENOENT if there is none. */
 int totp_store_enroll_allowance(totp_store *store, const char *user, int64_t *until,
                                 totp_error *err);
+/* Use the allowance up for an enrollment at `now`: remove it only if it is still the one read
+ * (a compare-and-swap), and only if it was valid at `now` (totp_enroll_permitted). TOTP_OK: it
+ * was this caller's to spend, and no other enrollment can use it; TOTP_ENOENT: none (expired,
+ * revoked, or spent by another host meanwhile). Spend it before creating the record, and do
+ * not put it back if the creation fails: one allowance never enrolls twice. */
+int totp_store_spend_allowance(totp_store *store, const char *user, int64_t now, totp_error *err);
 
 /* Where the record of a transaction lives (for logs and totpctl). */
 const char *totp_txn_location(const totp_txn *txn);

@@ -208,17 +208,22 @@ int enroll_at_login(const struct enroll_login *l)
         totp_enrollment_clear(&e);
         return refuse(l, rc, NULL, &err, NULL);
     }
-    grant = still;
+    /* The allowance is spent before the record is made, with a compare-and-swap: of two
+     * logins using one allowance (two hosts, or after a removal) only one goes on, and it is
+     * not put back if the creation fails: one allowance never enrolls twice. */
+    if (still == TOTP_ENROLL_BY_ALLOWANCE &&
+        (rc = totp_store_spend_allowance(l->store, l->user, (int64_t)time(NULL), &err)) !=
+            TOTP_OK) {
+        totp_enrollment_clear(&e);
+        if (rc == TOTP_ENOENT)
+            return refuse(l, TOTP_EPERM, "the allowance was used or revoked meanwhile", NULL, NULL);
+        return refuse(l, rc, NULL, &err, NULL);
+    }
     rc = create(l, &e, where, sizeof(where), &err);
     if (rc != TOTP_OK) {
         totp_enrollment_clear(&e);
         return refuse(l, rc, NULL, &err, where[0] != '\0' ? where : NULL);
     }
-    /* The allowance is spent by the enrollment it allowed. */
-    if (grant == TOTP_ENROLL_BY_ALLOWANCE &&
-        totp_store_allow_enroll(l->store, l->user, 0, &err) != TOTP_OK)
-        log_line(l->log, LOG_WARNING, "warning",
-                 "enrolled, but the allowance could not be removed: ", err.message, where);
     audit(l, "enroll", where);
     log_decision(l->log, LOG_INFO, "accepted", "enrolled at login", where);
     accepted_remember(l->pamh, l->user, where);

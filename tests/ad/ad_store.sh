@@ -485,7 +485,8 @@ nhash() { A ldapsearch -LLL -o ldif-wrap=no -b "$(udn "$1")" -s base pamTotpScra
 is "$(nhash sam)" 4 "four values on the DC"
 h1=$(attr sam pamTotpScratchHash)
 case "$h1" in '$'*) ;; *) h1=$(printf '%s' "$h1" | base64 -d 2>/dev/null) ;; esac
-is "$(printf '%s' "$h1" | cut -c1-22)" '$pbkdf2-sha256$100000$' "PBKDF2 hashes"
+is "$(printf '%s' "$h1" | cut -c1-29)" '$pbkdf2-sha256-sealed$100000$' \
+    "PBKDF2 hashes, sealed with the fleet key"
 is "$(U ldapsearch -LLL -b "$(udn sam)" -s base pamTotpScratchHash | grep -c '^pamTotpScratchHash')" \
     0 "another user cannot read them"
 is "$(T status -u sam --json | jq -r .scratch_codes_left)" 4 "status counts them"
@@ -522,6 +523,58 @@ is "$(login login sam "$(code_at_step "$sam_secret" "$(step_now)")")" "login acc
     "TOTP codes still work beside them"
 out=$(E scratch -u sam --scratch-codes 3 --json 2>"$work/err")
 is "$?" 0 "the enrollment identity issues scratch codes: $(cat "$work/err")"
+
+# The hosts' account needs WP on pamTotpScratchHash to delete a used value; AD has no
+# delete-only right, so it can add values too. Its password without the key file must not give
+# a second factor of its choosing (the seal keeps exactly that from pamTotpSecret): a hash it
+# made up (of 13572468, PBKDF2 as totp(5) says) must not log in.
+planted=$(python3 -c 'import base64, hashlib, os
+e = lambda b: base64.b64encode(b).decode().rstrip("=")
+s = os.urandom(16)
+print("$pbkdf2-sha256$1000$%s$%s" % (e(s), e(hashlib.pbkdf2_hmac("sha256", b"13572468", s, 1000))))')
+printf 'dn: %s\nchangetype: modify\nadd: pamTotpScratchHash\npamTotpScratchHash: %s\n' \
+    "$(udn sam)" "$planted" | P ldapmodify >/dev/null 2>&1
+is "$?" 0 "measured: the PAM account (no key file) adds a scratch hash"
+is "$(login login sam 13572468)" "Authentication failure" \
+    "a scratch hash the PAM account made up does not log in (no fleet key behind it)"
+# One sealed for another user does not open here either (the objectGUID is bound in).
+sam_h=$(attr sam pamTotpScratchHash)
+case "$sam_h" in '$'*) ;; *) sam_h=$(printf '%s' "$sam_h" | base64 -d 2>/dev/null) ;; esac
+alice_left=$(T status -u alice --json | jq -r .scratch_codes_left)
+printf 'dn: %s\nchangetype: modify\nadd: pamTotpScratchHash\npamTotpScratchHash: %s\n' \
+    "$(udn alice)" "$sam_h" | A ldapmodify >/dev/null 2>&1
+is "$?" 0 "the administrator copies one of sam's sealed hashes onto alice"
+is "$(T status -u alice --json | jq -r .scratch_codes_left)" "$alice_left" \
+    "it is no scratch code of hers (the objectGUID is bound in)"
+printf 'dn: %s\nchangetype: modify\ndelete: pamTotpScratchHash\npamTotpScratchHash: %s\n' \
+    "$(udn alice)" "$sam_h" | A ldapmodify >/dev/null 2>&1
+# reseal re-seals scratch hashes under the new first key; values that do not open cannot be,
+# and it says what to do.
+T reseal -u sam >/dev/null 2>"$work/err"
+is "$?" 3 "reseal refuses sam while the planted value is there"
+has "$(cat "$work/err")" "do not open with the key file" "and says why"
+has "$(cat "$work/err")" "totpctl scratch" "and what to do"
+out=$(T scratch -u sam --scratch-codes 2 --json 2>"$work/err")
+is "$?" 0 "a new set for sam: $(cat "$work/err")"
+mapfile -t sc3 < <(printf '%s' "$out" | jq -r '.scratch_codes[]')
+printf '3 %s\n2 %s\n' "$key1" "$key2" >"$work/keys"
+out=$(T reseal -u sam 2>"$work/err")
+is "$?" 0 "reseal sam under a new first key: $(cat "$work/err")"
+kid() { # the key id sealing a scratch-hash value
+    python3 -c 'import base64, sys
+b = sys.argv[1].rsplit("$", 1)[1]
+print(int.from_bytes(base64.b64decode(b + "=" * (-len(b) % 4))[1:5], "big"))' "$1"
+}
+sam_h=$(attr sam pamTotpScratchHash)
+case "$sam_h" in '$'*) ;; *) sam_h=$(printf '%s' "$sam_h" | base64 -d 2>/dev/null) ;; esac
+is "$(kid "$sam_h")" 3 "sam's scratch hashes are sealed under key 3"
+is "$(nhash sam)" 2 "both of them"
+printf '3 %s\n' "$key1" >"$work/keys"
+is "$(login login sam "${sc3[0]}")" "login accepted" "a scratch code opens with only the new key"
+printf '2 %s\n' "$key2" >"$work/keys"
+is "$(login login sam "${sc3[1]}")" "Authentication service cannot retrieve authentication info" \
+    "a host with only the retired key cannot open sam's secret"
+printf '2 %s\n3 %s\n' "$key2" "$key1" >"$work/keys"
 
 # ---- enrollment is create-if-absent: two hosts enroll one user at once, one secret ---------
 section "enrollment race: one secret"

@@ -411,7 +411,11 @@ if [ "$(id -u)" = 0 ]; then
     [ "$(stat -c %a:%U "$work/fresh/system")" = "700:root" ] && ok || bad "the new system store is not root's 0700"
     expect 0 "status once it exists" "$totpctl" --conf "$work/fresh.conf" -u bob status
     rm -rf "$work/fresh" "$work/fresh.conf"
+    # remove revokes the allowance too: after a removal (a lost phone) the first factor alone
+    # must not enroll again
+    expect 0 "an allowance for enrolled bob" T -u bob allow-enroll --for 1h
     expect 0 "root removes bob" T -u bob remove
+    [ ! -e "$system/.allow/bob" ] && ok || bad "remove left bob's allowance in $system/.allow"
 
     # Root's --file without -u acts as root and follows no link: alice's ~/.google_authenticator
     # aimed at root's system record must not show root's secret or rewrite root's record.

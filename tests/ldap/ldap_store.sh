@@ -35,6 +35,7 @@ chmod 0755 "$work"
 suffix=dc=example,dc=com
 admin_dn=cn=admin,$suffix
 pam_dn=cn=pam_totp,ou=services,$suffix
+enroll_dn=cn=pam_enroll,ou=services,$suffix
 
 passed=0
 failed=0
@@ -66,6 +67,19 @@ EOF
     echo "access to dn.regex=\"^(.+,)?uid=(ella|rhea),ou=people,$suffix\$\" attrs=children,entry,objectClass,cn,oathSecret,oathTOTPParams,oathTOTPLastTimeStep,oathTOTPToken,pamTotpScratchHash"
     echo "    by dn.exact=\"$pam_dn\" write"
     echo "    by * break"
+    # A hosts' account with docs/LDAP.md's grant for enrollment at login (and what the example
+    # gives the PAM account on allowances); "break" leaves everyone else to the example's rules.
+    cat <<EOF
+access to dn.subtree="ou=people,$suffix" attrs=children,entry,objectClass,cn,oathSecret,oathTOTPParams,oathTOTPLastTimeStep,oathTOTPToken,pamTotpScratchHash
+    by dn.exact="$enroll_dn" =rscda
+    by * break
+access to dn.base="$suffix" attrs=children
+    by dn.exact="$enroll_dn" =rscda
+    by * break
+access to attrs=pamTotpEnrollUntil
+    by dn.exact="$enroll_dn" =rscdz
+    by * break
+EOF
     cat "$srcdir/examples/ldap/slapd-acl.conf"
 } >"$work/slapd.conf"
 
@@ -679,9 +693,8 @@ is "${#esc[@]}" 5 "five scratch codes shown"
 ella_token=cn=totp,uid=ella,ou=people,$suffix
 is "$(T status -u ella --json | jq -r .enrolled)" true "the token is in the directory"
 is "$(nhash "$ella_token")" 5 "with five scratch hashes"
-# The example ACLs let only the administrator write allowances: it stays until it expires.
-has "$(pamwrap_log_since "$mark" | grep " user=ella ")" "the allowance could not be removed" \
-    "a hosts' account that may not remove the allowance says so"
+# The example ACL lets the PAM account delete an allowance: the enrollment spent it.
+is "$("$tools/ldap-txn" --allowance "$work/admin.conf" ella)" none "ella's allowance is used up"
 audit=$(pamwrap_log_since "$mark" | grep "action=enroll " | grep " user=ella ")
 has "$audit" "result=ok" "audit line: ok"
 has "$audit" "store=ldap" "audit line: the directory"
@@ -722,6 +735,33 @@ winner=$work/rhea1
 grep -q accepted "$work/rhea1.out" || winner=$work/rhea2
 is "$(login login rhea "$(code_at_step "$(head -n 1 "$winner")" $(($(step_now) + 1)))")" "login accepted" \
     "the winner's secret stands"
+
+# ---- enrollment at login spends the allowance it used (pam_totp(8): "an allowance is used up");
+# a removal afterwards must not reopen enrollment to whoever holds the first factor.
+A ldapadd >/dev/null <<EOF || bad "adding the enrolling hosts' account and tess"
+dn: $enroll_dn
+objectClass: applicationProcess
+objectClass: simpleSecurityObject
+cn: pam_enroll
+userPassword: pam-secret
+
+dn: uid=tess,ou=people,$suffix
+objectClass: inetOrgPerson
+uid: tess
+cn: tess
+sn: tess
+EOF
+write_conf "$work/enroll.conf" "$enroll_dn" "$work/pam.pw"
+echo "auth required $module conf=$work/enroll.conf enroll_at_login" >"$work/services/enroll-svc"
+"$tools/ldap-txn" --allow "$work/admin.conf" tess $(($(now) + 7 * 86400)) >"$work/txn.out" 2>&1 ||
+    bad "allow tess: $(cat "$work/txn.out")"
+is "$(login enroll-svc tess "enroll:$work/tess")" "login accepted" "tess enrolls at login with her allowance"
+has "$(attr "uid=tess,ou=people,$suffix" oathTOTPToken)" "cn=totp,uid=tess" "into LDAP"
+is "$("$tools/ldap-txn" --allowance "$work/admin.conf" tess)" none \
+    "the enrollment used the allowance up"
+T remove -u tess >/dev/null 2>"$work/err" || bad "removing tess: $(cat "$work/err")"
+is "$(login enroll-svc tess "enroll:$work/tess-again")" "Authentication failure" \
+    "after a removal, the first factor alone does not enroll tess again"
 
 # ---- the directory down or hanging: denied, within the timeout -----------------------------
 code=$(code_at_step "$new_secret" $(($(step_now) + 1)))

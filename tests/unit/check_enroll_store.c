@@ -74,6 +74,53 @@ START_TEST(allowance_set_get_revoke)
 }
 END_TEST
 
+/* An enrollment uses its allowance up before it creates the record: removed only while it is
+ * still valid, and only once. */
+START_TEST(allowance_is_spent_once)
+{
+    totp_store *store = tu_store(NULL);
+    totp_error err = {0};
+    totp_enroll_grant grant = TOTP_ENROLL_NO;
+    ck_assert_int_eq(totp_store_allow_enroll(store, "bob", T0 + 3600, &err), TOTP_OK);
+    /* expired at that time: not spent, kept */
+    ck_assert_int_eq(totp_store_spend_allowance(store, "bob", T0 + 3600, &err), TOTP_ENOENT);
+    ck_assert_ptr_nonnull(strstr(err.message, "expired"));
+    ck_assert_int_eq(access(allow_path("bob"), F_OK), 0);
+    ck_assert_int_eq(totp_enroll_permitted(store, "bob", NULL, T0, &grant, &err), TOTP_OK);
+    ck_assert_int_eq(grant, TOTP_ENROLL_BY_ALLOWANCE);
+    ck_assert_int_eq(totp_store_spend_allowance(store, "bob", T0, &err), TOTP_OK);
+    ck_assert_int_eq(access(allow_path("bob"), F_OK), -1);
+    ck_assert_int_eq(totp_store_spend_allowance(store, "bob", T0, &err), TOTP_ENOENT);
+    ck_assert_int_eq(totp_enroll_permitted(store, "bob", NULL, T0, &grant, &err), TOTP_OK);
+    ck_assert_int_eq(grant, TOTP_ENROLL_NO);
+    ck_assert_str_eq(err.message, "no allowance");
+    totp_store_free(store);
+}
+END_TEST
+
+/* totpctl gives at most a year: one further ahead (forged, mistyped) is not honoured, and the
+ * administrator is told (sys_errno TOTP_EINVAL: the module logs a warning). */
+START_TEST(allowance_far_ahead_is_ignored)
+{
+    totp_store *store = tu_store(NULL);
+    totp_error err = {0};
+    totp_enroll_grant grant = TOTP_ENROLL_BY_GROUP;
+    ck_assert_int_eq(totp_store_allow_enroll(store, "bob", T0 + 366 * 86400 + 1, &err), TOTP_OK);
+    ck_assert_int_eq(totp_enroll_permitted(store, "bob", NULL, T0, &grant, &err), TOTP_OK);
+    ck_assert_int_eq(grant, TOTP_ENROLL_NO);
+    ck_assert_int_eq(err.sys_errno, TOTP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.message, "more than the 366"));
+    ck_assert_ptr_nonnull(strstr(err.message, "1731622401"));
+    ck_assert_int_eq(totp_store_spend_allowance(store, "bob", T0, &err), TOTP_ENOENT);
+    ck_assert_int_eq(access(allow_path("bob"), F_OK), 0);
+    /* 366 days exactly is still honoured */
+    ck_assert_int_eq(totp_store_allow_enroll(store, "bob", T0 + 366 * 86400, &err), TOTP_OK);
+    ck_assert_int_eq(totp_enroll_permitted(store, "bob", NULL, T0, &grant, &err), TOTP_OK);
+    ck_assert_int_eq(grant, TOTP_ENROLL_BY_ALLOWANCE);
+    totp_store_free(store);
+}
+END_TEST
+
 START_TEST(allowance_is_not_a_record)
 {
     totp_store *store = tu_store(NULL);
@@ -185,6 +232,8 @@ static Suite *enroll_store_suite(void)
     TCase *tc = tcase_create("allowance");
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_add_test(tc, allowance_set_get_revoke);
+    tcase_add_test(tc, allowance_is_spent_once);
+    tcase_add_test(tc, allowance_far_ahead_is_ignored);
     tcase_add_test(tc, allowance_is_not_a_record);
     tcase_add_test(tc, allowance_refuses_a_loose_or_foreign_file);
     tcase_add_test(tc, store_without_allowances);

@@ -100,19 +100,61 @@ END_TEST
 
 START_TEST(take_matches_hashes_made_elsewhere)
 {
-    totp_record *rec = with_hashes(H1 " " H3 " " H2);
+    totp_record *rec = with_hashes(H1 " " H2);
     ck_assert_int_eq(totpi_scratch_hash_take(rec, "22222222"), 0);
     ck_assert_int_eq(totpi_scratch_hash_take(rec, "1234567"), 0);
-    ck_assert_uint_eq(totp_record_scratch_count(rec), 3);
-    ck_assert_int_eq(totpi_scratch_hash_take(rec, "11111111"), 1); /* the other salt */
-    ck_assert_str_eq(totp_record_get(rec, TOTPI_SCRATCH_HASH_KEY), H1 " " H2);
+    ck_assert_uint_eq(totp_record_scratch_count(rec), 2);
     ck_assert_int_eq(totpi_scratch_hash_take(rec, "87654321"), 1);
     ck_assert_str_eq(totp_record_get(rec, TOTPI_SCRATCH_HASH_KEY), H1);
+    totp_record_free(rec);
+    rec = with_hashes(H3); /* another salt and count, alone: a set of its own */
+    ck_assert_int_eq(totpi_scratch_hash_take(rec, "11111111"), 1);
+    ck_assert_str_eq(totp_record_get(rec, TOTPI_SCRATCH_HASH_KEY), "");
     totp_record_free(rec);
     /* a malformed value never matches, and does not hide the others */
     rec = with_hashes("$pbkdf2-sha256$1000$x$y " H1);
     ck_assert_int_eq(totpi_scratch_hash_take(rec, "12345678"), 1);
     ck_assert_str_eq(totp_record_get(rec, TOTPI_SCRATCH_HASH_KEY), "$pbkdf2-sha256$1000$x$y");
+    totp_record_free(rec);
+}
+END_TEST
+
+/* 1000000 iterations, 12345678 under H1's salt (hashlib.pbkdf2_hmac, as above). */
+#define H_MAX                                                                                      \
+    "$pbkdf2-sha256$1000000$MDEyMzQ1Njc4OWFiY2RlZg$p6FWoaPuE8ccRi7jyykdUd7QTLdW9/DgLSBQXSGeCgU"
+
+/* A value asking more than ten times the default iterations is bad (one attempt would take
+ * minutes with 100 such values), and a set shares one iteration count and salt (a login
+ * derives once): anything else is refused, and never matches. */
+START_TEST(iterations_are_capped_and_a_set_shares_one_salt)
+{
+    const char *over = "$pbkdf2-sha256$1000001$MDEyMzQ1Njc4OWFiY2RlZg$"
+                       "N4TvvtjglJbyYZ9QW3DjLsxk40Z1PzTrVYxnJeV7UkU";
+    const char *huge = "$pbkdf2-sha256$10000000$MDEyMzQ1Njc4OWFiY2RlZg$"
+                       "N4TvvtjglJbyYZ9QW3DjLsxk40Z1PzTrVYxnJeV7UkU";
+    ck_assert_uint_eq(TOTPI_SCRATCH_HASH_ITER_MAX, 1000000u);
+    ck_assert(totpi_scratch_hash_ok(H_MAX, strlen(H_MAX)));
+    ck_assert_ptr_null(totpi_scratch_hash_problem(H_MAX, strlen(H_MAX)));
+    ck_assert(!totpi_scratch_hash_ok(over, strlen(over)));
+    ck_assert(!totpi_scratch_hash_ok(huge, strlen(huge)));
+    ck_assert_str_eq(totpi_scratch_hash_problem(huge, strlen(huge)),
+                     "its iteration count is above 1000000 (ten times the default)");
+    ck_assert_ptr_nonnull(strstr(totpi_scratch_hash_problem("x", 1), "not a $pbkdf2-sha256$"));
+    /* a value over the cap never matches, though it is the right hash of its code */
+    totp_record *rec = with_hashes(huge);
+    ck_assert_int_eq(totpi_scratch_hash_take(rec, "12345678"), 0);
+    totp_record_free(rec);
+    /* sets: one salt and count, or refused as a whole */
+    ck_assert_ptr_null(totpi_scratch_hash_set_problem(H1 " " H2));
+    ck_assert_ptr_null(totpi_scratch_hash_set_problem(H3));
+    ck_assert_ptr_null(totpi_scratch_hash_set_problem(""));
+    ck_assert_str_eq(totpi_scratch_hash_set_problem(H1 " " H3),
+                     "its values differ in iteration count or salt (a set shares one)");
+    ck_assert_ptr_nonnull(totpi_scratch_hash_set_problem(H1 " " H_MAX)); /* same salt, count */
+    rec = with_hashes(H1 " " H3 " " H2);
+    ck_assert_int_eq(totpi_scratch_hash_take(rec, "11111111"), 0);
+    ck_assert_int_eq(totpi_scratch_hash_take(rec, "12345678"), 0);
+    ck_assert_str_eq(totp_record_get(rec, TOTPI_SCRATCH_HASH_KEY), H1 " " H3 " " H2);
     totp_record_free(rec);
 }
 END_TEST
@@ -213,6 +255,7 @@ static Suite *scratch_hash_suite(void)
     tcase_add_test(tc, values_are_well_formed_or_refused);
     tcase_add_test(tc, a_made_set_shares_one_salt_and_checks_out);
     tcase_add_test(tc, take_matches_hashes_made_elsewhere);
+    tcase_add_test(tc, iterations_are_capped_and_a_set_shares_one_salt);
     tcase_add_test(tc, verify_takes_a_hashed_code_once_and_counts_a_wrong_one);
     tcase_add_test(tc, records_round_trip_and_a_new_set_replaces_hashes);
     tcase_add_test(tc, changes_are_deletes_of_used_values_or_a_new_set);
