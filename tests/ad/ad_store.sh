@@ -804,6 +804,114 @@ is "$(A ldapsearch -LLL -b "$(udn carol)" -s base objectClass | grep -c pamTotpU
 is "$(login nullok carol "")" "login accepted" "carol is unenrolled (nullok)"
 is "$(T list 2>&1 | tr '\n' ' ')" "alice bob rita sam " "list after removal"
 
+# ---- enrollment at login (enroll_at_login): into the DC, with the hosts' account ------------
+section "enrollment at login (enroll_at_login): into the DC, with the hosts' account"
+# A hosts' account with exactly docs/AD.md's grants for enrollment at login: the PAM hosts'
+# grant and the enrollment identity's (WP on pamTotpEnrollUntil among them: an enrollment by
+# allowance spends it). Allowed by an allowance; then a later code on a second host, a scratch
+# code once across two hosts, a lost phone replaced through another one, two hosts enrolling one
+# user at once (one record), and a user without an allowance not offered enrollment.
+for u in pamenroll ella rhea nora; do
+    samba-tool user create "$u" "Pw-$u-0k!" >/dev/null 2>&1 || bad "creating user $u"
+done
+pe_sid=$(sid pamenroll)
+sddl="(OA;CIIO;RPCR;$g_secret;$user_class;$pe_sid)"
+for g in $g_alg $g_digits $g_period; do sddl="$sddl(OA;CIIO;RP;$g;$user_class;$pe_sid)"; done
+for g in $g_last $g_count $g_when; do sddl="$sddl(OA;CIIO;RPWP;$g;$user_class;$pe_sid)"; done
+sddl="$sddl(OA;CIIO;RPWPCR;$g_scratch;$user_class;$pe_sid)(OA;CIIO;RP;$g_until;$user_class;$pe_sid)"
+samba-tool dsacl set --objectdn="CN=Users,$base" --sddl="$sddl" >"$work/dsacl.log" 2>&1 ||
+    bad "samba-tool dsacl set (pamenroll, hosts' grant): $(tail -n 2 "$work/dsacl.log")"
+sddl="(OA;CIIO;RPWPCR;$g_secret;$user_class;$pe_sid)"
+for g in $g_alg $g_digits $g_period $g_last $g_count $g_when; do
+    sddl="$sddl(OA;CIIO;RPWP;$g;$user_class;$pe_sid)"
+done
+sddl="$sddl(OA;CIIO;RPWPCR;$g_scratch;$user_class;$pe_sid)(OA;CIIO;RPWP;$g_until;$user_class;$pe_sid)"
+sddl="$sddl(OA;CIIO;WP;$g_objectclass;$user_class;$pe_sid)"
+samba-tool dsacl set --objectdn="CN=Users,$base" --sddl="$sddl" >"$work/dsacl.log" 2>&1 ||
+    bad "samba-tool dsacl set (pamenroll, enrollment grant): $(tail -n 2 "$work/dsacl.log")"
+(umask 077 && printf 'Pw-pamenroll-0k!\n' >"$work/pamenroll.pw")
+write_conf "$work/enroll1.conf" "pamenroll@ad.test" "$work/pamenroll.pw"
+write_conf "$work/enroll2.conf" "pamenroll@ad.test" "$work/pamenroll.pw"
+echo "auth required $module conf=$work/enroll1.conf enroll_at_login enroll_replace_with_scratch" \
+    >"$work/services/enroll"
+echo "auth required $module conf=$work/enroll2.conf enroll_at_login enroll_replace_with_scratch" \
+    >"$work/services/enroll2"
+cp "$work/pam.conf" "$work/host2.conf"
+echo "auth required $module conf=$work/host2.conf" >"$work/services/host2"
+for u in ella rhea; do
+    "$tools/ldap-txn" --allow "$work/admin.conf" "$u" $(($(date +%s) + 3600)) >"$work/txn.out" 2>&1 ||
+        bad "allow $u: $(cat "$work/txn.out")"
+done
+mark=$(pamwrap_log_mark)
+is "$(login enroll ella "enroll:$work/ella")" "login accepted" "ella enrolls at login into the DC"
+ella_secret=$(head -n 1 "$work/ella" 2>/dev/null)
+mapfile -t esc < <(tail -n +2 "$work/ella" 2>/dev/null)
+is "${#esc[@]}" 5 "five scratch codes shown"
+is "$(T status -u ella --json 2>/dev/null | jq -r .enrolled)" true "the secret is on the DC"
+is "$(nhash ella)" 5 "with five scratch hashes"
+is "$("$tools/ldap-txn" --allowance "$work/admin.conf" ella)" none "ella's allowance is used up"
+blob=$(attr ella pamTotpSecret)
+raw=$(python3 -c 'import base64,sys; s=sys.argv[1]; print(base64.b32decode(s+"="*(-len(s)%8)).hex())' "${ella_secret:-AAAA}" 2>/dev/null)
+is "${#raw}" 40 "ella's key in hex"
+is "$(printf '%s' "$blob" | base64 -d | wc -c)" $((33 + 20)) "the secret on the DC is a sealed blob"
+is "$(printf '%s' "$blob" | base64 -d | od -An -tx1 | tr -d ' \n' | grep -c "${raw:-none}")" 0 \
+    "the plain key is not on the DC"
+first_kid=$(awk '$1 !~ /^#/ && NF == 2 { print $1; exit }' "$work/keys")
+is "$(printf '%s' "$blob" | base64 -d | od -An -tx1 -N5 | tr -d ' \n')" "01$(printf '%08x' "$first_kid")" \
+    "version 1, sealed under the key file's first key"
+audit=$(pamwrap_log_since "$mark" | grep "action=enroll " | grep "ella")
+has "$audit" "result=ok" "audit line: ok"
+has "$audit" "store=ad" "audit line: the DC"
+has "$audit" "how=login" "audit line: at login"
+case "$(pamwrap_log_since "$mark")" in
+*"${ella_secret:-none}"* | *"${raw:-none}"* | *"${esc[0]:-none}"* | *"${esc[4]:-none}"*)
+    bad "a secret or scratch code in the log" ;;
+*) ok ;;
+esac
+is "$(login enroll2 ella "$(code_at_step "$ella_secret" $(($(step_now) + 1)))")" "login accepted" \
+    "ella logs in again on host 2 with a later code"
+is "$(login enroll ella "enroll:$work/ella-again")" "Authentication failure" \
+    "an existing record is never replaced: a code is asked for"
+[ -s "$work/ella-again" ] && bad "enrollment offered over ella's record" || ok
+is "$(attr ella pamTotpSecret)" "$blob" "ella's sealed secret is unchanged"
+# A scratch code shown at enrollment: once across two hosts.
+is "$(login login ella "${esc[0]:-}")" "login accepted" "ella's scratch code on host 1"
+is "$(login host2 ella "${esc[0]:-}")" "Authentication failure" "is refused on host 2"
+is "$(nhash ella)" 4 "its hash is gone, the others stay"
+# A lost phone: a scratch code on host 2, then the new app's code; the record stays.
+mark=$(pamwrap_log_mark)
+is "$(login enroll2 ella "enroll:$work/ella-new:${esc[1]:-}")" "login accepted" \
+    "a scratch code lets ella replace her lost phone"
+new_ella=$(head -n 1 "$work/ella-new" 2>/dev/null)
+[ -n "$new_ella" ] && [ "$new_ella" != "$ella_secret" ] && ok || bad "no new secret shown"
+audit=$(pamwrap_log_since "$mark" | grep "action=replace ")
+has "$audit" "result=ok" "audit line of the replacement: ok"
+has "$audit" "store=ad" "audit line of the replacement: the DC"
+is "$(nhash ella)" 5 "five new scratch hashes"
+is "$(login host2 ella "${esc[2]:-}")" "Authentication failure" "an old scratch code is dead"
+is "$(login login ella "$(code_at_step "$ella_secret" $(($(step_now) + 1)))")" "Authentication failure" \
+    "the lost phone's code is dead"
+is "$(login login ella "$(code_at_step "$new_ella" $(($(step_now) + 1)))")" "login accepted" \
+    "the new phone's code logs in"
+# Two hosts, one user, at once: one enrollment.
+login enroll rhea "enroll:$work/rhea1" >"$work/rhea1.out" &
+r1pid=$!
+login enroll2 rhea "enroll:$work/rhea2" >"$work/rhea2.out" &
+r2pid=$!
+wait "$r1pid" "$r2pid" # (not a bare wait: samba is a child of this shell too)
+is "$(cat "$work/rhea1.out" "$work/rhea2.out" | grep -c "login accepted")" 1 \
+    "two hosts enrolling rhea at once: one login enrolls"
+is "$(A ldapsearch -LLL -o ldif-wrap=no -b "$(udn rhea)" -s base pamTotpSecret | grep -c '^pamTotpSecret')" \
+    1 "one secret"
+winner=$work/rhea1
+grep -q accepted "$work/rhea1.out" || winner=$work/rhea2
+is "$(login login rhea "$(code_at_step "$(head -n 1 "$winner" 2>/dev/null)" $(($(step_now) + 1)))")" \
+    "login accepted" "the winner's secret stands"
+# No allowance, no group: not offered enrollment.
+is "$(login enroll nora "enroll:$work/nora")" "Authentication failure" "nora has no allowance: denied"
+[ -s "$work/nora" ] && bad "enrollment offered to nora" || ok
+is "$(attr nora pamTotpSecret)" "" "nothing written for nora"
+
 # ---- the end: nothing of ours is left running ----------------------------------------------
 section "the end: nothing of ours is left running"
 kill -TERM -- "-$samba_pid" 2>/dev/null
