@@ -63,17 +63,29 @@ int totpi_ldap_allow_set(totp_store *store, const char *user, int64_t until, tot
     return rc;
 }
 
-int totpi_ldap_allow_get(totp_store *store, const char *user, int64_t *until, totp_error *err)
+/* Open the user's entry and read its allowance value (NULL if none); the caller frees both. */
+static int read_allowance(totp_store *store, const char *user, struct ldap_txn **t, char **v,
+                          totp_error *err)
 {
     char *attrs[] = {LDAP_ENROLL_ATTR, NULL};
     LDAPMessage *res = NULL, *e = NULL;
-    struct ldap_txn *t = NULL;
-    *until = 0;
-    int rc = totpi_ldap_txn_open((struct ldap_store *)store, user, attrs, &t, &res, &e, err);
+    *v = NULL;
+    int rc = totpi_ldap_txn_open((struct ldap_store *)store, user, attrs, t, &res, &e, err);
     if (rc != TOTP_OK)
         return rc;
-    char *v = totpi_ldap_get_one(t->ld, e, LDAP_ENROLL_ATTR);
+    *v = totpi_ldap_get_one((*t)->ld, e, LDAP_ENROLL_ATTR);
     ldap_msgfree(res);
+    return TOTP_OK;
+}
+
+int totpi_ldap_allow_get(totp_store *store, const char *user, int64_t *until, totp_error *err)
+{
+    struct ldap_txn *t = NULL;
+    char *v = NULL;
+    *until = 0;
+    int rc = read_allowance(store, user, &t, &v, err);
+    if (rc != TOTP_OK)
+        return rc;
     int64_t at = v != NULL ? totpi_ldap_parse_time(v) : -1;
     if (v == NULL)
         rc = totpi_fail(err, TOTP_ENOENT, 0, 0, "%s: no " LDAP_ENROLL_ATTR, t->location);
@@ -89,14 +101,11 @@ int totpi_ldap_allow_get(totp_store *store, const char *user, int64_t *until, to
 
 int totpi_ldap_allow_spend(totp_store *store, const char *user, int64_t until, totp_error *err)
 {
-    char *attrs[] = {LDAP_ENROLL_ATTR, NULL};
-    LDAPMessage *res = NULL, *e = NULL;
     struct ldap_txn *t = NULL;
-    int rc = totpi_ldap_txn_open((struct ldap_store *)store, user, attrs, &t, &res, &e, err);
+    char *v = NULL;
+    int rc = read_allowance(store, user, &t, &v, err);
     if (rc != TOTP_OK)
         return rc;
-    char *v = totpi_ldap_get_one(t->ld, e, LDAP_ENROLL_ATTR);
-    ldap_msgfree(res);
     if (v == NULL || totpi_ldap_parse_time(v) != until) {
         rc = totpi_fail(err, TOTP_ENOENT, 0, 0, "%s: " LDAP_ENROLL_ATTR " changed meanwhile",
                         t->location);
